@@ -1,0 +1,206 @@
+package lists
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cslscreen/screener/internal/redistest"
+	"github.com/redis/go-redis/v9"
+)
+
+func testList(tag string, n int) *List {
+	entries := make([]Entry, n)
+	for i := range entries {
+		entries[i] = Entry{ID: fmt.Sprintf("%s-%d", tag, i), Source: "Entity List (EL) - Bureau of Industry and Security", Name: fmt.Sprintf("Company %s %d", tag, i)}
+	}
+	return NewList(Version{Source: "file", Origin: "/tmp/" + tag, FetchedAt: time.Now().UTC().Truncate(time.Millisecond)}, entries)
+}
+
+func newRedisStore(t *testing.T) (*RedisStore, *redistest.Server) {
+	srv := redistest.Start(t)
+	rdb, err := NewRedisClient(srv.URL(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rdb.Close() })
+	return NewRedisStore(rdb, RedisOptions{Prefix: "test", VersionTTL: time.Minute}), srv
+}
+
+// TestStoreContract runs the same checks on both stores.
+func TestStoreContract(t *testing.T) {
+	stores := map[string]func(t *testing.T) Store{
+		"memory": func(t *testing.T) Store { return NewMemoryStore() },
+		"redis":  func(t *testing.T) Store { s, _ := newRedisStore(t); return s },
+	}
+	for name, mk := range stores {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			s := mk(t)
+			if _, err := s.Current(ctx); !errors.Is(err, ErrNoVersion) {
+				t.Fatalf("Current on empty store: %v, want ErrNoVersion", err)
+			}
+			updates := s.Subscribe(ctx)
+			time.Sleep(50 * time.Millisecond) // let the subscription reach Redis
+
+			a := testList("a", 4500) // more than one chunk
+			if err := s.Publish(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+			cur, err := s.Current(ctx)
+			if err != nil || cur.ID != a.Version.ID || cur.Entries != 4500 {
+				t.Fatalf("Current = %+v, %v", cur, err)
+			}
+			got, err := s.Load(ctx, cur.ID)
+			if err != nil || len(got.Entries) != 4500 || got.Entries[4499].Name != "Company a 4499" || len(got.ByID("a-7")) != 1 {
+				t.Fatalf("Load: %v (%d entries)", err, len(got.Entries))
+			}
+			select {
+			case id := <-updates:
+				if id != a.Version.ID {
+					t.Fatalf("update = %s, want %s", id, a.Version.ID)
+				}
+			case <-time.After(3 * time.Second):
+				t.Fatal("no update published")
+			}
+
+			b := testList("b", 10)
+			if err := s.Publish(ctx, b); err != nil {
+				t.Fatal(err)
+			}
+			vs, err := s.Versions(ctx)
+			if err != nil || len(vs) != 2 || vs[0].ID != b.Version.ID || vs[1].ID != a.Version.ID {
+				t.Fatalf("Versions = %+v, %v", vs, err)
+			}
+			// the superseded version is still loadable until it expires
+			if _, err := s.Load(ctx, a.Version.ID); err != nil {
+				t.Fatalf("Load superseded: %v", err)
+			}
+
+			unlock, err := s.TryLock(ctx, "refresh", time.Minute)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.TryLock(ctx, "refresh", time.Minute); !errors.Is(err, ErrLocked) {
+				t.Fatalf("second TryLock: %v, want ErrLocked", err)
+			}
+			unlock()
+			unlock2, err := s.TryLock(ctx, "refresh", time.Minute)
+			if err != nil {
+				t.Fatalf("TryLock after unlock: %v", err)
+			}
+			unlock2()
+
+			now := time.Now().UTC().Truncate(time.Millisecond)
+			if err := s.MarkRefreshed(ctx, now); err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := s.LastRefreshed(ctx); !got.Equal(now) {
+				t.Fatalf("LastRefreshed = %v, want %v", got, now)
+			}
+		})
+	}
+}
+
+func TestRedisSupersededVersionExpires(t *testing.T) {
+	s, _ := newRedisStore(t)
+	ctx := context.Background()
+	a, b := testList("a", 3), testList("b", 3)
+	s.Publish(ctx, a)
+	if ttl := s.rdb.TTL(ctx, s.entriesKey(a.Version.ID)).Val(); ttl != -1 {
+		t.Fatalf("current version's entries TTL = %v, want none", ttl)
+	}
+	s.Publish(ctx, b)
+	if ttl := s.rdb.TTL(ctx, s.entriesKey(a.Version.ID)).Val(); ttl <= 0 || ttl > time.Minute {
+		t.Fatalf("superseded entries TTL = %v, want (0, 1m]", ttl)
+	}
+	if ttl := s.rdb.TTL(ctx, s.entriesKey(b.Version.ID)).Val(); ttl != -1 {
+		t.Fatalf("new current entries TTL = %v, want none", ttl)
+	}
+}
+
+// TestRedisNoReaderSeesHalfAList publishes lists of two sizes while readers
+// load the current version; every load must be a whole list.
+func TestRedisNoReaderSeesHalfAList(t *testing.T) {
+	s, _ := newRedisStore(t)
+	ctx := context.Background()
+	lists := []*List{testList("x", 3000), testList("y", 5000)}
+	want := map[string]int{lists[0].Version.ID: 3000, lists[1].Version.ID: 5000}
+	s.Publish(ctx, lists[0])
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	errs := make(chan error, 10)
+	for r := 0; r < 3; r++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				v, err := s.Current(ctx)
+				if err != nil {
+					errs <- err
+					return
+				}
+				l, err := s.Load(ctx, v.ID)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if len(l.Entries) != want[v.ID] {
+					errs <- fmt.Errorf("version %s loaded with %d entries, want %d", v.ID, len(l.Entries), want[v.ID])
+					return
+				}
+			}
+		}()
+	}
+	for i := 0; i < 20; i++ {
+		if err := s.Publish(ctx, lists[i%2]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+func TestNewRedisClientURLs(t *testing.T) {
+	tests := []struct {
+		url     string
+		wantErr bool
+		kind    string
+	}{
+		{"redis://127.0.0.1:6379/0", false, "*redis.Client"},
+		{"rediss://user:pw@example.test:6380", false, "*redis.Client"},
+		{"redis://s1:26379?master_name=mymaster&addr=s2:26379", false, "*redis.Client"}, // a failover client is a *redis.Client
+		{"redis://n1:7000?cluster=true&addr=n2:7000", false, "*redis.ClusterClient"},
+		{"http://127.0.0.1:6379", true, ""},
+		{"redis://127.0.0.1:6379/notanumber", true, ""},
+		{"::not a url", true, ""},
+	}
+	for _, tc := range tests {
+		c, err := NewRedisClient(tc.url, "override")
+		if (err != nil) != tc.wantErr {
+			t.Errorf("%s: err = %v, wantErr %v", tc.url, err, tc.wantErr)
+			continue
+		}
+		if err == nil {
+			if got := fmt.Sprintf("%T", c); got != tc.kind {
+				t.Errorf("%s: client %s, want %s", tc.url, got, tc.kind)
+			}
+			if cc, ok := c.(*redis.Client); ok && cc.Options().Password != "override" {
+				t.Errorf("%s: REDIS_PASSWORD did not override", tc.url)
+			}
+			c.Close()
+		}
+	}
+}
