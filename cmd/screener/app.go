@@ -1,0 +1,234 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/cslscreen/screener"
+	"github.com/cslscreen/screener/lists"
+	"github.com/cslscreen/screener/service"
+	"github.com/gin-gonic/gin"
+	"github.com/redis/go-redis/v9"
+)
+
+// Main is the running service: the store, the list follower and refresher,
+// the HTTP server and the batch workers, wired from a Config. Tests start
+// it the same way the binary does.
+type Main struct {
+	Config Config
+	Logger *slog.Logger
+	Build  service.BuildInfo
+
+	rdb       redis.UniversalClient
+	store     lists.Store
+	catalog   *service.Catalog
+	follower  *lists.Follower
+	refresher *lists.Refresher
+	metrics   *service.Metrics
+	server    *service.Server
+	batches   *service.BatchManager
+	metricsLn net.Listener
+	metricsSv *http.Server
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// Run starts everything and returns once the server is listening with a
+// list loaded (the built-in snapshot at worst).
+func (m *Main) Run(ctx context.Context) error {
+	cfg := m.Config
+	log := m.Logger
+	if log == nil {
+		log = slog.Default()
+		m.Logger = log
+	}
+	m.metrics = service.NewMetrics(m.Build)
+	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	m.cancel = cancel
+
+	// The store: Redis when configured, shared by every replica; memory otherwise.
+	if cfg.RedisURL != "" {
+		rdb, err := lists.NewRedisClient(cfg.RedisURL, cfg.RedisPassword)
+		if err != nil {
+			return err
+		}
+		rdb.AddHook(m.metrics.RedisHook())
+		m.rdb = rdb
+		m.store = lists.NewRedisStore(rdb, lists.RedisOptions{Prefix: cfg.RedisKeyPrefix, VersionTTL: cfg.ListVersionTTL})
+	} else {
+		m.store = lists.NewMemoryStore()
+	}
+
+	m.catalog = &service.Catalog{OnSwap: func(s *service.Snapshot) {
+		m.metrics.ObserveSnapshot(s)
+		v := s.List.Version
+		attrs := []any{"version", v.ID, "entries", v.Entries, "source", v.Source, "origin", v.Origin,
+			"fetched_at", v.FetchedAt, "index_build_ms", s.BuildTime.Milliseconds()}
+		if v.Builtin {
+			log.Warn("serving the small built-in list snapshot, NOT a full screening list; set LIST_URL or LIST_FILE",
+				append(attrs, "snapshot_date", v.SnapshotDate, "description", v.Description)...)
+		} else {
+			log.Info("serving list version", attrs...)
+		}
+	}}
+	m.follower = &lists.Follower{Store: m.store, Serve: func(l *lists.List) { m.catalog.Load(l) }, PollInterval: cfg.ListPollInterval, Logger: log}
+
+	// 1. What the store already has (another replica's work, or ours before a restart).
+	syncCtx, syncCancel := context.WithTimeout(ctx, 5*time.Second)
+	if err := m.follower.Sync(syncCtx); err != nil {
+		log.Warn("list store not usable at start; will keep trying", "store", m.store.Kind(), "error", err)
+	}
+	syncCancel()
+	// 2. Nothing there: the embedded snapshot, so the service screens from
+	// the first second even with no network and no Redis.
+	if m.follower.Held() == nil {
+		m.follower.Adopt(lists.Embedded())
+	}
+
+	// 3. The configured source.
+	parse := lists.ParseOptions{MaxBadFraction: cfg.ListMaxBadRows}
+	var src lists.Source
+	switch {
+	case cfg.ListFile != "":
+		src = &lists.FileSource{Path: cfg.ListFile, Parse: parse}
+	case cfg.ListURL != "":
+		src = &lists.URLSource{URL: cfg.ListURL, Timeout: cfg.RefreshTimeout, Parse: parse}
+	}
+	refreshInfo := service.RefreshInfo{Source: "none", Origin: "", Interval: cfg.RefreshInterval}
+	if src != nil {
+		refreshInfo = service.RefreshInfo{Source: src.Kind(), Origin: src.Origin(), Interval: cfg.RefreshInterval}
+		m.refresher = &lists.Refresher{Source: src, Store: m.store, MaxShrink: cfg.ListMaxShrink, Timeout: cfg.RefreshTimeout,
+			Logger: log, Observe: m.metrics.ObserveRefresh}
+		if src.Kind() == "file" {
+			// A local file is quick to read and was named on purpose: load it
+			// before serving, so the first answer already uses it.
+			if res := m.refresher.Refresh(ctx); res.List != nil {
+				m.follower.Adopt(res.List)
+			}
+		}
+	}
+
+	var audit service.AuditLog
+	if cfg.AuditEnabled {
+		if m.rdb != nil {
+			audit = service.NewRedisAuditLog(m.rdb, cfg.RedisKeyPrefix, cfg.AuditMaxLen, cfg.AuditMaxAge)
+		} else {
+			audit = service.NewMemoryAuditLog(int(min(cfg.AuditMaxLen, 1_000_000)), cfg.AuditMaxAge)
+		}
+	}
+	var limiter service.RateLimiter
+	if cfg.RateLimitRPS > 0 {
+		if m.rdb != nil {
+			limiter = service.NewRedisRateLimiter(m.rdb, cfg.RedisKeyPrefix, cfg.RateLimitRPS, cfg.RateLimitBurst)
+		} else {
+			limiter = service.NewMemoryRateLimiter(cfg.RateLimitRPS, cfg.RateLimitBurst)
+		}
+	}
+	batches, err := service.NewBatchManager(service.BatchOptions{
+		Catalog: m.catalog, Redis: m.rdb, Prefix: cfg.RedisKeyPrefix, Dir: cfg.BatchDir, Logger: log, Metrics: m.metrics,
+		Threshold: cfg.MatchThreshold, MaxBytes: cfg.BatchMaxBytes, MaxRows: cfg.BatchMaxRows, WaitMaxRows: cfg.BatchWaitMaxRows,
+		ResultTTL: cfg.BatchResultTTL, Workers: cfg.BatchWorkers, ChunkRows: cfg.BatchChunkRows, ClaimTimeout: cfg.BatchClaimTimeout,
+		Audit: audit,
+	})
+	if err != nil {
+		return err
+	}
+	m.batches = batches
+
+	m.server = service.New(service.Options{
+		Catalog: m.catalog, Store: m.store, Refresh: refreshInfo, Logger: log, Metrics: m.metrics,
+		Threshold: cfg.MatchThreshold, MaxBodyBytes: cfg.MaxBodyBytes, Keys: cfg.APIKeys, Limiter: limiter, Audit: audit,
+		OpenAPI: screener.OpenAPI, MetricsOnMain: cfg.MetricsAddr == "", Batches: batches,
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout, ReadTimeout: cfg.ReadTimeout, WriteTimeout: cfg.WriteTimeout, IdleTimeout: cfg.IdleTimeout,
+	})
+	if err := m.server.Open(cfg.ListenAddr); err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.ListenAddr, err)
+	}
+	if cfg.MetricsAddr != "" {
+		if err := m.openMetrics(cfg.MetricsAddr); err != nil {
+			m.server.Close(ctx)
+			return err
+		}
+	}
+
+	m.goBackground(func() { m.follower.Run(bg) })
+	if m.refresher != nil && cfg.RefreshInterval > 0 {
+		m.goBackground(func() { m.refresher.Run(bg, cfg.RefreshInterval, m.follower.Adopt) })
+	}
+	m.goBackground(func() { m.batches.Run(bg) })
+
+	snap := m.catalog.Current()
+	log.Info("screener started", "addr", m.server.Addr(), "metrics_addr", m.MetricsAddr(), "store", m.store.Kind(),
+		"list_version", snap.List.Version.ID, "entries", snap.List.Version.Entries, "builtin", snap.List.Version.Builtin,
+		"list_source", refreshInfo.Source, "list_origin", refreshInfo.Origin, "refresh_interval", cfg.RefreshInterval.String(),
+		"api_keys", cfg.APIKeys.Len(), "version", m.Build.Version)
+	return nil
+}
+
+func (m *Main) goBackground(f func()) {
+	m.wg.Add(1)
+	go func() { defer m.wg.Done(); f() }()
+}
+
+func (m *Main) openMetrics(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on METRICS_ADDR %s: %w", addr, err)
+	}
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.GET("/metrics", m.metrics.Handler())
+	m.metricsLn = ln
+	m.metricsSv = &http.Server{Handler: e, ReadHeaderTimeout: 5 * time.Second}
+	go m.metricsSv.Serve(ln)
+	return nil
+}
+
+// Addr returns the HTTP address, once Run has returned.
+func (m *Main) Addr() string { return m.server.Addr() }
+
+// MetricsAddr returns the metrics address, or "" when metrics share Addr.
+func (m *Main) MetricsAddr() string {
+	if m.metricsLn == nil {
+		return ""
+	}
+	return m.metricsLn.Addr().String()
+}
+
+// Close shuts down gracefully: readiness goes false at once, in-flight
+// requests get SHUTDOWN_TIMEOUT to finish, batch workers hand back their
+// unfinished chunks, then background loops and Redis are closed.
+func (m *Main) Close() error {
+	var errs []error
+	ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
+	defer cancel()
+	if m.server != nil {
+		m.server.BeginShutdown()
+		if err := m.server.Close(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+		}
+	}
+	if m.metricsSv != nil {
+		m.metricsSv.Shutdown(ctx)
+	}
+	if m.cancel != nil {
+		m.cancel()
+	}
+	if m.batches != nil {
+		m.batches.Close()
+	}
+	m.wg.Wait()
+	if m.rdb != nil {
+		if err := m.rdb.Close(); err != nil && !errors.Is(err, redis.ErrClosed) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,110 @@
+// Command screener screens counterparty names against the US Consolidated
+// Screening List.
+//
+//	screener                 serve HTTP (configured by environment variables; see README.md)
+//	screener screen NAME     screen one name against a running server
+//	screener batch FILE      screen a CSV or JSON-lines file (on a server, or --local)
+//	screener --version       print the version
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime"
+	"runtime/debug"
+	"syscall"
+
+	"github.com/cslscreen/screener/service"
+)
+
+// Stamped at build time with -ldflags "-X main.version=… -X main.commit=…".
+var (
+	version = "dev"
+	commit  = ""
+)
+
+func buildInfo() service.BuildInfo {
+	c := commit
+	if c == "" {
+		c = "unknown"
+		if bi, ok := debug.ReadBuildInfo(); ok {
+			for _, s := range bi.Settings {
+				if s.Key == "vcs.revision" {
+					c = s.Value
+				}
+			}
+		}
+	}
+	return service.BuildInfo{Version: version, Commit: c}
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run dispatches the subcommands and returns the exit code.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd = args[0]
+		args = args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(stderr)
+	case "screen":
+		return screenCmd(args, stdout, stderr)
+	case "batch":
+		return batchCmd(args, stdin, stdout, stderr)
+	case "version", "--version", "-version", "-v":
+		b := buildInfo()
+		fmt.Fprintf(stdout, "screener %s (commit %s, %s)\n", b.Version, b.Commit, runtime.Version())
+		return 0
+	case "help", "--help", "-h":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "screener: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+}
+
+const usage = `Usage:
+  screener                       serve HTTP; configured by environment variables (see README.md)
+  screener screen [flags] NAME   screen one name against a running server
+  screener batch [flags] FILE    screen a CSV or JSON-lines file on a server, or in-process with --local
+  screener --version             print the version and exit
+
+Run 'screener screen -h' or 'screener batch -h' for their flags.
+`
+
+// serve runs the HTTP service until SIGINT or SIGTERM.
+func serve(stderr io.Writer) int {
+	cfg, err := LoadConfig(os.Getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "screener: %v\n", err)
+		return 2
+	}
+	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	slog.SetDefault(log)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	m := &Main{Config: cfg, Logger: log, Build: buildInfo()}
+	if err := m.Run(ctx); err != nil {
+		log.Error("screener failed to start", "error", err)
+		m.Close()
+		return 1
+	}
+	<-ctx.Done()
+	log.Info("shutting down: readiness off, finishing in-flight requests", "timeout", cfg.ShutdownTimeout.String())
+	if err := m.Close(); err != nil {
+		log.Error("shutdown", "error", err)
+		return 1
+	}
+	log.Info("stopped")
+	return 0
+}

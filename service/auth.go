@@ -1,0 +1,152 @@
+package service
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+)
+
+const ctxKeyID = "screener.key_id"
+
+// keyID returns the id of the API key the request authenticated with, or "".
+func keyID(c *gin.Context) string {
+	if v, ok := c.Get(ctxKeyID); ok {
+		return v.(string)
+	}
+	return ""
+}
+
+// APIKey is one configured key: an id that logs and audit records may show,
+// and the SHA-256 of the secret, which is all the service ever stores.
+type APIKey struct {
+	ID   string
+	Hash [sha256.Size]byte
+}
+
+// KeySet is the configured API keys. A nil or empty KeySet means the API
+// is open.
+type KeySet struct {
+	keys []APIKey
+}
+
+// ParseKeys reads "keyid:sha256hex" items separated by commas or newlines;
+// blank lines and lines starting with # are skipped. source names the
+// input in errors ("API_KEYS", a file path).
+func ParseKeys(r io.Reader, source string) (*KeySet, error) {
+	ks := &KeySet{}
+	seen := map[string]bool{}
+	sc := bufio.NewScanner(r)
+	line := 0
+	for sc.Scan() {
+		line++
+		for _, item := range strings.Split(sc.Text(), ",") {
+			item = strings.TrimSpace(item)
+			if item == "" || strings.HasPrefix(item, "#") {
+				continue
+			}
+			id, hexHash, ok := strings.Cut(item, ":")
+			id = strings.TrimSpace(id)
+			hexHash = strings.ToLower(strings.TrimSpace(hexHash))
+			if !ok || id == "" {
+				return nil, fmt.Errorf("%s line %d: want keyid:sha256hex, got %q", source, line, redactKeyItem(item))
+			}
+			if !validRequestID(id) {
+				return nil, fmt.Errorf("%s line %d: key id %q may only use letters, digits, '-', '_' and '.'", source, line, id)
+			}
+			b, err := hex.DecodeString(hexHash)
+			if err != nil || len(b) != sha256.Size {
+				return nil, fmt.Errorf("%s line %d: key %q: the hash must be 64 hex digits (the SHA-256 of the key, e.g. from `printf %%s KEY | sha256sum`)", source, line, id)
+			}
+			if seen[id] {
+				return nil, fmt.Errorf("%s line %d: key id %q appears twice", source, line, id)
+			}
+			seen[id] = true
+			k := APIKey{ID: id}
+			copy(k.Hash[:], b)
+			ks.keys = append(ks.keys, k)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", source, err)
+	}
+	return ks, nil
+}
+
+// redactKeyItem keeps a malformed item out of logs in case it is a raw key.
+func redactKeyItem(s string) string {
+	if len(s) <= 4 {
+		return "****"
+	}
+	return s[:2] + strings.Repeat("*", len(s)-2)
+}
+
+// Len returns the number of keys.
+func (ks *KeySet) Len() int {
+	if ks == nil {
+		return 0
+	}
+	return len(ks.keys)
+}
+
+// lookup returns the id of the key whose hash matches secret. Every
+// configured hash is compared, in constant time, so the time taken says
+// nothing about which key or how much of it matched.
+func (ks *KeySet) lookup(secret string) (string, bool) {
+	sum := sha256.Sum256([]byte(secret))
+	found := -1
+	for i := range ks.keys {
+		if subtle.ConstantTimeCompare(sum[:], ks.keys[i].Hash[:]) == 1 {
+			found = i
+		}
+	}
+	if found < 0 {
+		return "", false
+	}
+	return ks.keys[found].ID, true
+}
+
+// presentedKey reads the key from "Authorization: Bearer …" or "X-API-Key".
+func presentedKey(r *http.Request) string {
+	if h := r.Header.Get("Authorization"); h != "" {
+		if scheme, tok, ok := strings.Cut(h, " "); ok && strings.EqualFold(scheme, "Bearer") {
+			return strings.TrimSpace(tok)
+		}
+		return ""
+	}
+	return strings.TrimSpace(r.Header.Get("X-API-Key"))
+}
+
+// requireKey answers 401 unless the request carries a configured key. The
+// key itself is never logged; the key id is put on the context for logs,
+// rate limits and the audit trail.
+func (s *Server) requireKey() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if s.keys.Len() == 0 {
+			c.Next()
+			return
+		}
+		secret := presentedKey(c.Request)
+		if secret == "" {
+			s.metrics.authFailures.WithLabelValues("missing").Inc()
+			c.Header("WWW-Authenticate", `Bearer realm="screener"`)
+			problem(c, http.StatusUnauthorized, kindUnauthorized, "send an API key as 'Authorization: Bearer KEY' or 'X-API-Key: KEY'")
+			return
+		}
+		id, ok := s.keys.lookup(secret)
+		if !ok {
+			s.metrics.authFailures.WithLabelValues("unknown").Inc()
+			c.Header("WWW-Authenticate", `Bearer realm="screener", error="invalid_token"`)
+			problem(c, http.StatusUnauthorized, kindUnauthorized, "the API key is not valid")
+			return
+		}
+		c.Set(ctxKeyID, id)
+		c.Next()
+	}
+}

@@ -1,0 +1,71 @@
+package service
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// Health is the body of /healthz.
+type Health struct {
+	Status string `json:"status"`
+}
+
+// Readiness is the body of /readyz.
+type Readiness struct {
+	Ready       bool        `json:"ready"`
+	Reason      string      `json:"reason,omitempty"`
+	ListVersion string      `json:"list_version,omitempty"`
+	Entries     int         `json:"entries"`
+	Builtin     bool        `json:"builtin"`
+	Store       StoreHealth `json:"store"`
+}
+
+// StoreHealth reports the list store. An unreachable Redis does not make
+// the replica unready: it keeps screening against the list it holds.
+type StoreHealth struct {
+	Kind   string `json:"kind"`
+	Status string `json:"status"` // "ok" or "unreachable"
+	Error  string `json:"error,omitempty"`
+}
+
+// handleHealthz answers 200 while the process is alive and serving HTTP.
+func (s *Server) handleHealthz(c *gin.Context) {
+	c.JSON(http.StatusOK, Health{Status: "ok"})
+}
+
+// handleReadyz answers 200 when a list is loaded and the server is not
+// shutting down, 503 otherwise; the body says why, and how the store is.
+func (s *Server) handleReadyz(c *gin.Context) {
+	r := Readiness{Ready: true, Store: s.storeHealth(c.Request.Context())}
+	snap := s.catalog.Current()
+	switch {
+	case s.stopping.Load():
+		r.Ready, r.Reason = false, "shutting down"
+	case snap == nil:
+		r.Ready, r.Reason = false, "no list loaded yet"
+	}
+	if snap != nil {
+		r.ListVersion = snap.List.Version.ID
+		r.Entries = snap.List.Version.Entries
+		r.Builtin = snap.List.Version.Builtin
+	}
+	status := http.StatusOK
+	if !r.Ready {
+		status = http.StatusServiceUnavailable
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(status, r)
+}
+
+func (s *Server) storeHealth(ctx context.Context) StoreHealth {
+	h := StoreHealth{Kind: s.store.Kind(), Status: "ok"}
+	ctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		h.Status, h.Error = "unreachable", err.Error()
+	}
+	return h
+}

@@ -1,0 +1,128 @@
+package service
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// HeaderRequestID carries the request id in both directions.
+const HeaderRequestID = "X-Request-ID"
+
+const ctxRequestID = "screener.request_id"
+
+// requestID returns the id the request-id middleware assigned.
+func requestID(c *gin.Context) string {
+	if v, ok := c.Get(ctxRequestID); ok {
+		return v.(string)
+	}
+	return ""
+}
+
+// withRequestID takes a caller's X-Request-ID when it is a sane token (so a
+// client can correlate), or makes one, and echoes it on the response.
+func withRequestID() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id := c.GetHeader(HeaderRequestID)
+		if !validRequestID(id) {
+			id = newRequestID()
+		}
+		c.Set(ctxRequestID, id)
+		c.Header(HeaderRequestID, id)
+		c.Next()
+	}
+}
+
+func validRequestID(id string) bool {
+	if len(id) == 0 || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		b := id[i]
+		if !(b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '-' || b == '_' || b == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// newRequestID returns 16 random bytes in hex.
+func newRequestID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// withRecovery turns a panic into a logged 500 problem instead of a dropped
+// connection, and keeps the server running.
+func withRecovery(log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		defer func() {
+			rec := recover()
+			if rec == nil {
+				return
+			}
+			if err, ok := rec.(error); ok && errors.Is(err, http.ErrAbortHandler) {
+				panic(rec) // the handler chose to abort the connection
+			}
+			log.Error("panic serving request", "request_id", requestID(c), "method", c.Request.Method,
+				"path", c.Request.URL.Path, "panic", rec, "stack", string(debug.Stack()))
+			if !c.Writer.Written() {
+				problem(c, http.StatusInternalServerError, kindInternal, "an unexpected error occurred; it has been logged")
+			} else {
+				c.Abort()
+			}
+		}()
+		c.Next()
+	}
+}
+
+// quietRoutes are logged at debug level: probes and scrapes would drown the
+// access log otherwise.
+var quietRoutes = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true}
+
+// withAccessLog writes one JSON line per request with its id, route
+// template (never the raw query, which may hold a counterparty name), status
+// and duration.
+func withAccessLog(log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		route := c.FullPath()
+		if route == "" {
+			route = "unmatched"
+		}
+		level := slog.LevelInfo
+		if quietRoutes[route] {
+			level = slog.LevelDebug
+		}
+		if c.Writer.Status() >= 500 {
+			level = slog.LevelError
+		}
+		if !log.Enabled(c.Request.Context(), level) {
+			return
+		}
+		attrs := []slog.Attr{
+			slog.String("request_id", requestID(c)),
+			slog.String("method", c.Request.Method),
+			slog.String("route", route),
+			slog.Int("status", c.Writer.Status()),
+			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+			slog.Int("bytes", c.Writer.Size()),
+			slog.String("remote", c.ClientIP()),
+		}
+		if k := keyID(c); k != "" {
+			attrs = append(attrs, slog.String("key_id", k))
+		}
+		if len(c.Errors) > 0 {
+			attrs = append(attrs, slog.String("error", c.Errors.String()))
+		}
+		log.LogAttrs(c.Request.Context(), level, "http request", attrs...)
+	}
+}

@@ -1,0 +1,210 @@
+// Package service is the HTTP face of the screener: Gin routes, handlers,
+// middleware (request ids, access log, recovery, API keys, rate limits),
+// metrics, the audit trail and the wiring of batch jobs.
+package service
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/cslscreen/screener/lists"
+	"github.com/cslscreen/screener/matcher"
+	"github.com/gin-gonic/gin"
+)
+
+// Options configures a Server. Catalog is required; the rest have working
+// zero values.
+type Options struct {
+	Catalog *Catalog
+	// Store is the list store, reported by /readyz and /v1/lists.
+	Store lists.Store
+	// Refresh describes the configured list source for /v1/lists.
+	Refresh RefreshInfo
+	Logger  *slog.Logger
+	Metrics *Metrics
+	// Threshold is the default minimum score; 0 means matcher.DefaultThreshold.
+	Threshold float64
+	// MaxBodyBytes bounds JSON request bodies; 0 means 64 KiB.
+	MaxBodyBytes int64
+	// Keys, when not empty, are required on every /v1 route.
+	Keys *KeySet
+	// Limiter, when set, rate-limits /v1 routes per key (or client address).
+	Limiter RateLimiter
+	// Audit, when set, records every screening.
+	Audit AuditLog
+	// OpenAPI is served at /openapi.yaml.
+	OpenAPI []byte
+	// MetricsOnMain serves /metrics on the main listener too.
+	MetricsOnMain bool
+	// Batches, when set, mounts the batch routes.
+	Batches BatchRoutes
+	// Timeouts for the http.Server; zero values get defaults.
+	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+}
+
+// BatchRoutes mounts the batch endpoints on a /v1 route group that already
+// has authentication and rate limiting.
+type BatchRoutes interface {
+	Mount(g *gin.RouterGroup)
+}
+
+// RefreshInfo describes where this replica refreshes the list from.
+type RefreshInfo struct {
+	Source   string        `json:"source"`
+	Origin   string        `json:"origin"`
+	Interval time.Duration `json:"-"`
+}
+
+// Server is the screening HTTP server.
+type Server struct {
+	catalog   *Catalog
+	store     lists.Store
+	refresh   RefreshInfo
+	log       *slog.Logger
+	metrics   *Metrics
+	threshold float64
+	maxBody   int64
+	keys      *KeySet
+	limiter   RateLimiter
+	audit     AuditLog
+	openapi   []byte
+	batches   BatchRoutes
+
+	engine   *gin.Engine
+	http     *http.Server
+	ln       net.Listener
+	stopping atomic.Bool
+	served   chan error
+}
+
+// New builds the server and its routes; Open starts listening.
+func New(o Options) *Server {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Metrics == nil {
+		o.Metrics = NewMetrics(BuildInfo{Version: "dev"})
+	}
+	if o.Threshold <= 0 {
+		o.Threshold = matcher.DefaultThreshold
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = 64 << 10
+	}
+	if o.Store == nil {
+		o.Store = lists.NewMemoryStore()
+	}
+	s := &Server{
+		catalog: o.Catalog, store: o.Store, refresh: o.Refresh, log: o.Logger, metrics: o.Metrics,
+		threshold: o.Threshold, maxBody: o.MaxBodyBytes, keys: o.Keys, limiter: o.Limiter, audit: o.Audit,
+		openapi: o.OpenAPI, batches: o.Batches,
+	}
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.HandleMethodNotAllowed = true
+	e.ContextWithFallback = true // c.Request.Context() cancellation reaches handlers
+	e.Use(withRequestID(), withAccessLog(s.log), s.metrics.instrument(), withRecovery(s.log))
+	e.NoRoute(func(c *gin.Context) {
+		problem(c, http.StatusNotFound, kindNotFound, "no such endpoint: "+c.Request.Method+" "+c.Request.URL.Path)
+	})
+	e.NoMethod(func(c *gin.Context) {
+		problem(c, http.StatusMethodNotAllowed, kindMethod, c.Request.Method+" is not allowed on "+c.Request.URL.Path)
+	})
+
+	e.GET("/healthz", s.handleHealthz)
+	e.GET("/readyz", s.handleReadyz)
+	e.GET("/openapi.yaml", s.handleOpenAPI)
+	if o.MetricsOnMain {
+		e.GET("/metrics", s.metrics.Handler())
+	}
+	v1 := e.Group("/v1", s.requireKey(), s.limitRate(s.log))
+	v1.POST("/screen", s.handleScreen)
+	v1.GET("/lists", s.handleLists)
+	v1.GET("/lists/entries/:id", s.handleEntry)
+	v1.GET("/audit", s.handleAudit)
+	if s.batches != nil {
+		s.batches.Mount(v1)
+	}
+	s.engine = e
+	s.http = &http.Server{
+		Handler:           e,
+		ReadHeaderTimeout: orDefault(o.ReadHeaderTimeout, 5*time.Second),
+		ReadTimeout:       orDefault(o.ReadTimeout, 5*time.Minute), // batch uploads are large; JSON bodies are size-capped
+		WriteTimeout:      orDefault(o.WriteTimeout, 10*time.Minute),
+		IdleTimeout:       orDefault(o.IdleTimeout, 2*time.Minute),
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	return s
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}
+
+// Handler returns the Gin engine with every middleware, for tests and for
+// mounting under another server.
+func (s *Server) Handler() http.Handler { return s.engine }
+
+// Open listens on addr (":0" picks a free port) and serves in the background.
+func (s *Server) Open(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	s.ln = ln
+	s.served = make(chan error, 1)
+	go func() { s.served <- s.http.Serve(ln) }()
+	return nil
+}
+
+// Addr returns the address the server listens on, once Open has returned.
+func (s *Server) Addr() string {
+	if s.ln == nil {
+		return ""
+	}
+	return s.ln.Addr().String()
+}
+
+// BeginShutdown makes /readyz answer 503 so load balancers stop sending
+// new requests, while the server keeps serving.
+func (s *Server) BeginShutdown() { s.stopping.Store(true) }
+
+// Close stops accepting connections and waits for in-flight requests until
+// ctx ends, then closes what is left.
+func (s *Server) Close(ctx context.Context) error {
+	s.BeginShutdown()
+	if s.ln == nil {
+		return nil
+	}
+	err := s.http.Shutdown(ctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		s.http.Close()
+	}
+	if serr := <-s.served; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+		return serr
+	}
+	return err
+}
+
+// observeScreening counts and audits one API screening.
+func (s *Server) observeScreening(c *gin.Context, resp *ScreenResponse) {
+	s.metrics.ObserveScreening("api", resp.Matches)
+	s.auditScreening(c, resp)
+}
+
+func (s *Server) handleOpenAPI(c *gin.Context) {
+	if len(s.openapi) == 0 {
+		problem(c, http.StatusNotFound, kindNotFound, "no OpenAPI document is bundled")
+		return
+	}
+	c.Data(http.StatusOK, "application/yaml", s.openapi)
+}
