@@ -1,6 +1,10 @@
 package service
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -24,6 +28,60 @@ type Catalog struct {
 	cur atomic.Pointer[Snapshot]
 	// OnSwap, when set, is called after each swap (for metrics and logs).
 	OnSwap func(*Snapshot)
+	// Store, when set, is where Pinned finds versions this replica does not
+	// serve any more.
+	Store lists.Store
+
+	pinMu  sync.Mutex
+	pinned []*Snapshot // most recently used first
+}
+
+// ErrVersionGone is returned by Pinned for a version that is neither served
+// nor still in the store.
+var ErrVersionGone = errors.New("list version no longer available")
+
+// maxPinned bounds the superseded snapshots kept for long jobs.
+const maxPinned = 2
+
+// Pinned returns the snapshot of a given version: the current one, one
+// already pinned, the built-in snapshot, or one loaded from the store and
+// indexed. A batch job screens every row against the version it started
+// with, on whichever replica works on it, even after a refresh.
+func (c *Catalog) Pinned(ctx context.Context, id string) (*Snapshot, error) {
+	if cur := c.Current(); cur != nil && cur.List.Version.ID == id {
+		return cur, nil
+	}
+	c.pinMu.Lock()
+	defer c.pinMu.Unlock()
+	for i, s := range c.pinned {
+		if s.List.Version.ID == id {
+			copy(c.pinned[1:i+1], c.pinned[:i])
+			c.pinned[0] = s
+			return s, nil
+		}
+	}
+	var l *lists.List
+	if emb := lists.Embedded(); emb.Version.ID == id {
+		l = emb
+	} else if c.Store != nil {
+		var err error
+		if l, err = c.Store.Load(ctx, id); err != nil {
+			if errors.Is(err, lists.ErrNoVersion) {
+				return nil, fmt.Errorf("%w: %s", ErrVersionGone, id)
+			}
+			return nil, err
+		}
+	} else {
+		return nil, fmt.Errorf("%w: %s", ErrVersionGone, id)
+	}
+	start := time.Now()
+	s := &Snapshot{List: l, Index: matcher.Build(Records(l)), LoadedAt: time.Now().UTC()}
+	s.BuildTime = time.Since(start)
+	c.pinned = append([]*Snapshot{s}, c.pinned...)
+	if len(c.pinned) > maxPinned {
+		c.pinned = c.pinned[:maxPinned]
+	}
+	return s, nil
 }
 
 // Load builds the index for l and makes it current. Building takes well under

@@ -66,7 +66,7 @@ func (m *Main) Run(ctx context.Context) error {
 		m.store = lists.NewMemoryStore()
 	}
 
-	m.catalog = &service.Catalog{OnSwap: func(s *service.Snapshot) {
+	m.catalog = &service.Catalog{Store: m.store, OnSwap: func(s *service.Snapshot) {
 		m.metrics.ObserveSnapshot(s)
 		v := s.List.Version
 		attrs := []any{"version", v.ID, "entries", v.Entries, "source", v.Source, "origin", v.Origin,
