@@ -66,6 +66,8 @@ const (
 	HowSynonym         = "synonym"         // a listed spelling variant or abbreviation (Centre = Center, Intl = International)
 	HowJoined          = "joined"          // words written together or apart (KasperskyLab = Kaspersky Lab)
 	HowPhonetic        = "phonetic"        // sounds alike
+	HowLookalike       = "lookalike"       // digits or symbols written for letters (Kasp3rsky = Kaspersky)
+	HowInitial         = "initial"         // an initial for a word with that initial (A. = Andrey)
 )
 
 // WordMatch pairs one query word with one listed word.

@@ -1,0 +1,111 @@
+package matcher
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+)
+
+// The tests in this file are tools for tuning, skipped unless their
+// environment variable is set:
+//
+//	DBG='Kaspersky Lab|Global Trading LLC' go test -run TestDebugQueries -v ./matcher/
+//	DBGQ='query' DBGN='listed name' go test -run TestDebugName -v ./matcher/
+//	MATCHER_DUMP=/tmp/scores.tsv go test -run TestDumpScores ./matcher/
+//
+// TestDebugQueries prints each query's tokens, candidate words and matches.
+func TestDebugQueries(t *testing.T) {
+	qs := os.Getenv("DBG")
+	if qs == "" {
+		t.Skip()
+	}
+	_, ix := fullList(t)
+	for _, q := range strings.Split(qs, "|") {
+		s := ix.pool.Get().(*scratch)
+		ix.prepareQuery(s, q)
+		ix.retrieve(s)
+		for i, qt := range s.qt {
+			fmt.Printf("tok %d %+v w=%.2f\n", i, qt.tok, s.qw[i])
+		}
+		for _, c := range s.cands {
+			v := ix.vocab[c.vocab]
+			fmt.Printf("   cand q=%d unit=%d %s sim=%.3f how=%s w=%.1f df=%d\n", c.q, c.unit, v.canon, c.sim, howNames[c.how], v.w, v.df)
+		}
+		ix.release(s)
+		for _, m := range ix.Screen(Query{Name: q, MinScore: 0.3}) {
+			fmt.Printf("  %.3f %s | %s\n", m.Score, m.MatchedName, m.Explanation.Summary)
+		}
+	}
+}
+
+// TestDumpScores writes, per tuning-set case, the best score of an expected
+// record and of any other record, for threshold studies.
+func TestDumpScores(t *testing.T) {
+	out := os.Getenv("MATCHER_DUMP")
+	if out == "" {
+		t.Skip()
+	}
+	cases := tuningSet(t)
+	_, ix := fullList(t)
+	if ps := os.Getenv("MATCHER_PARAMS"); ps != "" {
+		ix.setParamsFromString(t, ps)
+	}
+	f, _ := os.Create(out)
+	defer f.Close()
+	for _, c := range cases {
+		ms := ix.Screen(Query{Name: c.Query.Name, MinScore: 0.3, Limit: 10})
+		exp := map[string]bool{}
+		for _, id := range c.Expect {
+			exp[id] = true
+		}
+		best, other := 0.0, 0.0
+		for _, m := range ms {
+			if exp[m.ID] && m.Score > best {
+				best = m.Score
+			}
+			if !exp[m.ID] && m.Score > other {
+				other = m.Score
+			}
+		}
+		// rank condition: expected must be within top10 at threshold; approximate with scores.
+		fmt.Fprintf(f, "%s\t%s\t%.4f\t%.4f\t%q\n", c.Class, c.ID, best, other, c.Query.Name)
+	}
+}
+
+// TestDebugName shows how one listed name scores against one query.
+func TestDebugName(t *testing.T) {
+	q := os.Getenv("DBGQ")
+	n := os.Getenv("DBGN")
+	if q == "" {
+		t.Skip()
+	}
+	_, ix := fullList(t)
+	s := ix.pool.Get().(*scratch)
+	defer ix.release(s)
+	ix.prepareQuery(s, q)
+	ix.retrieve(s)
+	ix.gather(s, 0.8, "")
+	for ni := range ix.names {
+		if !strings.EqualFold(ix.nameText(uint32(ni)), n) {
+			continue
+		}
+		nr := ix.names[ni]
+		sc, ok := ix.scoreName(s, uint32(ni), true)
+		fmt.Printf("name %d acc=%.2f wsum=%.2f score=%.3f ok=%v\n", ni, s.acc[ni], nr.wsum, sc, ok)
+		for _, tk := range ix.toks[nr.off : nr.off+uint32(nr.n)] {
+			v := ix.vocab[tk&tokIDMask]
+			fmt.Printf("   tok %s w=%.2f df=%d kind=%d\n", v.canon, ix.tokWeight(tk), v.df, v.kind)
+		}
+		for _, e := range s.chosen {
+			fmt.Printf("   edge %+v\n", e)
+		}
+		in := false
+		for _, c := range s.top {
+			if c.name == uint32(ni) {
+				in = true
+			}
+		}
+		fmt.Println("   in top:", in, "top size", len(s.top), "touched", len(s.touched))
+	}
+}

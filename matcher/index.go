@@ -1,0 +1,324 @@
+package matcher
+
+import (
+	"math"
+	"strings"
+	"sync"
+)
+
+// Index is an immutable, searchable form of a list. Build it once per list
+// version; it is safe for concurrent Screen calls, and a list update builds a
+// new Index that the caller swaps in atomically (e.g. with atomic.Pointer).
+//
+// Layout: every distinct canonical token is a vocabulary entry with its
+// weight; every name is a run of vocabulary ids; each vocabulary entry has a
+// postings list of the names that hold it. Retrieval maps a query word to
+// vocabulary entries (exactly, by romanisation key, by consonant skeleton,
+// and by SymSpell-style deletion neighbourhoods for typos), so it never scans
+// the list, and scoring reads only the few names those entries point to.
+type Index struct {
+	recs  []recMeta
+	names []nameRec
+	// toks holds every name's tokens: a vocabulary id in the low bits, the
+	// per-occurrence flags in the high bits.
+	toks []uint32
+
+	vocab   []vocabEntry
+	byCanon map[string]uint32
+	byKey   map[string][]uint32
+	bySkel  map[string][]uint32
+	// spells are the written forms typos are measured against: every
+	// word's canonical form, its key and the surface forms it was reached
+	// from ("flores" for canonical "flore", "osama" for "usama").
+	spells []spelling
+	dels   delIndex
+
+	// postings: the names holding vocabulary entry v are
+	// posts[postOff[v]:postOff[v+1]], ascending.
+	postOff []uint32
+	posts   []uint32
+
+	// oovWeight is the weight of a word the list has never seen.
+	oovWeight float32
+	params    params
+
+	pool sync.Pool
+}
+
+const (
+	tokIDMask    = 1<<28 - 1
+	tokParen     = 1 << 31 // inside parentheses
+	tokTitle     = 1 << 30 // an honorific or leading rank in this name
+	tokLookalike = 1 << 29 // unused in names; reserved
+)
+
+type recMeta struct {
+	id        string
+	typ       string // lower case
+	countries []string
+	names     []string
+}
+
+type nameRec struct {
+	rec     uint32
+	nameIdx uint16
+	sub     uint8  // 0: the whole name; k: its k-th part around "a.k.a."
+	n       uint16 // tokens
+	off     uint32 // into toks
+	wsum    float32
+	words   uint16 // ordinary-word tokens
+	person  bool   // the record is an individual
+}
+
+type spelling struct {
+	s   string
+	id  uint32 // vocabulary entry
+	key bool   // a romanisation key rather than a spelling
+}
+
+type vocabEntry struct {
+	canon   string
+	key     string
+	kind    kind
+	generic bool
+	df      int32   // records holding it
+	idf     float32 // capped inverse document frequency (0 for non-words)
+	w       float32
+}
+
+// Stats describes an Index.
+type Stats struct {
+	Records      int // records given to Build
+	Names        int // names indexed, including the parts of names split at "a.k.a."
+	Tokens       int // token occurrences over all names
+	Vocabulary   int // distinct canonical tokens
+	Postings     int // name entries over all postings lists
+	DeletionKeys int // entries in the typo (deletion-neighbourhood) index
+}
+
+// Len returns the number of records the Index was built from.
+func (ix *Index) Len() int {
+	if ix == nil {
+		return 0
+	}
+	return len(ix.recs)
+}
+
+// Stats returns the Index's size figures.
+func (ix *Index) Stats() Stats {
+	return Stats{
+		Records:      len(ix.recs),
+		Names:        len(ix.names),
+		Tokens:       len(ix.toks),
+		Vocabulary:   len(ix.vocab),
+		Postings:     len(ix.posts),
+		DeletionKeys: ix.dels.entries(),
+	}
+}
+
+// Build indexes records. Records keep their position: Match.Record is the
+// index into records. Build does not keep or modify the slice.
+func Build(records []Record) *Index {
+	ix := &Index{
+		byCanon: map[string]uint32{},
+		byKey:   map[string][]uint32{},
+		bySkel:  map[string][]uint32{},
+		params:  defaultParams,
+	}
+	ix.recs = make([]recMeta, len(records))
+	var an analyser
+	recOfVocab := []int32{}
+	b := &builder{texts: map[string]uint32{}}
+	for r, rec := range records {
+		m := recMeta{id: rec.ID, typ: strings.ToLower(strings.TrimSpace(rec.Type)), names: rec.Names}
+		for _, c := range rec.Countries {
+			m.countries = append(m.countries, strings.ToUpper(strings.TrimSpace(c)))
+		}
+		ix.recs[r] = m
+		for k, name := range rec.Names {
+			if k > math.MaxUint16 {
+				break
+			}
+			ix.addName(&an, b, uint32(r), uint16(k), 0, name, &recOfVocab)
+			for p, part := range subNames(name) {
+				if p+1 > math.MaxUint8 {
+					break
+				}
+				ix.addName(&an, b, uint32(r), uint16(k), uint8(p+1), part, &recOfVocab)
+			}
+		}
+	}
+	ix.weigh()
+	ix.buildPostings()
+	ix.buildLookups(b)
+	ix.pool.New = func() any { return ix.newScratch() }
+	return ix
+}
+
+// addName appends one name's tokens. recOfVocab tracks the last record that
+// counted each vocabulary entry, so document frequency counts records, not
+// aliases (an entity with twelve aliases holding "Kaspersky" counts once).
+// builder is Build's working state.
+type builder struct {
+	texts     map[string]uint32 // surface form -> vocabulary entry
+	textOrder []string
+}
+
+func (ix *Index) addName(an *analyser, b *builder, rec uint32, nameIdx uint16, sub uint8, name string, recOfVocab *[]int32) {
+	toks := an.analyse(name)
+	if len(toks) == 0 || len(toks) > math.MaxUint16 {
+		return
+	}
+	nr := nameRec{rec: rec, nameIdx: nameIdx, sub: sub, off: uint32(len(ix.toks)), n: uint16(len(toks)), person: ix.recs[rec].typ == "individual"}
+	for _, t := range toks {
+		id, ok := ix.byCanon[t.canon]
+		if !ok {
+			id = uint32(len(ix.vocab))
+			ix.byCanon[t.canon] = id
+			k := t.kind
+			if k == kindTitle {
+				k = kindWord // a title's kind depends on its place; the vocabulary keeps the word
+			}
+			ix.vocab = append(ix.vocab, vocabEntry{canon: t.canon, key: t.key, kind: k, generic: genericCanon[t.canon]})
+			*recOfVocab = append(*recOfVocab, -1)
+		}
+		if (*recOfVocab)[id] != int32(rec) {
+			(*recOfVocab)[id] = int32(rec)
+			ix.vocab[id].df++
+		}
+		v := id
+		if t.paren {
+			v |= tokParen
+		}
+		if t.kind == kindTitle {
+			v |= tokTitle
+		}
+		ix.toks = append(ix.toks, v)
+		if t.kind == kindWord {
+			nr.words++
+			if t.text != t.canon && !t.expanded && !strings.Contains(t.text, " ") {
+				if _, ok := b.texts[t.text]; !ok {
+					b.texts[t.text] = id
+					b.textOrder = append(b.textOrder, t.text)
+				}
+			}
+		}
+	}
+	ix.names = append(ix.names, nr)
+}
+
+// genericCanon is genericWords in canonical form.
+var genericCanon = func() map[string]bool {
+	m := map[string]bool{}
+	for w := range genericWords {
+		c, _ := canonicalWord(w)
+		m[c] = true
+		m[w] = true
+	}
+	return m
+}()
+
+// weigh sets every vocabulary entry's weight from its rarity, and every
+// name's total weight.
+func (ix *Index) weigh() {
+	p := &ix.params
+	// A short list says little about how common a word is: weigh words as
+	// if the list had at least minRecords records, so that in a list of
+	// ten "Kaspersky" is still a rare word and an unknown word still
+	// outweighs it only modestly.
+	n := max(float64(len(ix.recs)), p.minRecords)
+	for i := range ix.vocab {
+		v := &ix.vocab[i]
+		v.idf = p.idf(v, n)
+		v.w = p.weight(v, n)
+	}
+	ix.oovWeight = p.wordWeight(math.Log(1+n/p.oovDF), false)
+	for i := range ix.names {
+		nr := &ix.names[i]
+		var s float32
+		for _, t := range ix.toks[nr.off : nr.off+uint32(nr.n)] {
+			s += ix.tokWeight(t)
+		}
+		nr.wsum = s
+	}
+}
+
+// tokWeight is the weight of one token occurrence in a name.
+func (ix *Index) tokWeight(t uint32) float32 {
+	v := &ix.vocab[t&tokIDMask]
+	w := v.w
+	if t&tokTitle != 0 {
+		w = ix.params.titleWeight
+	}
+	if t&tokParen != 0 {
+		w *= ix.params.parenFactor
+	}
+	return w
+}
+
+func (ix *Index) buildPostings() {
+	counts := make([]uint32, len(ix.vocab)+1)
+	last := make([]int32, len(ix.vocab))
+	for i := range last {
+		last[i] = -1
+	}
+	for ni, nr := range ix.names {
+		for _, t := range ix.toks[nr.off : nr.off+uint32(nr.n)] {
+			id := t & tokIDMask
+			if last[id] != int32(ni) {
+				last[id] = int32(ni)
+				counts[id+1]++
+			}
+		}
+	}
+	for i := 1; i < len(counts); i++ {
+		counts[i] += counts[i-1]
+	}
+	ix.postOff = counts
+	ix.posts = make([]uint32, counts[len(counts)-1])
+	fill := make([]uint32, len(ix.vocab))
+	copy(fill, counts[:len(ix.vocab)])
+	for i := range last {
+		last[i] = -1
+	}
+	for ni, nr := range ix.names {
+		for _, t := range ix.toks[nr.off : nr.off+uint32(nr.n)] {
+			id := t & tokIDMask
+			if last[id] != int32(ni) {
+				last[id] = int32(ni)
+				ix.posts[fill[id]] = uint32(ni)
+				fill[id]++
+			}
+		}
+	}
+}
+
+// buildLookups builds the key, skeleton and typo lookups over ordinary words.
+func (ix *Index) buildLookups(b *builder) {
+	var kb, sb []byte
+	for id := range ix.vocab {
+		v := &ix.vocab[id]
+		if v.kind != kindWord {
+			continue
+		}
+		ix.byKey[v.key] = append(ix.byKey[v.key], uint32(id))
+		kb = append(kb[:0], v.key...)
+		if sk := skeleton(sb, kb); len(sk) >= ix.params.minSkeleton && len(v.key) >= ix.params.minSkeletonWord {
+			ix.bySkel[string(sk)] = append(ix.bySkel[string(sk)], uint32(id))
+			sb = sk
+		}
+		ix.spells = append(ix.spells, spelling{s: v.canon, id: uint32(id)}, spelling{s: v.key, id: uint32(id), key: true})
+	}
+	for _, t := range b.textOrder {
+		ix.spells = append(ix.spells, spelling{s: t, id: b.texts[t]})
+	}
+	var pairs []delPair
+	for k, sp := range ix.spells {
+		seed := seedCanon
+		if sp.key {
+			seed = seedKey
+		}
+		pairs = appendDeletions(pairs, sp.s, uint32(k), seed)
+	}
+	ix.dels = buildDelIndex(pairs)
+}

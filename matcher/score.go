@@ -1,0 +1,318 @@
+package matcher
+
+import "math"
+
+// Scoring aligns the query's tokens with one listed name's tokens and turns
+// the alignment into a score in [0,1].
+//
+// Each token weighs by how rare it is in the list (inverse document
+// frequency over records, raised to a power so that one rare word outweighs
+// several common ones), capped for words that are generic in business names
+// everywhere, and fixed and small for legal forms, function words and
+// titles. Pairs are chosen greedily, best value first, each token used once;
+// a pair may also join two query words to one listed word or split one query
+// word over two adjacent listed words.
+//
+//	score = Σ sim·w(pair) / (Σ w(pair) + cq·Σ w(unmatched query) + cn·Σ w(unmatched listed))
+//
+// so an exact match scores 1, a typo costs in proportion to its word's
+// weight, and an extra or missing word costs its weight times cq or cn
+// (below 1: a customer's extra "Trading" or a listed "Group" the customer
+// left out costs less than a mismatch). A match must also rest on at least
+// one word that is neither generic nor a legal form, title or function word
+// ("anchor"), unless every ordinary word on both sides is matched: that keeps
+// "Global Trading LLC" from alerting on every trading company, while a listed
+// name made only of common words can still be found when written in full.
+
+// params are the scorer's constants. They are set once (defaultParams) from
+// the tuning described in docs/QUALITY.md.
+type params struct {
+	idfPower    float64 // weight = idf^idfPower
+	genericIDF  float64 // cap on the idf of generic words
+	legalWeight float32
+	stopWeight  float32
+	titleWeight float32
+	initialIDF  float64 // cap on the idf of one-letter words (initials)
+	parenFactor float32 // weight factor inside parentheses
+	oovDF       float64 // document frequency assumed for a word the list lacks
+	minRecords  float64 // the smallest list size idf assumes
+
+	cq, cn float32 // cost of unmatched query / listed weight
+	// cnPerson is cn for a person's name: listed individuals carry middle
+	// names, second surnames and patronymic chains that customers leave
+	// out, so a missing listed word costs less than in a company's name.
+	cnPerson float32
+
+	simKey      float32 // same romanisation key
+	simPhonetic float32 // same consonant skeleton
+	simJoin     float32 // words joined or split
+	simInitial  float32 // an initial against a word with that initial
+	typoCost    float32 // similarity lost per edit, relative to length
+	anchorSim   float32 // least similarity of an anchor pair
+	minEvidence float32 // least summed (capped) idf of matched common words that stands in for an anchor
+
+	minSkeleton     int // least skeleton length used
+	minSkeletonWord int // least key length for a skeleton lookup
+
+	candidates  int     // names fully scored per query
+	minEstimate float32 // least estimated score to be fully scored, relative to the threshold
+	countryPen  float32 // score taken off for a country mismatch
+	maxQueryTok int     // query tokens beyond this are ignored
+}
+
+var defaultParams = params{
+	idfPower:    2,
+	genericIDF:  4.0,
+	legalWeight: 1.0,
+	stopWeight:  0.3,
+	titleWeight: 0.3,
+	initialIDF:  2.0,
+	parenFactor: 0.4,
+	oovDF:       0.5,
+	minRecords:  10000,
+
+	cq:       0.5,
+	cn:       0.45,
+	cnPerson: 0.35,
+
+	simKey:      0.95,
+	simPhonetic: 0.82,
+	simJoin:     0.95,
+	simInitial:  0.7,
+	typoCost:    1.0,
+	anchorSim:   0.75,
+	minEvidence: 11,
+
+	minSkeleton:     3,
+	minSkeletonWord: 5,
+
+	candidates:  64,
+	minEstimate: 0.6,
+	countryPen:  0.05,
+	maxQueryTok: 200,
+}
+
+func (p *params) wordWeight(idf float64, generic bool) float32 {
+	if generic && idf > p.genericIDF {
+		idf = p.genericIDF
+	}
+	return float32(math.Pow(idf, p.idfPower))
+}
+
+// wordWeightIDF is wordWeight for an already capped idf.
+func (p *params) wordWeightIDF(idf float32) float32 {
+	return float32(math.Pow(float64(idf), p.idfPower))
+}
+
+// idf is a word's capped inverse document frequency over records.
+func (p *params) idf(v *vocabEntry, nrec float64) float32 {
+	if v.kind != kindWord {
+		return 0
+	}
+	idf := math.Log(1 + nrec/float64(max(v.df, 1)))
+	if len(v.canon) == 1 && idf > p.initialIDF {
+		idf = p.initialIDF
+	}
+	if v.generic && idf > p.genericIDF {
+		idf = p.genericIDF
+	}
+	return float32(idf)
+}
+
+func (p *params) weight(v *vocabEntry, nrec float64) float32 {
+	switch v.kind {
+	case kindLegal:
+		return p.legalWeight
+	case kindStop:
+		return p.stopWeight
+	}
+	return p.wordWeightIDF(v.idf)
+}
+
+// typoSim is the similarity of two words d edits apart, the longer of n
+// letters.
+func (p *params) typoSim(d, n int) float32 {
+	if n == 0 {
+		return 0
+	}
+	return 1 - p.typoCost*float32(d)/float32(n)
+}
+
+// edge is a candidate pair in an alignment.
+type edge struct {
+	qi, qn uint8 // query tokens qi .. qi+qn-1
+	nj, nn uint16
+	how    uint8
+	sim    float32
+	wq, wn float32
+	val    float32
+}
+
+// scoreName aligns the query in s with name ni and returns the score; when
+// keep is set, the chosen pairs are left in s.chosen.
+func (ix *Index) scoreName(s *scratch, ni uint32, keep bool) (float32, bool) {
+	p := &ix.params
+	nr := &ix.names[ni]
+	toks := ix.toks[nr.off : nr.off+uint32(nr.n)]
+	s.edges = s.edges[:0]
+	for j, t := range toks {
+		v := t & tokIDMask
+		for e := s.slot[v]; e >= 0; e = s.cands[e].next {
+			c := &s.cands[e]
+			var ed edge
+			switch c.unit {
+			case unitSingle:
+				ed = edge{qi: uint8(c.q), qn: 1, nj: uint16(j), nn: 1}
+				ed.wq = s.qw[c.q]
+				ed.wn = ix.tokWeight(t)
+			case unitJoin:
+				ed = edge{qi: uint8(c.q), qn: 2, nj: uint16(j), nn: 1}
+				ed.wq = s.qw[c.q] + s.qw[c.q+1]
+				ed.wn = ix.tokWeight(t)
+			case unitSplitFirst:
+				if j+1 >= len(toks) || toks[j+1]&tokIDMask != c.partner {
+					continue
+				}
+				ed = edge{qi: uint8(c.q), qn: 1, nj: uint16(j), nn: 2}
+				ed.wq = s.qw[c.q]
+				ed.wn = ix.tokWeight(t) + ix.tokWeight(toks[j+1])
+			default:
+				continue
+			}
+			ed.sim = c.sim
+			ed.how = c.how
+			ed.val = ed.sim * (ed.wq + ed.wn)
+			s.edges = append(s.edges, ed)
+		}
+	}
+	// Initials: a one-letter query word against a listed word with that
+	// initial, and the other way round.
+	for i := range s.qt {
+		qt := &s.qt[i]
+		if qt.tok.kind != kindWord || len(qt.tok.canon) != 1 {
+			continue
+		}
+		for j, t := range toks {
+			v := &ix.vocab[t&tokIDMask]
+			if v.kind == kindWord && len(v.canon) > 1 && v.canon[0] == qt.tok.canon[0] && t&tokTitle == 0 {
+				ed := edge{qi: uint8(i), qn: 1, nj: uint16(j), nn: 1, how: howInitial, sim: p.simInitial}
+				ed.wq = s.qw[i]
+				ed.wn = ix.tokWeight(t)
+				ed.val = ed.sim * 2 * min(ed.wq, ed.wn)
+				s.edges = append(s.edges, ed)
+			}
+		}
+	}
+	for j, t := range toks {
+		v := &ix.vocab[t&tokIDMask]
+		if v.kind != kindWord || len(v.canon) != 1 {
+			continue
+		}
+		for i := range s.qt {
+			qt := &s.qt[i]
+			if qt.tok.kind == kindWord && len(qt.tok.canon) > 1 && qt.tok.canon[0] == v.canon[0] {
+				ed := edge{qi: uint8(i), qn: 1, nj: uint16(j), nn: 1, how: howInitial, sim: p.simInitial}
+				ed.wn = ix.tokWeight(t)
+				ed.wq = s.qw[i]
+				ed.val = ed.sim * 2 * min(ed.wq, ed.wn)
+				s.edges = append(s.edges, ed)
+			}
+		}
+	}
+	// Greedy: best value first. Edges are few; insertion sort.
+	es := s.edges
+	for a := 1; a < len(es); a++ {
+		for b := a; b > 0 && es[b].val > es[b-1].val; b-- {
+			es[b], es[b-1] = es[b-1], es[b]
+		}
+	}
+	nq := len(s.qt)
+	s.usedQ = resetBools(s.usedQ, nq)
+	s.usedN = resetBools(s.usedN, len(toks))
+	var num, pw, evidence, excessQ, excessN float32
+	anchored, matchedWord := false, false
+	s.chosen = s.chosen[:0]
+	for _, e := range es {
+		if s.usedQ[e.qi] || (e.qn == 2 && s.usedQ[e.qi+1]) || s.usedN[e.nj] || (e.nn == 2 && s.usedN[e.nj+1]) {
+			continue
+		}
+		s.usedQ[e.qi] = true
+		if e.qn == 2 {
+			s.usedQ[e.qi+1] = true
+		}
+		s.usedN[e.nj] = true
+		if e.nn == 2 {
+			s.usedN[e.nj+1] = true
+		}
+		w := (e.wq + e.wn) / 2
+		if e.how == howInitial {
+			// An initial stands for a word but says little about it: the
+			// pair weighs what the initial weighs, and the rest of the full
+			// word counts as unmatched.
+			w = min(e.wq, e.wn)
+			if e.wq > w {
+				excessQ += e.wq - w
+			} else {
+				excessN += e.wn - w
+			}
+		}
+		num += e.sim * w
+		pw += w
+		if e.sim >= p.anchorSim && e.how != howInitial && s.qt[e.qi].tok.kind == kindWord {
+			matchedWord = true
+			for k := uint16(0); k < uint16(e.nn); k++ {
+				evidence += ix.vocab[toks[e.nj+k]&tokIDMask].idf
+			}
+			v := &ix.vocab[toks[e.nj]&tokIDMask]
+			if v.kind == kindWord && (!v.generic || e.nn == 2) && toks[e.nj]&tokTitle == 0 {
+				anchored = true
+			}
+		}
+		if keep {
+			s.chosen = append(s.chosen, e)
+		}
+	}
+	var uq, un float32
+	wordsLeft := false
+	for i := range s.qt {
+		if !s.usedQ[i] {
+			uq += s.qw[i]
+			if s.qt[i].tok.kind == kindWord {
+				wordsLeft = true
+			}
+		}
+	}
+	for j, t := range toks {
+		if !s.usedN[j] {
+			un += ix.tokWeight(t)
+			if ix.vocab[t&tokIDMask].kind == kindWord && t&tokTitle == 0 {
+				wordsLeft = true
+			}
+		}
+	}
+	uq += excessQ
+	un += excessN
+	cn := p.cn
+	if nr.person {
+		cn = p.cnPerson
+	}
+	den := pw + p.cq*uq + cn*un
+	if den <= 0 || num <= 0 {
+		return 0, false
+	}
+	// Anchored on a distinctive word, or every ordinary word on both sides
+	// matched (a listed name made only of common words, written in full).
+	ok := anchored || (!wordsLeft && matchedWord) || evidence >= p.minEvidence
+	return num / den, ok
+}
+
+func resetBools(b []bool, n int) []bool {
+	if cap(b) < n {
+		b = make([]bool, n)
+	}
+	b = b[:n]
+	for i := range b {
+		b[i] = false
+	}
+	return b
+}

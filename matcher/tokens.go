@@ -1,0 +1,228 @@
+package matcher
+
+import "strings"
+
+// A name becomes a list of tokens: normalised words (normalise.go) read
+// against the legal-form table (legalform.go) and the synonym tables
+// (synonyms.go), each with its romanisation key (key.go) and a kind that
+// decides how much it weighs.
+
+// kind is what a token is, as far as weighing goes.
+type kind uint8
+
+const (
+	kindWord  kind = iota // an ordinary word
+	kindLegal             // a legal form class ("#llc")
+	kindStop              // a function word ("of", "al")
+	kindTitle             // an honorific or rank ("Dr", "Sheikh", leading "General")
+)
+
+// token is one word of a name after normalisation.
+type token struct {
+	// text is the folded surface form ("kasperskiy"; for a legal form, all
+	// its words: "obshchestvo s ogranichennoi otvetstvennostyu").
+	text string
+	// canon is the canonical form words are compared on: the legal class,
+	// the synonym, the Arabic name's common spelling, the singular.
+	canon string
+	// key is canon's romanisation key.
+	key string
+	// alt is the canonical form with a look-alike '1' read as 'i' instead
+	// of 'l'; "" when not applicable.
+	alt string
+	// how canon was reached from text: "", HowSynonym or HowTransliteration.
+	how string
+	// legalAlt is the legal-form class the word would be outside the
+	// start or end of a name ("Icarus AS Design"); "" for most words.
+	legalAlt  string
+	kind      kind
+	paren     bool
+	lookalike bool
+	// split is set when the word was cut out of a longer query word
+	// ("KasperskyLab").
+	split bool
+	// expanded is set when the token is one of several a word stands for
+	// ("Abdul" = "abd", "al").
+	expanded bool
+}
+
+// analyser holds the scratch space of one name's analysis.
+type analyser struct {
+	sp    splitter
+	texts []string
+	keys  []string
+	kbuf  []byte
+	row   []int
+	toks  []token
+	// split, when set, cuts a word the list does not know into two it
+	// does ("OOOBitreit", "KasperskyLab"); only queries use it.
+	split func(w string) (a, b string, ok bool)
+	cut   []rawWord
+}
+
+// sunLetterArticles are the forms "al-" takes before a "sun letter"
+// ("ar-Rahman", "as-Sayyid", "ad-Din"); they count as "al" when the next
+// word starts with the assimilated letter.
+var sunLetterArticles = map[string]string{
+	"ad": "d", "ar": "r", "as": "s", "ash": "sh", "at": "t", "az": "z", "an": "n", "ath": "th", "adh": "dh", "ad-": "d",
+	"ul": "", "ud": "d", "ur": "r", "us": "s", "un": "n",
+}
+
+// analyse cuts a name into tokens. The returned slice is a's scratch space,
+// valid until the next call.
+func (a *analyser) analyse(name string) []token {
+	words := a.sp.split(name)
+	a.toks = a.toks[:0]
+	if len(words) == 0 {
+		return a.toks
+	}
+	if a.split != nil {
+		a.cut = a.cut[:0]
+		for _, w := range words {
+			if x, y, ok := a.split(w.text); ok {
+				w1, w2 := w, w
+				w1.text, w1.alt, w1.hyphen, w1.split = x, "", false, true
+				w2.text, w2.alt, w2.split = y, "", true
+				a.cut = append(a.cut, w1, w2)
+				continue
+			}
+			a.cut = append(a.cut, w)
+		}
+		words = a.cut
+	}
+	a.keys = a.keys[:0]
+	a.texts = a.texts[:0]
+	for _, w := range words {
+		a.kbuf = romanKey(a.kbuf, w.text)
+		a.keys = append(a.keys, string(a.kbuf))
+		a.texts = append(a.texts, w.text)
+	}
+	if a.row == nil {
+		a.row = make([]int, 3*64)
+	}
+	last := len(words) - 1
+	for last > 0 && words[last].paren {
+		last--
+	}
+	for i := 0; i < len(words); {
+		if class, n := matchLegal(a.texts, a.keys, i, last, a.row); n > 0 {
+			text := words[i].text
+			if n > 1 {
+				parts := make([]string, n)
+				for j := range parts {
+					parts[j] = words[i+j].text
+				}
+				text = strings.Join(parts, " ")
+			}
+			a.toks = append(a.toks, token{text: text, canon: class, key: class, kind: kindLegal, paren: words[i].paren})
+			i += n
+			continue
+		}
+		w := words[i]
+		a.addWord(w, words, i)
+		i++
+	}
+	a.markTitles()
+	return a.toks
+}
+
+// addWord appends the token(s) of one ordinary word.
+func (a *analyser) addWord(w rawWord, words []rawWord, i int) {
+	t := w.text
+	if exp, ok := multiWords[t]; ok {
+		for _, e := range exp {
+			a.push(w, t, e, HowSynonym)
+			a.toks[len(a.toks)-1].expanded = true
+		}
+		return
+	}
+	if rest := splitAbd(t); rest != "" {
+		a.push(w, t, "abd", HowTransliteration)
+		a.push(w, t, "al", HowTransliteration)
+		c, _ := canonicalWord(rest)
+		a.push(w, rest, c, "")
+		a.toks[len(a.toks)-1].expanded = true
+		a.toks[len(a.toks)-2].expanded = true
+		a.toks[len(a.toks)-3].expanded = true
+		return
+	}
+	if lead, ok := sunLetterArticles[t]; ok && i+1 < len(words) && lead != "" && strings.HasPrefix(words[i+1].text, lead) && len(words[i+1].text) > len(lead)+1 {
+		a.push(w, t, "al", HowTransliteration)
+		return
+	}
+	c, how := canonicalWord(t)
+	a.push(w, t, c, how)
+}
+
+func (a *analyser) push(w rawWord, text, canon, how string) {
+	tok := token{text: text, canon: canon, how: how, paren: w.paren, lookalike: w.lookalike, split: w.split}
+	if w.alt != "" {
+		tok.alt, _ = canonicalWord(w.alt)
+	}
+	switch {
+	case honorifics[text] || honorifics[canon]:
+		tok.kind = kindTitle
+	case stopwords[canon]:
+		tok.kind = kindStop
+	}
+	a.kbuf = romanKey(a.kbuf, canon)
+	tok.key = string(a.kbuf)
+	if tok.kind == kindWord && (legalFragments[canon] || isLegalFragment(tok.key, a.rowScratch())) {
+		tok.kind = kindLegal
+	}
+	if tok.kind == kindWord {
+		for _, p := range legalByFirst[tok.key] {
+			if len(p.keys) == 1 {
+				tok.legalAlt = p.class
+				break
+			}
+		}
+	}
+	a.toks = append(a.toks, tok)
+}
+
+// markTitles decides which honorific-looking tokens are titles: honorifics
+// anywhere and ranks at the start, as long as two ordinary words remain
+// (so a company called "General Trading" keeps its "General"). Honorifics
+// that would leave no ordinary word are read as words.
+func (a *analyser) markTitles() {
+	words := 0
+	for _, t := range a.toks {
+		if t.kind == kindWord {
+			words++
+		}
+	}
+	if words == 0 {
+		// "Sheikh" alone, or a name made only of honorifics: keep them.
+		for k := range a.toks {
+			if a.toks[k].kind == kindTitle {
+				a.toks[k].kind = kindWord
+			}
+		}
+		return
+	}
+	for k := range a.toks {
+		t := &a.toks[k]
+		if t.kind == kindTitle || t.kind == kindStop || t.kind == kindLegal {
+			continue
+		}
+		if !(ranks[t.text] || ranks[t.canon]) || words <= 2 {
+			break
+		}
+		t.kind = kindTitle
+		words--
+	}
+}
+
+func (a *analyser) rowScratch() []int {
+	if a.row == nil {
+		a.row = make([]int, 3*64)
+	}
+	return a.row
+}
+
+// analyse is a convenience for tests and Build: it returns a copy.
+func analyseName(name string) []token {
+	var a analyser
+	return append([]token(nil), a.analyse(name)...)
+}

@@ -1,0 +1,167 @@
+package matcher
+
+import (
+	"math/bits"
+	"sort"
+)
+
+// Typos are found SymSpell-style: every vocabulary word is stored under each
+// string obtained by deleting up to maxEdits letters from it, and a query
+// word looks up its own deletions. Two words within edit distance d share a
+// deletion of at most d letters on each side, so the lookup finds every
+// candidate within the budget without comparing against the vocabulary; the
+// candidates are then verified with a real (OSA) edit distance.
+//
+// Deletions are stored as 64-bit hashes in one sorted array with a
+// directory over the hashes' top bits: no per-entry pointers, a few
+// megabytes for the full list, and a lookup that touches one or two cache
+// lines.
+
+const (
+	seedCanon uint64 = 0x9e3779b97f4a7c15
+	seedKey   uint64 = 0xc2b2ae3d27d4eb4f
+)
+
+// maxEdits is the typo budget of a word of n letters: none for short words,
+// where one letter changes the word, one up to seven letters, two beyond.
+func maxEdits(n int) int {
+	switch {
+	case n < 4:
+		return 0
+	case n < 8:
+		return 1
+	}
+	return 2
+}
+
+type delPair struct {
+	h  uint64
+	id uint32
+}
+
+// hashBytes is FNV-1a with a seed, over s with up to two positions skipped
+// (skip1/skip2 < 0 for none).
+func hashSkip(s string, skip1, skip2 int, seed uint64) uint64 {
+	h := seed ^ 0xcbf29ce484222325
+	for i := 0; i < len(s); i++ {
+		if i == skip1 || i == skip2 {
+			continue
+		}
+		h ^= uint64(s[i])
+		h *= 0x100000001b3
+	}
+	h ^= uint64(len(s) - boolInt(skip1 >= 0) - boolInt(skip2 >= 0))
+	h *= 0x100000001b3
+	return h
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// forDeletions calls fn with the hash of w and of every distinct string made
+// by deleting up to maxEdits(len(w)) letters from it.
+func forDeletions(w string, seed uint64, fn func(h uint64)) {
+	if !isASCII(w) {
+		return
+	}
+	d := maxEdits(len(w))
+	fn(hashSkip(w, -1, -1, seed))
+	if d == 0 {
+		return
+	}
+	for i := 0; i < len(w); i++ {
+		// Deleting either letter of a doubled pair gives the same string.
+		if i > 0 && w[i] == w[i-1] {
+			continue
+		}
+		fn(hashSkip(w, i, -1, seed))
+		if d < 2 {
+			continue
+		}
+		for j := i + 1; j < len(w); j++ {
+			if j > i+1 && w[j] == w[j-1] {
+				continue
+			}
+			fn(hashSkip(w, i, j, seed))
+		}
+	}
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+func appendDeletions(pairs []delPair, w string, id uint32, seed uint64) []delPair {
+	forDeletions(w, seed, func(h uint64) { pairs = append(pairs, delPair{h, id}) })
+	return pairs
+}
+
+// delIndex maps deletion hashes to vocabulary ids.
+type delIndex struct {
+	hashes []uint64
+	ids    []uint32
+	dir    []uint32 // dir[b] is the first entry whose hash's top bits are b
+	shift  uint
+}
+
+func buildDelIndex(pairs []delPair) delIndex {
+	sort.Slice(pairs, func(a, b int) bool {
+		if pairs[a].h != pairs[b].h {
+			return pairs[a].h < pairs[b].h
+		}
+		return pairs[a].id < pairs[b].id
+	})
+	var d delIndex
+	d.hashes = make([]uint64, 0, len(pairs))
+	d.ids = make([]uint32, 0, len(pairs))
+	for k, p := range pairs {
+		if k > 0 && p == pairs[k-1] {
+			continue
+		}
+		d.hashes = append(d.hashes, p.h)
+		d.ids = append(d.ids, p.id)
+	}
+	nb := 1
+	if len(d.hashes) > 1 {
+		nb = bits.Len(uint(len(d.hashes) - 1))
+	}
+	if nb > 24 {
+		nb = 24
+	}
+	d.shift = uint(64 - nb)
+	d.dir = make([]uint32, (1<<nb)+1)
+	k := 0
+	for b := 0; b <= 1<<nb; b++ {
+		for k < len(d.hashes) && int(d.hashes[k]>>d.shift) < b {
+			k++
+		}
+		d.dir[b] = uint32(k)
+	}
+	return d
+}
+
+func (d *delIndex) entries() int { return len(d.hashes) }
+
+// lookup calls fn with every vocabulary id stored under h.
+func (d *delIndex) lookup(h uint64, fn func(id uint32)) {
+	if len(d.dir) == 0 {
+		return
+	}
+	b := h >> d.shift
+	for i := d.dir[b]; i < d.dir[b+1]; i++ {
+		if d.hashes[i] == h {
+			fn(d.ids[i])
+		} else if d.hashes[i] > h {
+			return
+		}
+	}
+}
