@@ -3,8 +3,11 @@ package matcher
 import (
 	"fmt"
 	"os"
+	"sort"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The tests in this file are tools for tuning, skipped unless their
@@ -107,5 +110,50 @@ func TestDebugName(t *testing.T) {
 			}
 		}
 		fmt.Println("   in top:", in, "top size", len(s.top), "touched", len(s.touched))
+	}
+}
+
+// TestSlowestQueries prints the tuning set's slowest queries (MATCHER_SLOW=N).
+func TestSlowestQueries(t *testing.T) {
+	n, _ := strconv.Atoi(os.Getenv("MATCHER_SLOW"))
+	if n == 0 {
+		t.Skip()
+	}
+	_, ix := fullList(t)
+	cases := tuningSet(t)
+	type qd struct {
+		q string
+		d time.Duration
+	}
+	var all []qd
+	for _, c := range cases {
+		best := time.Hour
+		for r := 0; r < 3; r++ {
+			t0 := time.Now()
+			ix.Screen(Query{Name: c.Query.Name})
+			if d := time.Since(t0); d < best {
+				best = d
+			}
+		}
+		all = append(all, qd{c.Query.Name, best})
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].d > all[j].d })
+	for _, x := range all[:n] {
+		fmt.Printf("%8.1fµs %q\n", float64(x.d)/1e3, x.q)
+	}
+	fmt.Println(ix.Stats())
+}
+
+// BenchmarkScreenOne times one query given in DBGQ.
+func BenchmarkScreenOne(b *testing.B) {
+	q := os.Getenv("DBGQ")
+	if q == "" {
+		b.Skip()
+	}
+	_, ix := fullList(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ix.Screen(Query{Name: q})
 	}
 }

@@ -15,11 +15,7 @@ import (
 func (ix *Index) explain(s *scratch, ni uint32, countryPenalty float32) Explanation {
 	score, _ := ix.scoreName(s, ni, true)
 	nr := &ix.names[ni]
-	var an analyser
-	listed := an.analyse(ix.nameText(ni))
-	if len(listed) != int(nr.n) {
-		listed = nil // cannot happen: analysis is deterministic
-	}
+	listed := ix.texts[nr.off : nr.off+uint32(nr.n)]
 	chosen := append([]edge(nil), s.chosen...)
 	sort.Slice(chosen, func(a, b int) bool { return chosen[a].qi < chosen[b].qi })
 
@@ -37,14 +33,9 @@ func (ix *Index) explain(s *scratch, ni uint32, countryPenalty float32) Explanat
 			usedQ[e.qi+1] = true
 		}
 		usedQ[e.qi] = true
-		l := ""
-		var lt *token
-		if listed != nil {
-			lt = &listed[e.nj]
-			l = lt.text
-			if e.nn == 2 {
-				l += " " + listed[e.nj+1].text
-			}
+		l := listed[e.nj]
+		if e.nn == 2 {
+			l += " " + listed[e.nj+1]
 		}
 		usedN[e.nj] = true
 		if e.nn == 2 {
@@ -54,16 +45,18 @@ func (ix *Index) explain(s *scratch, ni uint32, countryPenalty float32) Explanat
 		if e.how == howExactCode || e.how == howLegalCode {
 			qt := &s.qt[e.qi].tok
 			switch {
-			case lt != nil && qt.text == lt.text:
+			case qt.text == listed[e.nj]:
 				how = HowExact
 			case e.how == howLegalCode:
 				how = HowLegalForm
 			case qt.how != "":
 				how = qt.how
-			case lt != nil && lt.how != "":
-				how = lt.how
+			case qt.split:
+				how = HowJoined
 			default:
-				how = HowSynonym
+				// Same canonical form from different spellings: the listed
+				// word was the one brought to it.
+				how = listedHow(listed[e.nj])
 			}
 		}
 		ex.Words = append(ex.Words, WordMatch{
@@ -79,16 +72,23 @@ func (ix *Index) explain(s *scratch, ni uint32, countryPenalty float32) Explanat
 			ex.UnmatchedQuery = append(ex.UnmatchedQuery, s.qt[i].tok.text)
 		}
 	}
-	if listed != nil {
-		for j, u := range usedN {
-			if !u {
-				ex.UnmatchedListed = append(ex.UnmatchedListed, listed[j].text)
-			}
+	for j, u := range usedN {
+		if !u {
+			ex.UnmatchedListed = append(ex.UnmatchedListed, listed[j])
 		}
 	}
 	ex.CountryPenalty = round3(float64(countryPenalty))
 	ex.Summary = summarise(&ex, len(s.qt), float64(score))
 	return ex
+}
+
+// listedHow says how a listed word reached the canonical form a query word
+// has as written.
+func listedHow(text string) string {
+	if _, how := canonicalWord(text); how != "" {
+		return how
+	}
+	return HowSynonym
 }
 
 func pairWeight(e *edge) float32 {

@@ -22,6 +22,9 @@ type Index struct {
 	// toks holds every name's tokens: a vocabulary id in the low bits, the
 	// per-occurrence flags in the high bits.
 	toks []uint32
+	// texts holds each token's folded surface form, for explanations
+	// (interned: the list repeats its words).
+	texts []string
 
 	vocab   []vocabEntry
 	byCanon map[string]uint32
@@ -32,6 +35,10 @@ type Index struct {
 	// from ("flores" for canonical "flore", "osama" for "usama").
 	spells []spelling
 	dels   delIndex
+
+	// parts are the words a query word may be cut into, with their
+	// document frequencies (screen.go, splitWord).
+	parts map[string]int32
 
 	// postings: the names holding vocabulary entry v are
 	// posts[postOff[v]:postOff[v+1]], ascending.
@@ -112,7 +119,7 @@ func (ix *Index) Stats() Stats {
 		Tokens:       len(ix.toks),
 		Vocabulary:   len(ix.vocab),
 		Postings:     len(ix.posts),
-		DeletionKeys: ix.dels.entries(),
+		DeletionKeys: ix.dels.size(),
 	}
 }
 
@@ -128,7 +135,7 @@ func Build(records []Record) *Index {
 	ix.recs = make([]recMeta, len(records))
 	var an analyser
 	recOfVocab := []int32{}
-	b := &builder{texts: map[string]uint32{}}
+	b := &builder{texts: map[string]uint32{}, intern: map[string]string{}}
 	for r, rec := range records {
 		m := recMeta{id: rec.ID, typ: strings.ToLower(strings.TrimSpace(rec.Type)), names: rec.Names}
 		for _, c := range rec.Countries {
@@ -162,6 +169,7 @@ func Build(records []Record) *Index {
 type builder struct {
 	texts     map[string]uint32 // surface form -> vocabulary entry
 	textOrder []string
+	intern    map[string]string
 }
 
 func (ix *Index) addName(an *analyser, b *builder, rec uint32, nameIdx uint16, sub uint8, name string, recOfVocab *[]int32) {
@@ -194,6 +202,12 @@ func (ix *Index) addName(an *analyser, b *builder, rec uint32, nameIdx uint16, s
 			v |= tokTitle
 		}
 		ix.toks = append(ix.toks, v)
+		txt, ok := b.intern[t.text]
+		if !ok {
+			txt = t.text
+			b.intern[txt] = txt
+		}
+		ix.texts = append(ix.texts, txt)
 		if t.kind == kindWord {
 			nr.words++
 			if t.text != t.canon && !t.expanded && !strings.Contains(t.text, " ") {
@@ -312,13 +326,41 @@ func (ix *Index) buildLookups(b *builder) {
 	for _, t := range b.textOrder {
 		ix.spells = append(ix.spells, spelling{s: t, id: b.texts[t]})
 	}
+	ix.parts = make(map[string]int32, len(ix.vocab)+len(b.textOrder))
+	for _, v := range ix.vocab {
+		if v.kind != kindLegal {
+			ix.parts[v.canon] = v.df
+		}
+	}
+	for _, t := range b.textOrder {
+		ix.parts[t] = max(ix.parts[t], ix.vocab[b.texts[t]].df)
+	}
+	for w := range multiWords {
+		if _, ok := ix.parts[w]; !ok {
+			ix.parts[w] = 1
+		}
+	}
+	// Legal forms are common: a cut at one is likely ("OOO"+"Bitreit",
+	// "Obshchestvo"+"Kronshtadt").
+	for _, f := range legalForms {
+		for _, list := range [][]string{f.any, f.edge, f.tail} {
+			for _, form := range list {
+				words := strings.Fields(form)
+				for _, w := range words {
+					if len(words) == 1 || len(w) >= 4 {
+						ix.parts[w] = max(ix.parts[w], int32(len(ix.recs)/20+1))
+					}
+				}
+			}
+		}
+	}
 	var pairs []delPair
 	for k, sp := range ix.spells {
-		seed := seedCanon
 		if sp.key {
-			seed = seedKey
+			pairs = appendDeletions(pairs, sp.s, uint32(k), seedKey, 1)
+		} else {
+			pairs = appendDeletions(pairs, sp.s, uint32(k), seedCanon, 2)
 		}
-		pairs = appendDeletions(pairs, sp.s, uint32(k), seed)
 	}
 	ix.dels = buildDelIndex(pairs)
 }

@@ -133,12 +133,12 @@ const (
 )
 
 var (
-	legalWordsByLetter [128][]string // keys of every word of every legal form, by first letter
-	legalWordSet       map[string]bool
-	fragmentsByLetter  [128][]string             // keys of legalFragments, by first letter
-	legalByFirst       map[string][]*legalPhrase // first word's key -> phrases, longest first
-	legalFirstByLetter [128][]string             // first-word keys long enough for a typo, by first letter
-	legalLabels        map[string]string         // class -> label
+	legalWordsFuzzy fuzzySet // keys of every word of every legal form
+	legalWordSet    map[string]bool
+	fragmentsFuzzy  fuzzySet                  // keys of legalFragments
+	legalByFirst    map[string][]*legalPhrase // first word's key -> phrases, longest first
+	legalFirstFuzzy fuzzySet                  // first-word keys long enough for a typo
+	legalLabels     map[string]string         // class -> label
 )
 
 func init() {
@@ -172,8 +172,8 @@ func init() {
 			for _, k := range p.keys {
 				if !legalWordSet[k] {
 					legalWordSet[k] = true
-					if k[0] < 128 {
-						legalWordsByLetter[k[0]] = append(legalWordsByLetter[k[0]], k)
+					if len(k) >= 4 {
+						legalWordsFuzzy.add(k)
 					}
 				}
 			}
@@ -181,7 +181,7 @@ func init() {
 	}
 	for w := range legalFragments {
 		buf = romanKey(buf, w)
-		fragmentsByLetter[buf[0]] = append(fragmentsByLetter[buf[0]], string(buf))
+		fragmentsFuzzy.add(string(buf))
 	}
 	for k, ps := range legalByFirst {
 		// Longest first, so "joint stock company" wins over "stock company".
@@ -190,8 +190,8 @@ func init() {
 				ps[b], ps[b-1] = ps[b-1], ps[b]
 			}
 		}
-		if len(k) >= 4 && k[0] < 128 {
-			legalFirstByLetter[k[0]] = append(legalFirstByLetter[k[0]], k)
+		if len(k) >= 4 {
+			legalFirstFuzzy.add(k)
 		}
 	}
 }
@@ -220,29 +220,92 @@ func isLegalWord(key string, row []int) bool {
 	if legalWordSet[key] {
 		return true
 	}
-	if len(key) < 4 || key[0] >= 128 {
-		return false
-	}
-	for _, k := range legalWordsByLetter[key[0]] {
-		if len(k) >= 4 && fuzzyKeyEqual(key, k, row) {
-			return true
-		}
-	}
-	return false
+	return len(key) >= 4 && legalWordsFuzzy.has(key, row)
 }
 
 // isLegalFragment reports whether key is (up to a typo) one of
 // legalFragments.
 func isLegalFragment(key string, row []int) bool {
-	if len(key) == 0 || key[0] >= 128 {
-		return false
+	return fragmentsFuzzy.has(key, row)
+}
+
+// fuzzySet holds a few hundred keys and finds those within fuzzyKeyEqual of
+// a query key through their deletion neighbourhoods, without comparing
+// against every member.
+type fuzzySet struct {
+	members []string
+	byDel   map[uint64][]int32
+	// bloom has a bit set for every deletion hash stored, so that the
+	// common case, a word that is no legal form, costs no map lookup.
+	bloom [1 << 10]uint64
+}
+
+func (f *fuzzySet) add(k string) {
+	if f.byDel == nil {
+		f.byDel = map[uint64][]int32{}
 	}
-	for _, k := range fragmentsByLetter[key[0]] {
-		if fuzzyKeyEqual(key, k, row) {
-			return true
+	id := int32(len(f.members))
+	f.members = append(f.members, k)
+	forDeletions(k, seedKey, fuzzyEdits(len(k)), func(h uint64) {
+		f.bloom[(h>>6)&(1<<10-1)] |= 1 << (h & 63)
+		ids := f.byDel[h]
+		if len(ids) == 0 || ids[len(ids)-1] != id {
+			f.byDel[h] = append(ids, id)
 		}
+	})
+}
+
+// fuzzyEdits mirrors fuzzyKeyEqual's budget.
+func fuzzyEdits(n int) int {
+	switch {
+	case n >= 10:
+		return 2
+	case n >= 3:
+		return 1
 	}
-	return false
+	return 0
+}
+
+// each calls fn with every member within fuzzyKeyEqual of key, stopping
+// when fn returns false.
+func (f *fuzzySet) each(key string, row []int, fn func(m string) bool) {
+	if f.byDel == nil {
+		return
+	}
+	var seen [16]int32
+	n := 0
+	stop := false
+	forDeletions(key, seedKey, fuzzyEdits(len(key)), func(h uint64) {
+		if stop || f.bloom[(h>>6)&(1<<10-1)]&(1<<(h&63)) == 0 {
+			return
+		}
+		for _, id := range f.byDel[h] {
+			dup := false
+			for _, x := range seen[:n] {
+				if x == id {
+					dup = true
+					break
+				}
+			}
+			if dup {
+				continue
+			}
+			if n < len(seen) {
+				seen[n] = id
+				n++
+			}
+			if m := f.members[id]; fuzzyKeyEqual(key, m, row) && !fn(m) {
+				stop = true
+				return
+			}
+		}
+	})
+}
+
+func (f *fuzzySet) has(key string, row []int) bool {
+	found := false
+	f.each(key, row, func(string) bool { found = true; return false })
+	return found
 }
 
 // legalWordEqual reports whether a name's word (text, key) is the legal-form
@@ -259,8 +322,10 @@ func legalWordEqual(text, key, ptext, pkey string, row []int) bool {
 // matchLegal finds the longest legal form starting at word i of a name
 // (texts are the folded words, keys their romanisation keys); it returns the
 // class and the number of words, or "" and 0. last is the position of the
-// name's last word outside parentheses, for the edge and tail rules.
-func matchLegal(texts, keys []string, i, last int, row []int) (string, int) {
+// name's last word outside parentheses, for the edge and tail rules. known,
+// when not nil, marks words the list has as ordinary words: they are not
+// read as misspelt legal forms.
+func matchLegal(texts, keys []string, known []bool, i, last int, row []int) (string, int) {
 	k := keys[i]
 	best, bestLen := "", 0
 	try := func(ps []*legalPhrase) {
@@ -286,10 +351,10 @@ func matchLegal(texts, keys []string, i, last int, row []int) (string, int) {
 		}
 	}
 	try(legalByFirst[k])
-	if len(k) >= 4 && k[0] < 128 {
-		for _, f := range legalFirstByLetter[k[0]] {
-			if f == k || !fuzzyKeyEqual(k, f, row) {
-				continue
+	if len(k) >= 3 && (known == nil || !known[i]) {
+		legalFirstFuzzy.each(k, row, func(f string) bool {
+			if f == k {
+				return true
 			}
 			// A lone word read as a legal form despite a typo must be long
 			// enough not to be some other word.
@@ -304,7 +369,8 @@ func matchLegal(texts, keys []string, i, last int, row []int) (string, int) {
 				ps = multi
 			}
 			try(ps)
-		}
+			return true
+		})
 	}
 	return best, bestLen
 }

@@ -1,6 +1,9 @@
 package matcher
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // Scoring aligns the query's tokens with one listed name's tokens and turns
 // the alignment into a score in [0,1].
@@ -219,20 +222,23 @@ func (ix *Index) scoreName(s *scratch, ni uint32, keep bool) (float32, bool) {
 			}
 		}
 	}
-	// Greedy: best value first. Edges are few; insertion sort.
+	// Greedy: best value first; ties in the order the edges were made, so
+	// the result is deterministic. Sorting packed keys (inverted value bits,
+	// then position) avoids a comparison function.
 	es := s.edges
-	for a := 1; a < len(es); a++ {
-		for b := a; b > 0 && es[b].val > es[b-1].val; b-- {
-			es[b], es[b-1] = es[b-1], es[b]
-		}
+	s.order64 = s.order64[:0]
+	for k := range es {
+		s.order64 = append(s.order64, uint64(^math.Float32bits(es[k].val))<<32|uint64(k))
 	}
+	slices.Sort(s.order64)
 	nq := len(s.qt)
 	s.usedQ = resetBools(s.usedQ, nq)
 	s.usedN = resetBools(s.usedN, len(toks))
 	var num, pw, evidence, excessQ, excessN float32
 	anchored, matchedWord := false, false
 	s.chosen = s.chosen[:0]
-	for _, e := range es {
+	for _, key := range s.order64 {
+		e := es[uint32(key)]
 		if s.usedQ[e.qi] || (e.qn == 2 && s.usedQ[e.qi+1]) || s.usedN[e.nj] || (e.nn == 2 && s.usedN[e.nj+1]) {
 			continue
 		}

@@ -59,25 +59,28 @@ type qtok struct {
 // scratch is one Screen call's working memory, pooled per Index.
 type scratch struct {
 	an    analyser
+	an2   analyser // for listed names, in explanations
 	qt    []qtok
 	qw    []float32
 	cands []cand
 	slot  []int32 // vocabulary id -> first candidate, -1 for none
 	order []int32
 
-	acc      []float32
-	stamp    []uint32
-	touched  []uint32
-	epoch    uint32
-	top      []scored
-	edges    []edge
-	chosen   []edge
-	usedQ    []bool
-	usedN    []bool
-	row      []int
-	kb, cb   []byte
-	variants []uint64
-	idsSeen  []uint32
+	acc        []float32
+	stamp      []uint32
+	touched    []uint32
+	epoch      uint32
+	top        []scored
+	edges      []edge
+	order64    []uint64
+	chosen     []edge
+	usedQ      []bool
+	usedN      []bool
+	row        []int
+	kb, cb     []byte
+	idsSeen    []uint32
+	spellSeen  []uint32 // per spelling: the spellEpoch it was last collected in
+	spellEpoch uint32
 }
 
 type scored struct {
@@ -88,10 +91,11 @@ type scored struct {
 
 func (ix *Index) newScratch() any {
 	s := &scratch{
-		slot:  make([]int32, len(ix.vocab)),
-		acc:   make([]float32, len(ix.names)),
-		stamp: make([]uint32, len(ix.names)),
-		row:   make([]int, 3*64),
+		slot:      make([]int32, len(ix.vocab)),
+		acc:       make([]float32, len(ix.names)),
+		stamp:     make([]uint32, len(ix.names)),
+		row:       make([]int, 3*64),
+		spellSeen: make([]uint32, len(ix.spells)),
 	}
 	for i := range s.slot {
 		s.slot[i] = -1
@@ -243,6 +247,11 @@ func (ix *Index) release(s *scratch) {
 func (ix *Index) prepareQuery(s *scratch, name string) {
 	if s.an.split == nil {
 		s.an.split = func(w string) (string, string, bool) { return ix.splitWord(s, w) }
+		s.an.known = func(w string) bool {
+			id, ok := ix.byCanon[w]
+			return ok && ix.vocab[id].kind == kindWord
+		}
+		s.an2.known = s.an.known
 	}
 	toks := s.an.analyse(name)
 	if len(toks) > ix.params.maxQueryTok {
@@ -370,7 +379,14 @@ func (ix *Index) splitCands(s *scratch) {
 		if t.kind != kindWord || len(t.text) < 4 {
 			continue
 		}
-		a, b, ok := ix.bestCut(s, t.text)
+		// A word the list knows is cut only after a short prefix (an
+		// article or legal form glued on: "Alnasser", "OOOBitreit");
+		// others anywhere.
+		maxPrefix := len(t.text)
+		if s.qt[i].exact {
+			maxPrefix = 3
+		}
+		a, b, ok := ix.bestCut(s, t.text, maxPrefix)
 		if !ok {
 			continue
 		}
@@ -421,20 +437,20 @@ func (ix *Index) splitWord(s *scratch, w string) (string, string, bool) {
 	if ix.hasTypo(s, w) {
 		return "", "", false
 	}
-	return ix.bestCut(s, w)
+	return ix.bestCut(s, w, len(w))
 }
 
 // bestCut returns the likeliest cut of w into two listed words under a
 // unigram model: the one whose parts are most frequent in the list
 // ("Al"+"Kaliq" rather than "Alk"+"Aliq").
-func (ix *Index) bestCut(s *scratch, w string) (string, string, bool) {
+func (ix *Index) bestCut(s *scratch, w string, maxPrefix int) (string, string, bool) {
 	best, bestScore := 0, -1.0
-	for k := 2; k <= len(w)-2; k++ {
-		fa, ok := ix.partFreq(s, w[:k])
+	for k := 2; k <= min(len(w)-2, maxPrefix); k++ {
+		fa, ok := ix.partFreq(w[:k])
 		if !ok {
 			continue
 		}
-		fb, ok := ix.partFreq(s, w[k:])
+		fb, ok := ix.partFreq(w[k:])
 		if !ok {
 			continue
 		}
@@ -466,36 +482,15 @@ func (ix *Index) knownWord(s *scratch, w string) bool {
 }
 
 // partFreq says whether w can be one part of a cut word, and how many
-// records hold it. A part must be a listed word as written (a romanisation
-// key alone is too loose for a fragment: "tt" shares the key of "t"), or a
-// legal form; one letter never counts, nor does an honorific ("Dana" + "her"
-// is not how "Danaher" reads).
-func (ix *Index) partFreq(s *scratch, w string) (float64, bool) {
+// records hold it: a listed word as written or in canonical form, a legal
+// form or an abbreviation the tables know. One letter never counts, nor
+// does an honorific ("Dana" + "her" is not how "Danaher" reads).
+func (ix *Index) partFreq(w string) (float64, bool) {
 	if len(w) < 2 || honorifics[w] {
 		return 0, false
 	}
-	if _, ok := multiWords[w]; ok {
-		return 1, true
-	}
-	c, _ := canonicalWord(w)
-	if id, ok := ix.byCanon[c]; ok {
-		return float64(ix.vocab[id].df), true
-	}
-	s.kb = romanKey(s.kb, w)
-	if len(w) >= 4 {
-		if _, ok := ix.byKey[string(s.kb)]; ok {
-			return 1, true
-		}
-	}
-	for _, p := range legalByFirst[string(s.kb)] {
-		if len(p.keys) == 1 && (len(w) > 4 || w == p.words[0]) {
-			return 1, true
-		}
-	}
-	if len(w) >= 5 && isLegalWord(string(s.kb), s.row) {
-		return 1, true
-	}
-	return 0, false
+	df, ok := ix.parts[w]
+	return float64(df), ok
 }
 
 // hasTypo reports whether w is within the typo budget of a listed word.
@@ -505,7 +500,7 @@ func (ix *Index) hasTypo(s *scratch, w string) bool {
 		return false
 	}
 	found := false
-	forDeletions(w, seedCanon, func(h uint64) {
+	forDeletions(w, seedCanon, 2, func(h uint64) {
 		if found {
 			return
 		}
@@ -669,21 +664,32 @@ func (ix *Index) typoCands(s *scratch, i int) {
 		return
 	}
 	s.idsSeen = s.idsSeen[:0]
+	s.spellEpoch++
+	if s.spellEpoch == 0 {
+		clear(s.spellSeen)
+		s.spellEpoch = 1
+	}
 	collect := func(h uint64) {
 		ix.dels.lookup(h, func(sp uint32) {
-			for _, x := range s.idsSeen {
-				if x == sp {
-					return
-				}
+			if s.spellSeen[sp] == s.spellEpoch {
+				return
 			}
+			s.spellSeen[sp] = s.spellEpoch
 			s.idsSeen = append(s.idsSeen, sp)
 		})
 	}
-	forDeletions(t.canon, seedCanon, collect)
-	if t.text != t.canon {
-		forDeletions(t.text, seedCanon, collect)
+	// A word the list has as written gets the one-edit neighbourhood only
+	// (it is most likely right); an unknown word the full budget, in
+	// spelling and in key space.
+	if s.qt[i].exact {
+		forDeletions(t.canon, seedCanon, 1, collect)
+	} else {
+		forDeletions(t.canon, seedCanon, 2, collect)
+		if t.text != t.canon {
+			forDeletions(t.text, seedCanon, 2, collect)
+		}
+		forDeletions(t.key, seedKey, 1, collect)
 	}
-	forDeletions(t.key, seedKey, collect)
 	p := &ix.params
 	for _, k := range s.idsSeen {
 		sp := &ix.spells[k]

@@ -57,7 +57,13 @@ type analyser struct {
 	// split, when set, cuts a word the list does not know into two it
 	// does ("OOOBitreit", "KasperskyLab"); only queries use it.
 	split func(w string) (a, b string, ok bool)
-	cut   []rawWord
+	// known, when set, reports that the list has w as an ordinary word;
+	// such a word skips the fuzzy legal-form reading (only queries use it:
+	// it is the costliest part of reading a word, and a word the list
+	// already has as a word is not a misspelt legal form).
+	known   func(w string) bool
+	isKnown []bool
+	cut     []rawWord
 }
 
 // sunLetterArticles are the forms "al-" takes before a "sun letter"
@@ -92,10 +98,12 @@ func (a *analyser) analyse(name string) []token {
 	}
 	a.keys = a.keys[:0]
 	a.texts = a.texts[:0]
+	a.isKnown = a.isKnown[:0]
 	for _, w := range words {
 		a.kbuf = romanKey(a.kbuf, w.text)
 		a.keys = append(a.keys, string(a.kbuf))
 		a.texts = append(a.texts, w.text)
+		a.isKnown = append(a.isKnown, a.known != nil && a.known(w.text))
 	}
 	if a.row == nil {
 		a.row = make([]int, 3*64)
@@ -105,7 +113,7 @@ func (a *analyser) analyse(name string) []token {
 		last--
 	}
 	for i := 0; i < len(words); {
-		if class, n := matchLegal(a.texts, a.keys, i, last, a.row); n > 0 {
+		if class, n := matchLegal(a.texts, a.keys, a.isKnown, i, last, a.row); n > 0 {
 			text := words[i].text
 			if n > 1 {
 				parts := make([]string, n)
@@ -118,8 +126,7 @@ func (a *analyser) analyse(name string) []token {
 			i += n
 			continue
 		}
-		w := words[i]
-		a.addWord(w, words, i)
+		a.addWord(words[i], words, i, a.isKnown[i])
 		i++
 	}
 	a.markTitles()
@@ -127,7 +134,7 @@ func (a *analyser) analyse(name string) []token {
 }
 
 // addWord appends the token(s) of one ordinary word.
-func (a *analyser) addWord(w rawWord, words []rawWord, i int) {
+func (a *analyser) addWord(w rawWord, words []rawWord, i int, known bool) {
 	t := w.text
 	if exp, ok := multiWords[t]; ok {
 		for _, e := range exp {
@@ -152,6 +159,9 @@ func (a *analyser) addWord(w rawWord, words []rawWord, i int) {
 	}
 	c, how := canonicalWord(t)
 	a.push(w, t, c, how)
+	if known && a.toks[len(a.toks)-1].kind == kindLegal && !legalFragments[c] {
+		a.toks[len(a.toks)-1].kind = kindWord
+	}
 }
 
 func (a *analyser) push(w rawWord, text, canon, how string) {
@@ -167,7 +177,7 @@ func (a *analyser) push(w rawWord, text, canon, how string) {
 	}
 	a.kbuf = romanKey(a.kbuf, canon)
 	tok.key = string(a.kbuf)
-	if tok.kind == kindWord && (legalFragments[canon] || isLegalFragment(tok.key, a.rowScratch())) {
+	if tok.kind == kindWord && (legalFragments[canon] || (a.known == nil || !a.known(text)) && isLegalFragment(tok.key, a.rowScratch())) {
 		tok.kind = kindLegal
 	}
 	if tok.kind == kindWord {

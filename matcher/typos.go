@@ -1,8 +1,9 @@
 package matcher
 
 import (
+	"cmp"
 	"math/bits"
-	"sort"
+	"slices"
 )
 
 // Typos are found SymSpell-style: every vocabulary word is stored under each
@@ -63,12 +64,12 @@ func boolInt(b bool) int {
 }
 
 // forDeletions calls fn with the hash of w and of every distinct string made
-// by deleting up to maxEdits(len(w)) letters from it.
-func forDeletions(w string, seed uint64, fn func(h uint64)) {
+// by deleting up to min(limit, maxEdits(len(w))) letters from it.
+func forDeletions(w string, seed uint64, limit int, fn func(h uint64)) {
 	if !isASCII(w) {
 		return
 	}
-	d := maxEdits(len(w))
+	d := min(limit, maxEdits(len(w)))
 	fn(hashSkip(w, -1, -1, seed))
 	if d == 0 {
 		return
@@ -100,68 +101,71 @@ func isASCII(s string) bool {
 	return true
 }
 
-func appendDeletions(pairs []delPair, w string, id uint32, seed uint64) []delPair {
-	forDeletions(w, seed, func(h uint64) { pairs = append(pairs, delPair{h, id}) })
+func appendDeletions(pairs []delPair, w string, id uint32, seed uint64, limit int) []delPair {
+	forDeletions(w, seed, limit, func(h uint64) { pairs = append(pairs, delPair{h, id}) })
 	return pairs
 }
 
-// delIndex maps deletion hashes to vocabulary ids.
+// delIndex maps deletion hashes to spelling ids. Entries are sorted by hash;
+// the directory, indexed by a hash's top bits, gives each bucket's range,
+// and an entry keeps only the hash's next 32 bits as a check (a rare false
+// hit costs one edit-distance verification, nothing more).
 type delIndex struct {
-	hashes []uint64
-	ids    []uint32
-	dir    []uint32 // dir[b] is the first entry whose hash's top bits are b
-	shift  uint
+	entries []delEntry
+	dir     []uint32 // dir[b] is the first entry whose hash's top bits are b
+	shift   uint
 }
 
+type delEntry struct {
+	check uint32
+	id    uint32
+}
+
+func (d *delIndex) checkOf(h uint64) uint32 { return uint32(h >> (d.shift - 32)) }
+
 func buildDelIndex(pairs []delPair) delIndex {
-	sort.Slice(pairs, func(a, b int) bool {
-		if pairs[a].h != pairs[b].h {
-			return pairs[a].h < pairs[b].h
+	slices.SortFunc(pairs, func(a, b delPair) int {
+		if a.h != b.h {
+			return cmp.Compare(a.h, b.h)
 		}
-		return pairs[a].id < pairs[b].id
+		return cmp.Compare(a.id, b.id)
 	})
-	var d delIndex
-	d.hashes = make([]uint64, 0, len(pairs))
-	d.ids = make([]uint32, 0, len(pairs))
+	nb := 1
+	if len(pairs) > 1 {
+		nb = bits.Len(uint(len(pairs) - 1))
+	}
+	nb = min(max(nb, 1), 30)
+	d := delIndex{shift: uint(64 - nb)}
+	d.entries = make([]delEntry, 0, len(pairs))
+	d.dir = make([]uint32, (1<<nb)+1)
+	b := 0
 	for k, p := range pairs {
 		if k > 0 && p == pairs[k-1] {
 			continue
 		}
-		d.hashes = append(d.hashes, p.h)
-		d.ids = append(d.ids, p.id)
-	}
-	nb := 1
-	if len(d.hashes) > 1 {
-		nb = bits.Len(uint(len(d.hashes) - 1))
-	}
-	if nb > 24 {
-		nb = 24
-	}
-	d.shift = uint(64 - nb)
-	d.dir = make([]uint32, (1<<nb)+1)
-	k := 0
-	for b := 0; b <= 1<<nb; b++ {
-		for k < len(d.hashes) && int(d.hashes[k]>>d.shift) < b {
-			k++
+		for bucket := int(p.h >> d.shift); b <= bucket; b++ {
+			d.dir[b] = uint32(len(d.entries))
 		}
-		d.dir[b] = uint32(k)
+		d.entries = append(d.entries, delEntry{check: d.checkOf(p.h), id: p.id})
+	}
+	for ; b <= 1<<nb; b++ {
+		d.dir[b] = uint32(len(d.entries))
 	}
 	return d
 }
 
-func (d *delIndex) entries() int { return len(d.hashes) }
+func (d *delIndex) size() int { return len(d.entries) }
 
-// lookup calls fn with every vocabulary id stored under h.
+// lookup calls fn with every spelling id stored under h.
 func (d *delIndex) lookup(h uint64, fn func(id uint32)) {
 	if len(d.dir) == 0 {
 		return
 	}
 	b := h >> d.shift
-	for i := d.dir[b]; i < d.dir[b+1]; i++ {
-		if d.hashes[i] == h {
-			fn(d.ids[i])
-		} else if d.hashes[i] > h {
-			return
+	c := d.checkOf(h)
+	for _, e := range d.entries[d.dir[b]:d.dir[b+1]] {
+		if e.check == c {
+			fn(e.id)
 		}
 	}
 }
