@@ -135,6 +135,7 @@ const (
 var (
 	legalWordsFuzzy fuzzySet // keys of every word of every legal form
 	legalWordSet    map[string]bool
+	legalTexts      map[string]bool           // every word of every legal form, as written
 	fragmentsFuzzy  fuzzySet                  // keys of legalFragments
 	legalByFirst    map[string][]*legalPhrase // first word's key -> phrases, longest first
 	legalFirstFuzzy fuzzySet                  // first-word keys long enough for a typo
@@ -167,8 +168,12 @@ func init() {
 		}
 	}
 	legalWordSet = map[string]bool{}
+	legalTexts = map[string]bool{}
 	for _, ps := range legalByFirst {
 		for _, p := range ps {
+			for _, w := range p.words {
+				legalTexts[w] = true
+			}
 			for _, k := range p.keys {
 				if !legalWordSet[k] {
 					legalWordSet[k] = true

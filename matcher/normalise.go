@@ -30,6 +30,9 @@ type rawWord struct {
 	hyphen bool
 	// lookalike is set when digits in the word were read as letters.
 	lookalike bool
+	// raw is the word with its digits as written, when it mixes digits and
+	// letters; the query side may read it differently (see tokens.go).
+	raw string
 	// split is set when the word was cut out of a longer one.
 	split bool
 }
@@ -228,6 +231,9 @@ func (sp *splitter) emit(paren, hyphen bool) {
 	}
 	w := rawWord{paren: paren, hyphen: hyphen}
 	w.text, w.alt, w.lookalike = readLookalikeDigits(out)
+	if hasDigitAndLetter(out) && !isOrdinal(out) {
+		w.raw = string(out)
+	}
 	sp.words = append(sp.words, w)
 }
 
@@ -337,6 +343,56 @@ func readLookalikeDigits(b []byte) (text, alt string, changed bool) {
 		alt = string(a)
 	}
 	return text, alt, true
+}
+
+func hasDigitAndLetter(b []byte) bool {
+	d, l := false, false
+	for _, c := range b {
+		switch {
+		case c >= '0' && c <= '9':
+			d = true
+		case c >= 'a' && c <= 'z':
+			l = true
+		}
+	}
+	return d && l
+}
+
+// lookalikeVariants calls fn with every reading of raw's look-alike digits
+// as letters ('1' as l or i), most digits first, until fn returns true. At
+// most four digits are read.
+func lookalikeVariants(raw string, fn func(v string) bool) {
+	var pos []int
+	for i := 0; i < len(raw); i++ {
+		if c := raw[i]; c >= '0' && c <= '9' && lookalikeDigits[c-'0'] != 0 {
+			pos = append(pos, i)
+		}
+	}
+	if len(pos) == 0 || len(pos) > 4 {
+		return
+	}
+	b := []byte(raw)
+	var rec func(k int) bool
+	rec = func(k int) bool {
+		if k == len(pos) {
+			return fn(string(b))
+		}
+		i := pos[k]
+		c := raw[i]
+		b[i] = lookalikeDigits[c-'0']
+		if rec(k + 1) {
+			return true
+		}
+		if c == '1' {
+			b[i] = 'i'
+			if rec(k + 1) {
+				return true
+			}
+		}
+		b[i] = c
+		return false
+	}
+	rec(0)
 }
 
 // isOrdinal reports digits followed by st, nd, rd or th ("726th", "2nd").

@@ -249,7 +249,22 @@ func (ix *Index) prepareQuery(s *scratch, name string) {
 		s.an.split = func(w string) (string, string, bool) { return ix.splitWord(s, w) }
 		s.an.known = func(w string) bool {
 			id, ok := ix.byCanon[w]
+			if !ok {
+				c, _ := canonicalWord(w)
+				id, ok = ix.byCanon[c]
+			}
 			return ok && ix.vocab[id].kind == kindWord
+		}
+		s.an.knownDF = func(w string) int {
+			id, ok := ix.byCanon[w]
+			if !ok {
+				c, _ := canonicalWord(w)
+				id, ok = ix.byCanon[c]
+			}
+			if !ok || ix.vocab[id].kind == kindLegal {
+				return -1
+			}
+			return int(ix.vocab[id].df)
 		}
 		s.an2.known = s.an.known
 	}

@@ -236,6 +236,10 @@ var ranks = setOf(
 	"minister", "governor", "senator", "deputy", "judge", "justice",
 )
 
+// rankAbbreviations are the abbreviated ranks, titles wherever they lead.
+var rankAbbreviations = setOf("gen", "lt", "col", "maj", "capt", "cpt", "cmdr", "cdr", "adm", "brig", "sgt", "cpl",
+	"lieut", "ltcol", "ltgen", "majgen", "brigen")
+
 // stopwords are function words in the languages of the lists; they carry
 // almost nothing.
 var stopwords = setOf(

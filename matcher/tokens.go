@@ -62,6 +62,7 @@ type analyser struct {
 	// it is the costliest part of reading a word, and a word the list
 	// already has as a word is not a misspelt legal form).
 	known   func(w string) bool
+	knownDF func(w string) int // records holding w (-1: none); set with known
 	isKnown []bool
 	cut     []rawWord
 }
@@ -81,6 +82,13 @@ func (a *analyser) analyse(name string) []token {
 	a.toks = a.toks[:0]
 	if len(words) == 0 {
 		return a.toks
+	}
+	if a.known != nil {
+		for k := range words {
+			if words[k].raw != "" {
+				a.readLookalikes(&words[k])
+			}
+		}
 	}
 	if a.split != nil {
 		a.cut = a.cut[:0]
@@ -131,6 +139,34 @@ func (a *analyser) analyse(name string) []token {
 	}
 	a.markTitles()
 	return a.toks
+}
+
+// readLookalikes settles how a query word that mixes digits and letters
+// reads: as written when the list has it so ("3M", "A320"); else the first
+// reading of its digits as letters that the list or the legal-form table
+// knows ("C0" = "Co", "L1M1TED" = "Limited", "S34n" = "Sean"); else the
+// conservative reading normalise.go made.
+func (a *analyser) readLookalikes(w *rawWord) {
+	if a.knownDF(w.raw) >= 0 {
+		w.text, w.alt, w.lookalike = w.raw, "", false
+		return
+	}
+	best, bestDF := "", -1
+	legal := ""
+	lookalikeVariants(w.raw, func(v string) bool {
+		if df := a.knownDF(v); df > bestDF {
+			best, bestDF = v, df
+		} else if legal == "" && legalTexts[v] {
+			legal = v
+		}
+		return false
+	})
+	if best == "" {
+		best = legal
+	}
+	if best != "" {
+		w.text, w.alt, w.lookalike = best, "", true
+	}
 }
 
 // addWord appends the token(s) of one ordinary word.
@@ -216,7 +252,9 @@ func (a *analyser) markTitles() {
 		if t.kind == kindTitle || t.kind == kindStop || t.kind == kindLegal {
 			continue
 		}
-		if !(ranks[t.text] || ranks[t.canon]) || words <= 2 {
+		// A rank written in full may be a word of the name ("General
+		// Trading"); an abbreviated one ("Gen.", "Col.") is a title.
+		if !(ranks[t.text] || ranks[t.canon]) || (words <= 2 && !rankAbbreviations[t.text]) || words <= 1 {
 			break
 		}
 		t.kind = kindTitle
