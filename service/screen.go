@@ -148,6 +148,9 @@ func screen(snap *Snapshot, q matcher.Query) []Match {
 			continue
 		}
 		seen[key] = true
+		if m.Explanation.Words == nil {
+			m.Explanation.Words = []matcher.WordMatch{}
+		}
 		out = append(out, Match{
 			ID:                    e.ID,
 			Source:                e.Source,

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -80,6 +81,9 @@ type Server struct {
 	ln       net.Listener
 	stopping atomic.Bool
 	served   chan error
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // New builds the server and its routes; Open starts listening.
@@ -180,19 +184,23 @@ func (s *Server) BeginShutdown() { s.stopping.Store(true) }
 
 // Close stops accepting connections and waits for in-flight requests until
 // ctx ends, then closes what is left.
+// Calling it again returns the first result.
 func (s *Server) Close(ctx context.Context) error {
-	s.BeginShutdown()
-	if s.ln == nil {
-		return nil
-	}
-	err := s.http.Shutdown(ctx)
-	if errors.Is(err, context.DeadlineExceeded) {
-		s.http.Close()
-	}
-	if serr := <-s.served; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
-		return serr
-	}
-	return err
+	s.closeOnce.Do(func() {
+		s.BeginShutdown()
+		if s.ln == nil {
+			return
+		}
+		err := s.http.Shutdown(ctx)
+		if errors.Is(err, context.DeadlineExceeded) {
+			s.http.Close()
+		}
+		if serr := <-s.served; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+			err = serr
+		}
+		s.closeErr = err
+	})
+	return s.closeErr
 }
 
 // observeScreening counts and audits one API screening.

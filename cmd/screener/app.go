@@ -36,8 +36,10 @@ type Main struct {
 	metricsLn net.Listener
 	metricsSv *http.Server
 
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // Run starts everything and returns once the server is listening with a
@@ -204,8 +206,14 @@ func (m *Main) MetricsAddr() string {
 
 // Close shuts down gracefully: readiness goes false at once, in-flight
 // requests get SHUTDOWN_TIMEOUT to finish, batch workers hand back their
-// unfinished chunks, then background loops and Redis are closed.
+// unfinished chunks, then background loops and Redis are closed. Calling it
+// again returns the first result.
 func (m *Main) Close() error {
+	m.closeOnce.Do(func() { m.closeErr = m.close() })
+	return m.closeErr
+}
+
+func (m *Main) close() error {
 	var errs []error
 	ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
 	defer cancel()

@@ -19,6 +19,7 @@ import (
 	"syscall"
 
 	"github.com/cslscreen/screener/service"
+	"github.com/redis/go-redis/v9"
 )
 
 // Stamped at build time with -ldflags "-X main.version=… -X main.commit=…".
@@ -82,6 +83,14 @@ const usage = `Usage:
 Run 'screener screen -h' or 'screener batch -h' for their flags.
 `
 
+// redisLogger sends go-redis's own messages (reconnect attempts) to the JSON
+// log instead of plain text on stderr.
+type redisLogger struct{ log *slog.Logger }
+
+func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.log.WarnContext(ctx, "redis client: "+fmt.Sprintf(format, v...))
+}
+
 // serve runs the HTTP service until SIGINT or SIGTERM.
 func serve(stderr io.Writer) int {
 	cfg, err := LoadConfig(os.Getenv)
@@ -91,6 +100,7 @@ func serve(stderr io.Writer) int {
 	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	slog.SetDefault(log)
+	redis.SetLogger(redisLogger{log})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	m := &Main{Config: cfg, Logger: log, Build: buildInfo()}
