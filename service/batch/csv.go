@@ -1,0 +1,328 @@
+package batch
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+)
+
+// Limits of the readers.
+const (
+	// MaxQuotedLines bounds how many physical lines one quoted CSV field
+	// may span. A quote left open is reported on its line, and reading
+	// resumes on the next line instead of swallowing the rest of the file.
+	MaxQuotedLines = 20
+	// MaxColumns bounds the passed-through columns (or JSON fields) a file
+	// may have.
+	MaxColumns = 200
+)
+
+// decoder reads the rows of an upload, one at a time.
+type decoder interface {
+	// Next returns the next row, io.EOF at the end, or an error of the
+	// underlying stream (a *LimitError, an *InputError, a read error).
+	Next() (Row, error)
+	// Columns are the passed-through columns seen so far.
+	Columns() []string
+	// RawExtras reports whether passed-through values are JSON texts.
+	RawExtras() bool
+}
+
+func newDecoder(f Format, r io.Reader) (decoder, error) {
+	if f == JSONL {
+		return newJSONLDecoder(r), nil
+	}
+	return newCSVDecoder(r)
+}
+
+// csvDecoder reads CSV by physical lines: a record is one line unless a
+// quoted field runs on, and a record that is broken in any way is reported
+// on the line it starts and reading resumes right after that line.
+type csvDecoder struct {
+	lr    *lineReader
+	comma byte
+	cols  int // header fields
+
+	name, ref, country, typ int // column positions; -1 when absent
+	extraAt                 []int
+	columns                 []string
+
+	fields []string
+	fbuf   []byte
+}
+
+// knownColumns are the header names the service reads, lower case.
+var knownColumns = []string{"name", "reference", "id", "country", "type"}
+
+func newCSVDecoder(r io.Reader) (*csvDecoder, error) {
+	d := &csvDecoder{lr: newLineReader(r), comma: ',', name: -1, ref: -1, country: -1, typ: -1}
+	var first physLine
+	for {
+		l, err := d.lr.next()
+		if err == io.EOF {
+			return nil, &InputError{Reason: "the upload is empty: expected a header row with a name column"}
+		}
+		if err != nil {
+			return nil, err
+		}
+		if l.tooLong {
+			return nil, &InputError{Line: l.num, Reason: fmt.Sprintf("the header line is longer than %d bytes", MaxLineBytes)}
+		}
+		if !blank(l.text) {
+			first = l.clone()
+			break
+		}
+	}
+	d.comma = guessComma(first.text)
+	d.lr.pushBack([]physLine{first})
+	header, line, bad, err := d.record()
+	if err != nil {
+		return nil, err
+	}
+	if bad != "" {
+		return nil, &InputError{Line: line, Reason: "the header row does not parse: " + bad}
+	}
+	if !utf8.ValidString(strings.Join(header, "")) {
+		return nil, &InputError{Line: line, Reason: "the header row is not valid UTF-8"}
+	}
+	if err := d.mapHeader(header, line); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// guessComma picks the separator that occurs most often (outside quotes)
+// in the header line: comma, semicolon (European spreadsheets), tab or bar.
+func guessComma(b []byte) byte {
+	counts := map[byte]int{}
+	in := false
+	for _, c := range b {
+		switch {
+		case c == '"':
+			in = !in
+		case !in && (c == ',' || c == ';' || c == '\t' || c == '|'):
+			counts[c]++
+		}
+	}
+	best := byte(',')
+	for _, c := range []byte{';', '\t', '|'} {
+		if counts[c] > counts[best] {
+			best = c
+		}
+	}
+	return best
+}
+
+func (d *csvDecoder) mapHeader(header []string, line int) error {
+	d.cols = len(header)
+	d.name, d.ref, d.country, d.typ = -1, -1, -1, -1
+	pos := map[string][]int{}
+	for i, h := range header {
+		pos[strings.ToLower(strings.TrimSpace(h))] = append(pos[strings.ToLower(strings.TrimSpace(h))], i)
+	}
+	for _, k := range knownColumns {
+		if len(pos[k]) > 1 {
+			return &HeaderError{Line: line, Found: header, Reason: fmt.Sprintf("%d columns are named %q; name it once", len(pos[k]), k)}
+		}
+	}
+	at := func(k string) int {
+		if p := pos[k]; len(p) == 1 {
+			return p[0]
+		}
+		return -1
+	}
+	d.name, d.country, d.typ = at("name"), at("country"), at("type")
+	if d.name < 0 {
+		return &HeaderError{Line: line, Found: header, Reason: `no column is named "name"`}
+	}
+	// reference wins over id; an id column next to a reference column is
+	// passed through like any other.
+	if d.ref = at("reference"); d.ref < 0 {
+		d.ref = at("id")
+	}
+	seen := map[string]bool{}
+	for i, h := range header {
+		if i == d.name || i == d.ref || i == d.country || i == d.typ {
+			continue
+		}
+		if len(d.columns) == MaxColumns {
+			return &HeaderError{Line: line, Found: header, Reason: fmt.Sprintf("more than %d columns", MaxColumns)}
+		}
+		h = strings.TrimSpace(h)
+		if h == "" {
+			h = fmt.Sprintf("column_%d", i+1)
+		}
+		for base, n := h, 2; seen[h]; n++ {
+			h = fmt.Sprintf("%s_%d", base, n)
+		}
+		seen[h] = true
+		d.extraAt = append(d.extraAt, i)
+		d.columns = append(d.columns, h)
+	}
+	return nil
+}
+
+func (d *csvDecoder) Columns() []string { return d.columns }
+func (d *csvDecoder) RawExtras() bool   { return false }
+
+// Next implements decoder.
+func (d *csvDecoder) Next() (Row, error) {
+	fields, line, bad, err := d.record()
+	if err != nil {
+		return Row{}, err
+	}
+	r := Row{Line: line, Err: bad}
+	if bad != "" {
+		return r, nil
+	}
+	get := func(i int) string {
+		if i < 0 || i >= len(fields) {
+			return ""
+		}
+		return fields[i]
+	}
+	r.Name, r.Reference, r.Country, r.Type = get(d.name), strings.TrimSpace(get(d.ref)), get(d.country), get(d.typ)
+	if len(fields) != d.cols {
+		r.Err = fmt.Sprintf("the row has %d fields; the header has %d", len(fields), d.cols)
+	}
+	for k, i := range d.extraAt {
+		if v := get(i); v != "" {
+			r.Extra = append(r.Extra, Field{Col: k, Value: v})
+		}
+	}
+	if r.Err == "" {
+		r.Err = checkUTF8(&r, d.columns)
+	}
+	return r, nil
+}
+
+// checkUTF8 replaces invalid UTF-8 (so results stay valid text) and names
+// the first column that had it.
+func checkUTF8(r *Row, columns []string) string {
+	bad := ""
+	fix := func(s *string, what string) {
+		if !utf8.ValidString(*s) {
+			*s = strings.ToValidUTF8(*s, "\uFFFD")
+			if bad == "" {
+				bad = what + ": is not valid UTF-8"
+			}
+		}
+	}
+	fix(&r.Name, "name")
+	fix(&r.Reference, "reference")
+	fix(&r.Country, "country")
+	fix(&r.Type, "type")
+	for i := range r.Extra {
+		fix(&r.Extra[i].Value, fmt.Sprintf("column %q", columns[r.Extra[i].Col]))
+	}
+	return bad
+}
+
+// record reads the next non-blank record. bad is set for a record that
+// could not be read; lines read ahead for it have been pushed back, so the
+// next record starts on the line after its first.
+func (d *csvDecoder) record() (fields []string, line int, bad string, err error) {
+	var first physLine
+	for {
+		first, err = d.lr.next()
+		if err != nil {
+			return nil, 0, "", err
+		}
+		if first.tooLong {
+			return nil, first.num, fmt.Sprintf("the line is longer than %d bytes", MaxLineBytes), nil
+		}
+		if !blank(first.text) {
+			break
+		}
+	}
+	line = first.num
+	d.fields = d.fields[:0]
+	var ahead []physLine // continuation lines of a quoted field, copied
+	text, i := first.text, 0
+	openField := 0 // the field whose quote ran past the end of its line
+	fail := func(reason string) ([]string, int, string, error) {
+		if len(ahead) > 0 {
+			// However it ended, a record broken over several lines is
+			// most likely a quote left open: say so, and read the lines
+			// after it again as rows of their own.
+			reason = fmt.Sprintf("field %d opens a quote that is not closed on this line", openField)
+			d.lr.pushBack(ahead)
+		}
+		return nil, line, reason, nil
+	}
+	for {
+		if i < len(text) && text[i] == '"' {
+			i++
+			fb := d.fbuf[:0]
+			for {
+				j := bytes.IndexByte(text[i:], '"')
+				if j < 0 {
+					fb = append(fb, text[i:]...)
+					if len(ahead) == 0 {
+						openField = len(d.fields) + 1
+					}
+					if len(ahead) >= MaxQuotedLines-1 {
+						return fail(fmt.Sprintf("the quoted field %d is not closed within %d lines", len(d.fields)+1, MaxQuotedLines))
+					}
+					next, err := d.lr.next()
+					if err == io.EOF {
+						return fail(fmt.Sprintf("the quoted field %d is not closed before the end of the file", len(d.fields)+1))
+					}
+					if err != nil {
+						return nil, 0, "", err
+					}
+					ahead = append(ahead, next.clone())
+					if next.tooLong {
+						return fail(fmt.Sprintf("the quoted field %d runs into a line longer than %d bytes", len(d.fields)+1, MaxLineBytes))
+					}
+					fb = append(fb, '\n')
+					text, i = ahead[len(ahead)-1].text, 0
+					continue
+				}
+				fb = append(fb, text[i:i+j]...)
+				i += j + 1
+				if i < len(text) && text[i] == '"' { // "" is a quote
+					fb = append(fb, '"')
+					i++
+					continue
+				}
+				break
+			}
+			d.fbuf = fb
+			d.fields = append(d.fields, string(fb))
+			if i == len(text) {
+				break
+			}
+			if text[i] != d.comma {
+				return fail(fmt.Sprintf("unexpected text after the closing quote of field %d", len(d.fields)))
+			}
+			i++
+			continue
+		}
+		// Unquoted: up to the separator. A quote inside is kept as it is
+		// (O"Brien), as spreadsheets write it.
+		j := bytes.IndexByte(text[i:], d.comma)
+		if j < 0 {
+			d.fields = append(d.fields, string(text[i:]))
+			break
+		}
+		d.fields = append(d.fields, string(text[i:i+j]))
+		i += j + 1
+	}
+	if len(ahead) > 0 {
+		// A record over several lines is only believed when the columns
+		// that identify the row have no line break in them; otherwise a
+		// stray quote has swallowed the lines after it.
+		for _, c := range []int{d.name, d.ref} {
+			if c >= 0 && c < len(d.fields) && strings.ContainsRune(d.fields[c], '\n') {
+				return fail(fmt.Sprintf("a quote opened on this line runs over %d more lines", len(ahead)))
+			}
+		}
+		if d.cols > 0 && len(d.fields) != d.cols {
+			return fail(fmt.Sprintf("the row has %d fields over %d lines; the header has %d", len(d.fields), len(ahead)+1, d.cols))
+		}
+	}
+	return d.fields, line, "", nil
+}

@@ -1,0 +1,589 @@
+package batch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime"
+	"sync"
+	"time"
+)
+
+// Observer hears about jobs, for metrics and the audit trail. Its methods
+// must be quick and safe for concurrent use.
+type Observer interface {
+	// Queued: a job was accepted.
+	Queued(j *Job)
+	// Stored: a chunk's results were stored. Each chunk is reported once,
+	// by the replica that stored it, even if it was screened twice.
+	Stored(c Counts)
+	// Finished: a job reached Done or Failed (reported once, by the replica
+	// that finished it) or Cancelled (by the replica that cancelled it).
+	Finished(j *Job)
+}
+
+type nopObserver struct{}
+
+func (nopObserver) Queued(*Job)     {}
+func (nopObserver) Stored(Counts)   {}
+func (nopObserver) Finished(j *Job) {}
+
+// Options configures a Manager. Store and Screener are required.
+type Options struct {
+	Store    Store
+	Screener Screener
+	Observer Observer
+	Logger   *slog.Logger
+	// MaxRows refuses uploads with more data rows (0: no limit).
+	MaxRows int64
+	// WaitMaxRows is the most rows Submit screens at once when asked to wait.
+	WaitMaxRows int64
+	// ChunkRows is the rows per chunk; default 2000.
+	ChunkRows int
+	// Workers is the chunks screened at once; default GOMAXPROCS.
+	Workers int
+	// SweepEvery is how often expired jobs are swept; default a minute.
+	SweepEvery time.Duration
+	// PollWait bounds how long an idle worker waits for a chunk before it
+	// looks again; it is also how long a shutdown may wait for an idle
+	// worker blocked on Redis. Default one second.
+	PollWait time.Duration
+}
+
+// Manager accepts uploads, screens their chunks with a pool of workers
+// and serves status and results. Any number of Managers (replicas) may
+// share one RedisStore.
+type Manager struct {
+	o   Options
+	log *slog.Logger
+
+	stop      chan struct{}
+	closeOnce sync.Once
+	wg        sync.WaitGroup
+
+	activeMu sync.Mutex
+	active   map[string]time.Time // jobs this replica has seen unfinished, by last sight
+}
+
+// New returns a manager; Run starts its workers.
+func New(o Options) *Manager {
+	if o.Observer == nil {
+		o.Observer = nopObserver{}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.ChunkRows <= 0 {
+		o.ChunkRows = 2000
+	}
+	if o.Workers <= 0 {
+		o.Workers = runtime.GOMAXPROCS(0)
+	}
+	if o.SweepEvery <= 0 {
+		o.SweepEvery = time.Minute
+	}
+	if o.PollWait <= 0 {
+		o.PollWait = time.Second
+	}
+	return &Manager{o: o, log: o.Logger, stop: make(chan struct{}), active: map[string]time.Time{}}
+}
+
+// Store returns the manager's store.
+func (m *Manager) Store() Store { return m.o.Store }
+
+// Upload is a file to screen.
+type Upload struct {
+	// Body is the content, as returned by Open.
+	Body   io.Reader
+	Format Format
+	// KeyID is the API key submitting it; only that key may see the job.
+	KeyID string
+	// Wait asks for the job to be screened before Submit returns when it
+	// has at most WaitMaxRows rows; a larger one is queued as usual.
+	Wait bool
+}
+
+// Submit reads an upload to its end, storing it chunk by chunk, and queues
+// it; or, with Wait and a small file, screens it at once and returns it
+// Done. The upload is refused as a whole (nothing is queued) with a
+// *HeaderError, *InputError or *LimitError, or the read error of the body.
+func (m *Manager) Submit(ctx context.Context, u Upload) (*Job, error) {
+	version, err := m.o.Screener.CurrentVersion()
+	if err != nil {
+		return nil, err
+	}
+	dec, err := newDecoder(u.Format, u.Body)
+	if err != nil {
+		return nil, err
+	}
+	j := &Job{ID: newID(), Status: Queued, ListVersion: version, Format: u.Format, KeyID: u.KeyID,
+		CreatedAt: time.Now().UTC(), RawExtras: dec.RawExtras()}
+	size := m.o.ChunkRows
+	hold := size // rows kept in memory before a chunk is stored
+	if u.Wait && m.o.WaitMaxRows > 0 {
+		hold = max(size, int(m.o.WaitMaxRows)+1)
+	}
+	var rows []Row
+	stored := false
+	flush := func(n int) error {
+		if err := m.o.Store.PutInput(ctx, j.ID, j.Chunks, encodeRows(rows[:n])); err != nil {
+			return &StoreError{Op: "store upload", Err: err}
+		}
+		stored = true
+		j.Chunks++
+		rows = append(rows[:0], rows[n:]...)
+		return nil
+	}
+	fail := func(err error) (*Job, error) {
+		if stored {
+			m.o.Store.Discard(context.WithoutCancel(ctx), j.ID)
+		}
+		return nil, err
+	}
+	for {
+		r, err := dec.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fail(err)
+		}
+		j.Rows++
+		if m.o.MaxRows > 0 && j.Rows > m.o.MaxRows {
+			return fail(&LimitError{What: "rows", Max: m.o.MaxRows})
+		}
+		rows = append(rows, r)
+		if len(rows) >= hold {
+			for len(rows) >= size {
+				if err := flush(size); err != nil {
+					return fail(err)
+				}
+			}
+			hold = size
+		}
+	}
+	j.Columns = dec.Columns()
+	if j.Columns == nil {
+		j.Columns = []string{}
+	}
+	if u.Wait && !stored && int64(len(rows)) <= m.o.WaitMaxRows {
+		return m.screenNow(ctx, j, rows)
+	}
+	for len(rows) > 0 {
+		if err := flush(min(size, len(rows))); err != nil {
+			return fail(err)
+		}
+	}
+	if err := m.o.Store.Submit(ctx, j); err != nil {
+		return fail(&StoreError{Op: "queue job", Err: err})
+	}
+	m.o.Observer.Queued(j)
+	if j.Chunks == 0 {
+		now := time.Now().UTC()
+		j.Status, j.FinishedAt = Done, &now
+		m.o.Observer.Finished(j)
+	} else {
+		m.seen(j.ID)
+	}
+	m.log.Info("batch job queued", "job", j.ID, "rows", j.Rows, "chunks", j.Chunks, "format", j.Format, "list_version", j.ListVersion)
+	return j, nil
+}
+
+// screenNow screens a small upload in the request, on every core, and
+// stores it as a finished job.
+func (m *Manager) screenNow(ctx context.Context, j *Job, rows []Row) (*Job, error) {
+	fn, err := m.o.Screener.Version(ctx, j.ListVersion)
+	if err != nil {
+		return nil, err
+	}
+	m.o.Observer.Queued(j)
+	start := time.Now().UTC()
+	res := make([]Result, len(rows))
+	var wg sync.WaitGroup
+	workers := min(m.o.Workers, max(1, len(rows)/64))
+	per := (len(rows) + workers - 1) / max(workers, 1)
+	for w := 0; w < workers; w++ {
+		lo, hi := w*per, min((w+1)*per, len(rows))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := lo; i < hi; i++ {
+				res[i] = m.screenRow(fn, &rows[i])
+			}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var blobs [][]byte
+	var total Counts
+	for from := 0; from < len(res); from += m.o.ChunkRows {
+		part := res[from:min(from+m.o.ChunkRows, len(res))]
+		c := count(part)
+		total.Rows += c.Rows
+		total.Matches += c.Matches
+		total.Errors += c.Errors
+		blobs = append(blobs, encodeResults(part))
+		m.o.Observer.Stored(c)
+	}
+	now := time.Now().UTC()
+	j.Status, j.StartedAt, j.FinishedAt = Done, &start, &now
+	j.Chunks, j.ChunksDone = len(blobs), len(blobs)
+	j.RowsDone, j.RowsWithMatches, j.RowsWithErrors = total.Rows, total.Matches, total.Errors
+	if err := m.o.Store.SaveDone(ctx, j, blobs); err != nil {
+		return nil, &StoreError{Op: "store results", Err: err}
+	}
+	m.o.Observer.Finished(j)
+	return j, nil
+}
+
+func count(res []Result) Counts {
+	c := Counts{Rows: int64(len(res))}
+	for i := range res {
+		switch res[i].Status {
+		case StatusMatch:
+			c.Matches++
+		case StatusError:
+			c.Errors++
+		}
+	}
+	return c
+}
+
+// screenRow judges one row. A panic in the screener becomes an error row
+// rather than a crash that would bring the chunk back again and again.
+func (m *Manager) screenRow(fn ScreenFunc, r *Row) (res Result) {
+	res.Row = *r
+	res.Row.Err = ""
+	if r.Err != "" {
+		res.Outcome = Outcome{Status: StatusError, Error: r.Err}
+		return res
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			m.log.Error("batch: screening a row panicked", "line", r.Line, "panic", fmt.Sprint(p))
+			res.Outcome = Outcome{Status: StatusError, Error: "internal error while screening this row"}
+		}
+	}()
+	res.Outcome = fn(r)
+	return res
+}
+
+// Get returns job id as keyID may see it.
+func (m *Manager) Get(ctx context.Context, id, keyID string) (*Job, error) {
+	if !ValidID(id) {
+		return nil, ErrNotFound
+	}
+	j, err := m.o.Store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if j.KeyID != keyID {
+		return nil, ErrNotFound
+	}
+	return j, nil
+}
+
+// Results returns the job whose results may be read now: a done job, or
+// with partial a running or failed one. Otherwise a *NotReadyError.
+func (m *Manager) Results(ctx context.Context, id, keyID string, partial bool) (*Job, error) {
+	j, err := m.Get(ctx, id, keyID)
+	if err != nil {
+		return nil, err
+	}
+	if j.Status == Done || (partial && j.Status != Cancelled) {
+		return j, nil
+	}
+	return nil, &NotReadyError{Job: j}
+}
+
+// WriteResults writes j's results, chunk by chunk in input order, and
+// returns the rows written. For a done job every row is written or an
+// error (ErrResultsLost) returned; with partial it stops at the first chunk
+// without results.
+func (m *Manager) WriteResults(ctx context.Context, j *Job, w ResultWriter, partial bool) (int64, error) {
+	type fetched struct {
+		res []Result
+		err error
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ch := make(chan fetched, 2) // fetch and decode ahead of the writer
+	go func() {
+		defer close(ch)
+		for c := 0; c < j.Chunks; c++ {
+			blob, err := m.o.Store.Result(ctx, j.ID, c)
+			var f fetched
+			switch {
+			case err != nil:
+				f.err = err
+			case blob == nil && partial:
+				return
+			case blob == nil:
+				f.err = ErrResultsLost
+			default:
+				f.res, f.err = decodeResults(blob)
+			}
+			select {
+			case ch <- f:
+			case <-ctx.Done():
+				return
+			}
+			if f.err != nil {
+				return
+			}
+		}
+	}()
+	var n int64
+	for f := range ch {
+		if f.err != nil {
+			return n, f.err
+		}
+		for i := range f.res {
+			if err := w.Write(&f.res[i]); err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return n, err
+	}
+	if j.Status == Done && !partial && n != j.Rows {
+		return n, fmt.Errorf("%w: %d of %d rows found", ErrResultsLost, n, j.Rows)
+	}
+	return n, w.Flush()
+}
+
+// Delete cancels job id (when unfinished) and deletes it.
+func (m *Manager) Delete(ctx context.Context, id, keyID string) (*Job, error) {
+	if _, err := m.Get(ctx, id, keyID); err != nil {
+		return nil, err
+	}
+	prev, err := m.o.Store.Delete(ctx, id, time.Now().UTC())
+	if err != nil {
+		return nil, err
+	}
+	if !prev.Status.Finished() {
+		now := time.Now().UTC()
+		prev.Status, prev.FinishedAt = Cancelled, &now
+		m.o.Observer.Finished(prev)
+		m.log.Info("batch job cancelled", "job", id, "rows_done", prev.RowsDone, "rows", prev.Rows)
+	}
+	m.forget(id)
+	return prev, nil
+}
+
+// Active returns the jobs queued or running that this replica knows of.
+func (m *Manager) Active() int {
+	if ac, ok := m.o.Store.(activeCounter); ok {
+		return ac.Active()
+	}
+	m.activeMu.Lock()
+	defer m.activeMu.Unlock()
+	return len(m.active)
+}
+
+func (m *Manager) seen(id string) {
+	m.activeMu.Lock()
+	m.active[id] = time.Now()
+	m.activeMu.Unlock()
+}
+
+func (m *Manager) forget(id string) {
+	m.activeMu.Lock()
+	delete(m.active, id)
+	m.activeMu.Unlock()
+}
+
+// Run screens chunks until ctx ends or Close is called. On the way out each
+// worker hands its unfinished chunk back to the queue.
+func (m *Manager) Run(ctx context.Context) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-m.stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	for i := 0; i < m.o.Workers; i++ {
+		m.wg.Add(1)
+		go func() {
+			defer m.wg.Done()
+			m.work(ctx)
+		}()
+	}
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		t := time.NewTicker(m.o.SweepEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case now := <-t.C:
+				m.o.Store.Sweep(ctx, now)
+				m.pruneActive(now)
+			}
+		}
+	}()
+	<-ctx.Done()
+	m.wg.Wait()
+}
+
+func (m *Manager) pruneActive(now time.Time) {
+	m.activeMu.Lock()
+	defer m.activeMu.Unlock()
+	for id, t := range m.active {
+		if now.Sub(t) > 10*time.Minute {
+			delete(m.active, id)
+		}
+	}
+}
+
+// Close stops the workers, waits for them to hand back their chunks and
+// closes the store.
+func (m *Manager) Close() error {
+	m.closeOnce.Do(func() { close(m.stop) })
+	m.wg.Wait()
+	return m.o.Store.Close()
+}
+
+func (m *Manager) work(ctx context.Context) {
+	backoff := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		t, err := m.o.Store.Next(ctx, m.o.PollWait)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			m.log.Warn("batch: cannot read the queue; retrying", "error", err, "in", backoff.String())
+			select {
+			case <-ctx.Done():
+			case <-time.After(backoff):
+			}
+			backoff = min(2*backoff, 5*time.Second)
+			continue
+		}
+		backoff = 100 * time.Millisecond
+		if t != nil {
+			m.process(ctx, t)
+		}
+	}
+}
+
+// process screens one chunk. Screening stops between rows when ctx ends
+// and the chunk is handed back.
+func (m *Manager) process(ctx context.Context, t *Task) {
+	st := m.o.Store
+	bg := func() (context.Context, context.CancelFunc) {
+		return context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	}
+	handBack := func() {
+		c, cancel := bg()
+		defer cancel()
+		if err := st.Release(c, t); err != nil {
+			m.log.Warn("batch: could not hand a chunk back; it will be claimed after the claim timeout",
+				"job", t.Job, "chunk", t.Chunk, "error", err)
+		}
+	}
+	log := m.log.With("job", t.Job, "chunk", t.Chunk)
+	j, err := st.Get(ctx, t.Job)
+	if errors.Is(err, ErrNotFound) {
+		st.Drop(ctx, t)
+		return
+	}
+	if err != nil {
+		if ctx.Err() == nil {
+			log.Warn("batch: cannot read the job", "error", err)
+		}
+		handBack()
+		return
+	}
+	if j.Status.Finished() {
+		st.Drop(ctx, t)
+		m.forget(j.ID)
+		return
+	}
+	m.seen(j.ID)
+	fn, err := m.o.Screener.Version(ctx, j.ListVersion)
+	if err != nil {
+		if errors.Is(err, ErrVersionGone) {
+			m.fail(ctx, t, err.Error())
+			return
+		}
+		if ctx.Err() == nil {
+			log.Warn("batch: cannot load the job's list version", "list_version", j.ListVersion, "error", err)
+		}
+		handBack()
+		return
+	}
+	blob, err := st.Input(ctx, t)
+	if err != nil {
+		if ctx.Err() == nil {
+			log.Warn("batch: cannot read a chunk", "error", err)
+		}
+		handBack()
+		return
+	}
+	if blob == nil { // finished elsewhere, or the job was deleted
+		st.Drop(ctx, t)
+		return
+	}
+	rows, err := decodeRows(blob)
+	if err != nil {
+		m.fail(ctx, t, fmt.Sprintf("chunk %d cannot be read: %v", t.Chunk, err))
+		return
+	}
+	if j.Status == Queued {
+		st.Start(ctx, j.ID, time.Now().UTC())
+	}
+	res := make([]Result, len(rows))
+	for i := range rows {
+		if i%16 == 0 && ctx.Err() != nil {
+			handBack()
+			return
+		}
+		res[i] = m.screenRow(fn, &rows[i])
+	}
+	c, cancel := bg()
+	defer cancel()
+	counts := count(res)
+	stored, fin, err := st.Complete(c, t, encodeResults(res), counts, time.Now().UTC())
+	if stored {
+		m.o.Observer.Stored(counts)
+	}
+	if err != nil {
+		log.Warn("batch: could not complete a chunk; if its results were not stored it will be screened again",
+			"stored", stored, "error", err)
+		return
+	}
+	if fin != nil {
+		m.forget(fin.ID)
+		m.o.Observer.Finished(fin)
+		m.log.Info("batch job done", "job", fin.ID, "rows", fin.Rows, "rows_with_matches", fin.RowsWithMatches,
+			"rows_with_errors", fin.RowsWithErrors, "duration_ms", fin.Duration().Milliseconds(), "list_version", fin.ListVersion)
+	}
+}
+
+func (m *Manager) fail(ctx context.Context, t *Task, reason string) {
+	c, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	j, err := m.o.Store.Fail(c, t.Job, reason, time.Now().UTC())
+	if err != nil {
+		m.log.Warn("batch: cannot mark a job failed", "job", t.Job, "error", err)
+		return
+	}
+	m.o.Store.Drop(c, t)
+	if j != nil {
+		m.forget(j.ID)
+		m.o.Observer.Finished(j)
+		m.log.Error("batch job failed", "job", j.ID, "reason", reason)
+	}
+}

@@ -1,0 +1,253 @@
+package batch
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"unicode/utf8"
+)
+
+// ResultWriter writes result rows in one format.
+type ResultWriter interface {
+	// Write writes one result row (the CSV header goes before the first).
+	Write(r *Result) error
+	// Flush writes out what is buffered; the CSV header is written even
+	// when there are no rows.
+	Flush() error
+}
+
+// NewResultWriter writes results of job j to w in format f.
+func NewResultWriter(w io.Writer, f Format, j *Job) ResultWriter {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if f == JSONL {
+		return &jsonlWriter{w: bw, j: j}
+	}
+	return &csvWriter{w: bw, cw: csv.NewWriter(bw), j: j}
+}
+
+// ResultColumns returns the CSV header of job j's results: the fixed
+// columns, then the passed-through input columns (prefixed with "input_"
+// when a name is taken).
+func ResultColumns(j *Job) []string {
+	cols := []string{"line", "reference", "name", "country", "type", "status", "best_score", "match_count"}
+	for i := 1; i <= TopMatches; i++ {
+		p := "match_" + strconv.Itoa(i) + "_"
+		cols = append(cols, p+"id", p+"list", p+"name", p+"score")
+	}
+	cols = append(cols, "error", "list_version")
+	for _, c := range j.Columns {
+		for slices.Contains(cols, c) {
+			c = "input_" + c
+		}
+		cols = append(cols, c)
+	}
+	return cols
+}
+
+type csvWriter struct {
+	w      *bufio.Writer
+	cw     *csv.Writer
+	j      *Job
+	rec    []string
+	header bool
+}
+
+func (c *csvWriter) writeHeader() error {
+	c.header = true
+	cols := ResultColumns(c.j)
+	c.rec = make([]string, len(cols))
+	return c.cw.Write(cols)
+}
+
+func (c *csvWriter) Write(r *Result) error {
+	if !c.header {
+		if err := c.writeHeader(); err != nil {
+			return err
+		}
+	}
+	rec := c.rec
+	clear(rec)
+	rec[0] = strconv.Itoa(r.Line)
+	rec[1], rec[2], rec[3], rec[4], rec[5] = r.Reference, r.Name, r.Country, r.Type, r.Status
+	if r.Status == StatusMatch {
+		rec[6] = formatScore(r.BestScore)
+	}
+	if r.Status != StatusError {
+		rec[7] = strconv.Itoa(r.MatchCount)
+	}
+	k := 8
+	for i := 0; i < TopMatches; i++ {
+		if i < len(r.Matches) {
+			m := &r.Matches[i]
+			rec[k], rec[k+1], rec[k+2], rec[k+3] = m.ID, m.List, m.Name, formatScore(m.Score)
+		}
+		k += 4
+	}
+	rec[k], rec[k+1] = r.Error, c.j.ListVersion
+	k += 2
+	for _, f := range r.Extra {
+		if k+f.Col < len(rec) {
+			rec[k+f.Col] = c.plain(f.Value)
+		}
+	}
+	return c.cw.Write(rec)
+}
+
+// plain turns a passed-through JSON value into cell text: a string
+// unquoted, anything else as its JSON.
+func (c *csvWriter) plain(v string) string {
+	if !c.j.RawExtras || len(v) == 0 || v[0] != '"' {
+		return v
+	}
+	var s string
+	if json.Unmarshal([]byte(v), &s) != nil {
+		return v
+	}
+	return s
+}
+
+func (c *csvWriter) Flush() error {
+	if !c.header {
+		if err := c.writeHeader(); err != nil {
+			return err
+		}
+	}
+	c.cw.Flush()
+	if err := c.cw.Error(); err != nil {
+		return err
+	}
+	return c.w.Flush()
+}
+
+type jsonlWriter struct {
+	w   *bufio.Writer
+	j   *Job
+	buf []byte
+}
+
+func (jw *jsonlWriter) Write(r *Result) error {
+	b := jw.buf[:0]
+	b = append(b, `{"line":`...)
+	b = strconv.AppendInt(b, int64(r.Line), 10)
+	b = appendKey(b, "reference", r.Reference)
+	b = appendKey(b, "name", r.Name)
+	if r.Country != "" {
+		b = appendKey(b, "country", r.Country)
+	}
+	if r.Type != "" {
+		b = appendKey(b, "type", r.Type)
+	}
+	b = appendKey(b, "status", r.Status)
+	b = append(b, `,"best_score":`...)
+	b = append(b, formatScore(r.BestScore)...)
+	b = append(b, `,"match_count":`...)
+	b = strconv.AppendInt(b, int64(r.MatchCount), 10)
+	b = append(b, `,"matches":[`...)
+	for i, m := range r.Matches {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"id":`...)
+		b = appendString(b, m.ID)
+		b = appendKey(b, "list", m.List)
+		b = appendKey(b, "name", m.Name)
+		b = appendKey(b, "matched_name", m.MatchedName)
+		b = append(b, `,"score":`...)
+		b = append(b, formatScore(m.Score)...)
+		b = append(b, '}')
+	}
+	b = append(b, ']')
+	if r.Error != "" {
+		b = appendKey(b, "error", r.Error)
+	}
+	b = appendKey(b, "list_version", jw.j.ListVersion)
+	if len(r.Extra) > 0 {
+		b = append(b, `,"columns":{`...)
+		for i, f := range r.Extra {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			name := fmt.Sprintf("column_%d", f.Col+1)
+			if f.Col < len(jw.j.Columns) {
+				name = jw.j.Columns[f.Col]
+			}
+			b = appendString(b, name)
+			b = append(b, ':')
+			if jw.j.RawExtras {
+				b = append(b, f.Value...)
+			} else {
+				b = appendString(b, f.Value)
+			}
+		}
+		b = append(b, '}')
+	}
+	b = append(b, '}', '\n')
+	jw.buf = b
+	_, err := jw.w.Write(b)
+	return err
+}
+
+func (jw *jsonlWriter) Flush() error { return jw.w.Flush() }
+
+func formatScore(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+func appendKey(b []byte, k, v string) []byte {
+	b = append(b, ',', '"')
+	b = append(b, k...)
+	b = append(b, '"', ':')
+	return appendString(b, v)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s as a JSON string. s is valid UTF-8 (the readers
+// replace invalid bytes).
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if c >= utf8.RuneSelf {
+			r, n := utf8.DecodeRuneInString(s[i:])
+			if r != '\u2028' && r != '\u2029' && r != utf8.RuneError {
+				i += n
+				continue
+			}
+			b = append(b, s[start:i]...)
+			if r == utf8.RuneError {
+				b = append(b, `\ufffd`...)
+			} else {
+				b = append(b, `\u202`...)
+				b = append(b, hexDigits[r&0xf])
+			}
+			i += n
+			start = i
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			b = append(b, '\\', c)
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		default:
+			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+		}
+		i++
+		start = i
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}

@@ -1,0 +1,156 @@
+package batch
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func sampleResults() []Result {
+	return []Result{
+		{Row: Row{Line: 2, Reference: "A", Name: "Kaspersky Lab", Country: "RU", Extra: []Field{{Col: 0, Value: "retail"}, {Col: 1, Value: "x"}}},
+			Outcome: Outcome{Status: StatusMatch, BestScore: 0.97, MatchCount: 4, Matches: []TopMatch{
+				{ID: "k1", List: "EL", Name: "AO Kaspersky Lab", MatchedName: "Kaspersky Lab", Score: 0.97},
+				{ID: "k2", List: "EL", Name: "Kaspersky Labs Limited", MatchedName: "Kaspersky Labs", Score: 0.9},
+				{ID: "k3", List: "EL", Name: "OOO Kaspersky Group", MatchedName: "Kaspersky Group", Score: 0.81},
+			}}},
+		{Row: Row{Line: 3, Reference: "B", Name: "Line\nbreak \"quoted\" \u2028 \x01"}, Outcome: Outcome{Status: StatusClear}},
+		{Row: Row{Line: 5}, Outcome: Outcome{Status: StatusError, Error: "the row has 3 fields; the header has 2"}},
+	}
+}
+
+func TestCodecRoundTrip(t *testing.T) {
+	res := sampleResults()
+	got, err := decodeResults(encodeResults(res))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, res) {
+		t.Errorf("results round trip:\n%+v\nwant\n%+v", got, res)
+	}
+	rows := []Row{res[0].Row, res[1].Row, {Line: 9, Err: "bad"}}
+	gotRows, err := decodeRows(encodeRows(rows))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(gotRows, rows) {
+		t.Errorf("rows round trip:\n%+v\nwant\n%+v", gotRows, rows)
+	}
+	if _, err := decodeRows(encodeResults(res)); err == nil {
+		t.Error("results decoded as rows")
+	}
+	if _, err := decodeResults([]byte("garbage")); err == nil {
+		t.Error("garbage decoded")
+	}
+}
+
+func TestCSVResults(t *testing.T) {
+	j := &Job{ListVersion: "v1", Columns: []string{"segment", "status"}}
+	var b bytes.Buffer
+	w := NewResultWriter(&b, CSV, j)
+	for _, r := range sampleResults() {
+		if err := w.Write(&r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(&b).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := strings.Join(recs[0], ",")
+	want := "line,reference,name,country,type,status,best_score,match_count," +
+		"match_1_id,match_1_list,match_1_name,match_1_score,match_2_id,match_2_list,match_2_name,match_2_score," +
+		"match_3_id,match_3_list,match_3_name,match_3_score,error,list_version,segment,input_status"
+	if head != want {
+		t.Errorf("header\n%s\nwant\n%s", head, want)
+	}
+	if len(recs) != 4 {
+		t.Fatalf("%d records", len(recs))
+	}
+	row := map[string]string{}
+	for i, h := range recs[0] {
+		row[h] = recs[1][i]
+	}
+	if row["status"] != "match" || row["best_score"] != "0.97" || row["match_count"] != "4" || row["match_3_id"] != "k3" ||
+		row["segment"] != "retail" || row["input_status"] != "x" || row["list_version"] != "v1" {
+		t.Errorf("row %v", row)
+	}
+	if recs[2][2] != "Line\nbreak \"quoted\" \u2028 \x01" || recs[2][6] != "" || recs[2][7] != "0" {
+		t.Errorf("clear row %q", recs[2])
+	}
+	if recs[3][5] != "error" || recs[3][20] != "the row has 3 fields; the header has 2" || recs[3][7] != "" {
+		t.Errorf("error row %q", recs[3])
+	}
+
+	// No rows: still a header.
+	b.Reset()
+	NewResultWriter(&b, CSV, j).Flush()
+	if !strings.HasPrefix(b.String(), "line,reference,") {
+		t.Errorf("empty results %q", b.String())
+	}
+}
+
+func TestJSONLResults(t *testing.T) {
+	for _, raw := range []bool{false, true} {
+		j := &Job{ListVersion: "v1", Columns: []string{"segment", "n"}, RawExtras: raw}
+		res := sampleResults()
+		if raw {
+			res[0].Extra = []Field{{Col: 0, Value: `"retail"`}, {Col: 1, Value: `[1,{"a":2}]`}}
+		}
+		var b bytes.Buffer
+		w := NewResultWriter(&b, JSONL, j)
+		for i := range res {
+			w.Write(&res[i])
+		}
+		w.Flush()
+		lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+		if len(lines) != 3 {
+			t.Fatalf("%d lines: %q", len(lines), b.String())
+		}
+		var got []resultLine
+		for _, l := range lines {
+			if !json.Valid([]byte(l)) {
+				t.Fatalf("invalid JSON line %q", l)
+			}
+			var one resultLine
+			json.Unmarshal([]byte(l), &one)
+			got = append(got, one)
+		}
+		if got[0].Matches[2].MatchedName != "Kaspersky Group" || got[0].BestScore != 0.97 || got[0].ListVersion != "v1" || got[0].Columns["segment"] != "retail" {
+			t.Errorf("raw=%v match row %+v", raw, got[0])
+		}
+		if raw && !reflect.DeepEqual(got[0].Columns["n"], []any{1.0, map[string]any{"a": 2.0}}) {
+			t.Errorf("raw JSON passthrough %v", got[0].Columns["n"])
+		}
+		if got[1].Name != "Line\nbreak \"quoted\" \u2028 \x01" || got[1].Matches == nil {
+			t.Errorf("clear row %+v", got[1])
+		}
+		if got[2].Status != "error" || got[2].Error == "" || got[2].Line != 5 {
+			t.Errorf("error row %+v", got[2])
+		}
+	}
+}
+
+// resultLine is a JSON lines result row as a client reads it.
+type resultLine struct {
+	Line       int
+	Reference  string
+	Name       string
+	Status     string
+	BestScore  float64 `json:"best_score"`
+	MatchCount int     `json:"match_count"`
+	Matches    []struct {
+		ID, List, Name string
+		MatchedName    string `json:"matched_name"`
+		Score          float64
+	}
+	Error       string
+	ListVersion string `json:"list_version"`
+	Columns     map[string]any
+}
