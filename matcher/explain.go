@@ -45,14 +45,14 @@ func (ix *Index) explain(s *scratch, ni uint32, countryPenalty float32) Explanat
 		if e.how == howExactCode || e.how == howLegalCode {
 			qt := &s.qt[e.qi].tok
 			switch {
+			case qt.split:
+				how = HowJoined
 			case qt.text == listed[e.nj]:
 				how = HowExact
 			case e.how == howLegalCode:
 				how = HowLegalForm
 			case qt.how != "":
 				how = qt.how
-			case qt.split:
-				how = HowJoined
 			default:
 				// Same canonical form from different spellings: the listed
 				// word was the one brought to it.

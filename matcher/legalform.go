@@ -46,7 +46,7 @@ var legalForms = []legalForm{
 			"mchj", "tzov", "s de rl", "s de r l", "s de rl de cv", "s de r l de c v", "sociedad de responsabilidad limitada de capital variable",
 		},
 		edge: []string{"tov", "too"},
-		tail: []string{"doo", "d o o", "bv", "b v", "sl", "s l"}},
+		tail: []string{"doo", "d o o", "bv", "b v", "sl", "s l", "eood", "ood"}},
 	{class: "#jsc", label: "joint-stock company",
 		any: []string{
 			"jsc", "j s c", "joint stock company", "joint stock co", "joint stock corporation", "stock company",
@@ -66,7 +66,7 @@ var legalForms = []legalForm{
 		edge: []string{"ao", "a o", "pt", "nao", "aozt"},
 		tail: []string{"ag", "a g", "sa", "s a", "nv", "n v", "ab", "as", "a s", "asa", "oy", "oyj",
 			"spa", "s p a", "sas", "s a s", "sae", "saog", "saoc", "bsc", "psc", "qsc", "qpsc", "tbk",
-			"kk", "jsco", "ojsco"}},
+			"kk", "jsco", "ojsco", "ead", "ad", "a d", "dd", "d d"}},
 	{class: "#plc", label: "public limited company",
 		any: []string{"plc", "p l c", "public limited company", "public company limited", "pcl"}},
 	{class: "#ltd", label: "limited company",
@@ -319,7 +319,9 @@ func (f *fuzzySet) has(key string, row []int) bool {
 // typo allowed.
 func legalWordEqual(text, key, ptext, pkey string, row []int) bool {
 	if len(text) <= 4 && len(ptext) <= 4 {
-		return text == ptext
+		// Same letters, or the same key at the same length ("LLK", a
+		// transcription of Cyrillic "ЛЛК", is "LLC").
+		return text == ptext || (len(text) == len(ptext) && len(text) >= 3 && key == pkey)
 	}
 	return fuzzyKeyEqual(key, pkey, row)
 }
@@ -338,14 +340,19 @@ func matchLegal(texts, keys []string, known []bool, i, last int, row []int) (str
 			if len(p.keys) <= bestLen || i+len(p.keys) > len(keys) {
 				continue
 			}
-			ok := true
-			for j := 0; j < len(p.keys); j++ {
+			// Every word must agree, except that in a phrase of three
+			// words or more one word after the first may be garbled
+			// ("S.A. de C.ff.", "Limited Liability Kompanie").
+			misses := 0
+			for j := 0; j < len(p.keys) && misses <= 1; j++ {
 				if !legalWordEqual(texts[i+j], keys[i+j], p.words[j], p.keys[j], row) {
-					ok = false
-					break
+					misses++
+					if j == 0 || len(p.keys) < 3 {
+						misses = 2
+					}
 				}
 			}
-			if !ok {
+			if misses > 1 {
 				continue
 			}
 			end := i+len(p.keys)-1 >= last

@@ -166,8 +166,16 @@ func (ix *Index) scoreName(s *scratch, ni uint32, keep bool) (float32, bool) {
 			switch c.unit {
 			case unitSingle:
 				ed = edge{qi: uint8(c.q), qn: 1, nj: uint16(j), nn: 1}
-				ed.wq = s.qw[c.q]
 				ed.wn = ix.tokWeight(t)
+				ed.wq = s.qw[c.q]
+				if qt := &s.qt[c.q]; !qt.exact && qt.tok.kind == kindWord {
+					// A word the list lacks weighs what the listed word it
+					// is read as weighs.
+					ed.wq = ed.wn
+					if qt.tok.paren {
+						ed.wq *= p.parenFactor
+					}
+				}
 			case unitJoin:
 				ed = edge{qi: uint8(c.q), qn: 2, nj: uint16(j), nn: 1}
 				ed.wq = s.qw[c.q] + s.qw[c.q+1]
@@ -201,7 +209,7 @@ func (ix *Index) scoreName(s *scratch, ni uint32, keep bool) (float32, bool) {
 				ed := edge{qi: uint8(i), qn: 1, nj: uint16(j), nn: 1, how: howInitial, sim: p.simInitial}
 				ed.wq = s.qw[i]
 				ed.wn = ix.tokWeight(t)
-				ed.val = ed.sim * 2 * min(ed.wq, ed.wn)
+				ed.val = ed.sim * min(ed.wq, ed.wn)
 				s.edges = append(s.edges, ed)
 			}
 		}
@@ -217,7 +225,7 @@ func (ix *Index) scoreName(s *scratch, ni uint32, keep bool) (float32, bool) {
 				ed := edge{qi: uint8(i), qn: 1, nj: uint16(j), nn: 1, how: howInitial, sim: p.simInitial}
 				ed.wn = ix.tokWeight(t)
 				ed.wq = s.qw[i]
-				ed.val = ed.sim * 2 * min(ed.wq, ed.wn)
+				ed.val = ed.sim * min(ed.wq, ed.wn)
 				s.edges = append(s.edges, ed)
 			}
 		}
@@ -308,6 +316,8 @@ func (ix *Index) scoreName(s *scratch, ni uint32, keep bool) (float32, bool) {
 	}
 	// Anchored on a distinctive word, or every ordinary word on both sides
 	// matched (a listed name made only of common words, written in full).
+	// Or, for a listed name of common words only, enough of them matched
+	// ("Golden Enterprise Shipping").
 	ok := anchored || (!wordsLeft && matchedWord) || evidence >= p.minEvidence
 	return num / den, ok
 }

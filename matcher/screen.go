@@ -321,9 +321,11 @@ func (ix *Index) retrieve(s *scratch) {
 		if t.lookalike {
 			exactHow = howLookalikeCode
 		}
+		// Among equally close candidates, the most common decides the
+		// weight: "Muhaammad" is most likely Muhammad, not a rare variant.
 		bestW, bestSim := float32(-1), float32(0)
 		note := func(id uint32, sim float32) {
-			if sim > bestSim || (sim == bestSim && ix.vocab[id].w > bestW) {
+			if sim > bestSim || (sim == bestSim && ix.vocab[id].w < bestW) {
 				bestSim, bestW = sim, ix.vocab[id].w
 			}
 		}
@@ -342,7 +344,9 @@ func (ix *Index) retrieve(s *scratch) {
 			}
 		}
 		for _, id := range ix.byKey[t.key] {
-			if ix.vocab[id].canon != t.canon {
+			// Keys of short words collide by chance ("c" and "ccc" are both
+			// "k"); they count only for keys of two letters or more.
+			if ix.vocab[id].canon != t.canon && len(t.key) >= 2 {
 				s.addCand(i, unitSingle, id, p.simKey, howTranslitCode, 0)
 				note(id, p.simKey)
 			}
@@ -582,9 +586,8 @@ func (ix *Index) gather(s *scratch, threshold float32, typ string) {
 		mark := base | (uk & 1023)
 		var contrib float32
 		v := c.vocab
-		// A pair weighs the mean of its two words' weights (score.go), so
-		// a common listed word reached by a typo of a rare query word
-		// counts for little.
+		// A pair weighs the mean of its words' weights, or the listed
+		// word's weight for a query word the list lacks (score.go).
 		switch c.unit {
 		case unitJoin:
 			contrib = c.sim * (s.qw[c.q] + s.qw[c.q+1] + ix.vocab[v].w) / 2
@@ -596,6 +599,9 @@ func (ix *Index) gather(s *scratch, threshold float32, typ string) {
 			}
 		default:
 			contrib = c.sim * (s.qw[c.q] + ix.vocab[v].w) / 2
+			if !s.qt[c.q].exact {
+				contrib = c.sim * ix.vocab[v].w
+			}
 		}
 		for _, n := range ix.posts[ix.postOff[v]:ix.postOff[v+1]] {
 			if s.stamp[n] == mark {

@@ -218,7 +218,7 @@ func (a *analyser) push(w rawWord, text, canon, how string) {
 	}
 	if tok.kind == kindWord {
 		for _, p := range legalByFirst[tok.key] {
-			if len(p.keys) == 1 {
+			if len(p.keys) == 1 && legalWordEqual(text, tok.key, p.words[0], p.keys[0], a.rowScratch()) {
 				tok.legalAlt = p.class
 				break
 			}
