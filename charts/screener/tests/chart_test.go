@@ -626,7 +626,7 @@ func TestSchemaRejectsBadValues(t *testing.T) {
 		{"bad log level", "config:\n  logLevel: verbose", "logLevel"},
 		{"bad pull policy", "image:\n  pullPolicy: Sometimes", "pullPolicy"},
 		{"api key is not keyid:sha256hex", "auth:\n  apiKeys: [\"ops:secret\"]", "apiKeys"},
-		{"redis url without scheme", "redis:\n  url: http://redis:6379", "url"},
+		{"redis url with a space", "redis:\n  url: redis://redis:6379 /0", "url"},
 		{"metrics on the API port number", "metrics:\n  port: 8080", "port"},
 		{"fraction above one", "lists:\n  maxShrink: 1.5", "maxShrink"},
 		{"quantity with a typo", "resources:\n  limits:\n    memory: 512MB", "memory"},
