@@ -157,3 +157,34 @@ func BenchmarkScreenOne(b *testing.B) {
 		ix.Screen(Query{Name: q})
 	}
 }
+
+// TestDumpMatches writes, per tuning-set case, the best expected (or, for
+// negatives, any) match with its explanation words, for studies
+// (MATCHER_DUMP2=file).
+func TestDumpMatches(t *testing.T) {
+	out := os.Getenv("MATCHER_DUMP2")
+	if out == "" {
+		t.Skip()
+	}
+	cases := tuningSet(t)
+	_, ix := fullList(t)
+	f, _ := os.Create(out)
+	defer f.Close()
+	for _, c := range cases {
+		ms := ix.Screen(Query{Name: c.Query.Name, MinScore: 0.5, Limit: 10})
+		exp := map[string]bool{}
+		for _, id := range c.Expect {
+			exp[id] = true
+		}
+		for _, m := range ms {
+			if len(c.Expect) == 0 || exp[m.ID] {
+				var ws []string
+				for _, w := range m.Explanation.Words {
+					ws = append(ws, fmt.Sprintf("%s:%s:%s:%.2f:%.2f", w.Query, w.Listed, w.How, w.Score, w.Weight))
+				}
+				fmt.Fprintf(f, "%s\t%.4f\t%d\t%d\t%s\t%q\t%q\n", c.Class, m.Score, len(m.Explanation.UnmatchedQuery), len(m.Explanation.UnmatchedListed), strings.Join(ws, " "), c.Query.Name, m.MatchedName)
+				break
+			}
+		}
+	}
+}

@@ -45,7 +45,7 @@ func (ix *Index) explain(s *scratch, ni uint32, countryPenalty float32) Explanat
 		if e.how == howExactCode || e.how == howLegalCode {
 			qt := &s.qt[e.qi].tok
 			switch {
-			case qt.split:
+			case qt.split != 0:
 				how = HowJoined
 			case qt.text == listed[e.nj]:
 				how = HowExact

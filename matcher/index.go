@@ -88,8 +88,9 @@ type vocabEntry struct {
 	key     string
 	kind    kind
 	generic bool
+	orgType bool    // one of orgTypeWords: weighs least of the generic words
 	df      int32   // records holding it
-	idf     float32 // capped inverse document frequency (0 for non-words)
+	idf     float32 // inverse document frequency, capped for generic words (0 for non-words); the evidence a match on it gives
 	w       float32
 }
 
@@ -187,7 +188,7 @@ func (ix *Index) addName(an *analyser, b *builder, rec uint32, nameIdx uint16, s
 			if k == kindTitle {
 				k = kindWord // a title's kind depends on its place; the vocabulary keeps the word
 			}
-			ix.vocab = append(ix.vocab, vocabEntry{canon: t.canon, key: t.key, kind: k, generic: genericCanon[t.canon]})
+			ix.vocab = append(ix.vocab, vocabEntry{canon: t.canon, key: t.key, kind: k, generic: genericCanon[t.canon] || orgTypeCanon[t.canon], orgType: orgTypeCanon[t.canon]})
 			*recOfVocab = append(*recOfVocab, -1)
 		}
 		if (*recOfVocab)[id] != int32(rec) {
@@ -225,6 +226,17 @@ func (ix *Index) addName(an *analyser, b *builder, rec uint32, nameIdx uint16, s
 var genericCanon = func() map[string]bool {
 	m := map[string]bool{}
 	for w := range genericWords {
+		c, _ := canonicalWord(w)
+		m[c] = true
+		m[w] = true
+	}
+	return m
+}()
+
+// orgTypeCanon is orgTypeWords in canonical form.
+var orgTypeCanon = func() map[string]bool {
+	m := map[string]bool{}
+	for w := range orgTypeWords {
 		c, _ := canonicalWord(w)
 		m[c] = true
 		m[w] = true

@@ -7,7 +7,7 @@ package matcher
 
 // DefaultThreshold is the score at or above which a match is reported when a
 // query does not set its own MinScore. Scores are in [0,1].
-const DefaultThreshold = 0.80
+const DefaultThreshold = 0.78
 
 // Record is one list entry as the matcher sees it: an identity, the names to
 // match against and the facts a query may filter or rank on.

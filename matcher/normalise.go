@@ -33,8 +33,9 @@ type rawWord struct {
 	// raw is the word with its digits as written, when it mixes digits and
 	// letters; the query side may read it differently (see tokens.go).
 	raw string
-	// split is set when the word was cut out of a longer one.
-	split bool
+	// split is 1 or 2 for the first or second part of a word that was
+	// cut in two, else 0.
+	split uint8
 }
 
 func isApostrophe(r rune) bool {

@@ -27,8 +27,20 @@ func (ix *Index) setParamsFromString(tb testing.TB, s string) {
 			p.idfPower = f
 		case "gen":
 			p.genericIDF = f
+		case "org":
+			p.orgTypeIDF = f
 		case "legal":
 			p.legalWeight = float32(f)
+		case "stop":
+			p.stopWeight = float32(f)
+		case "title":
+			p.titleWeight = float32(f)
+		case "init":
+			p.initialIDF = f
+		case "anchor":
+			p.anchorSim = float32(f)
+		case "split":
+			p.splitAlone = float32(f)
 		case "typo":
 			p.typoCost = float32(f)
 		case "key":

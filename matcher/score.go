@@ -32,6 +32,7 @@ import (
 type params struct {
 	idfPower    float64 // weight = idf^idfPower
 	genericIDF  float64 // cap on the idf of generic words
+	orgTypeIDF  float64 // cap on the idf of organisation-type words
 	legalWeight float32
 	stopWeight  float32
 	titleWeight float32
@@ -52,6 +53,7 @@ type params struct {
 	simInitial  float32 // an initial against a word with that initial
 	typoCost    float32 // similarity lost per edit, relative to length
 	anchorSim   float32 // least similarity of an anchor pair
+	splitAlone  float32 // similarity factor for half of a cut query word matched without the other half
 	minEvidence float32 // least summed (capped) idf of matched common words that stands in for an anchor
 
 	minSkeleton     int // least skeleton length used
@@ -64,8 +66,9 @@ type params struct {
 }
 
 var defaultParams = params{
-	idfPower:    2,
+	idfPower:    1,
 	genericIDF:  4.0,
+	orgTypeIDF:  2.5,
 	legalWeight: 1.0,
 	stopWeight:  0.3,
 	titleWeight: 0.3,
@@ -75,8 +78,8 @@ var defaultParams = params{
 	minRecords:  10000,
 
 	cq:       0.5,
-	cn:       0.45,
-	cnPerson: 0.35,
+	cn:       0.35,
+	cnPerson: 0.3,
 
 	simKey:      0.95,
 	simPhonetic: 0.82,
@@ -84,6 +87,7 @@ var defaultParams = params{
 	simInitial:  0.7,
 	typoCost:    1.0,
 	anchorSim:   0.75,
+	splitAlone:  0.7,
 	minEvidence: 11,
 
 	minSkeleton:     3,
@@ -128,6 +132,9 @@ func (p *params) weight(v *vocabEntry, nrec float64) float32 {
 		return p.legalWeight
 	case kindStop:
 		return p.stopWeight
+	}
+	if v.orgType && float64(v.idf) > p.orgTypeIDF {
+		return p.wordWeightIDF(float32(p.orgTypeIDF))
 	}
 	return p.wordWeightIDF(v.idf)
 }
@@ -242,8 +249,6 @@ func (ix *Index) scoreName(s *scratch, ni uint32, keep bool) (float32, bool) {
 	nq := len(s.qt)
 	s.usedQ = resetBools(s.usedQ, nq)
 	s.usedN = resetBools(s.usedN, len(toks))
-	var num, pw, evidence, excessQ, excessN float32
-	anchored, matchedWord := false, false
 	s.chosen = s.chosen[:0]
 	for _, key := range s.order64 {
 		e := es[uint32(key)]
@@ -257,6 +262,24 @@ func (ix *Index) scoreName(s *scratch, ni uint32, keep bool) (float32, bool) {
 		s.usedN[e.nj] = true
 		if e.nn == 2 {
 			s.usedN[e.nj+1] = true
+		}
+		s.chosen = append(s.chosen, e)
+	}
+	var num, pw, evidence, excessQ, excessN float32
+	anchored, matchedWord := false, false
+	for k := range s.chosen {
+		e := &s.chosen[k]
+		// One half of a word the query wrote as one ("Mastercard" read as
+		// "Master Card"), matched without the other half, is weak
+		// evidence: the cut was only a guess.
+		if qt := &s.qt[e.qi]; qt.tok.split != 0 && e.qn == 1 {
+			partner := int(e.qi) + 1
+			if qt.tok.split == 2 {
+				partner = int(e.qi) - 1
+			}
+			if partner >= 0 && partner < nq && s.qt[partner].tok.split != 0 && s.qt[partner].tok.kind == kindWord && !s.usedQ[partner] {
+				e.sim *= p.splitAlone
+			}
 		}
 		w := (e.wq + e.wn) / 2
 		if e.how == howInitial {
@@ -281,9 +304,6 @@ func (ix *Index) scoreName(s *scratch, ni uint32, keep bool) (float32, bool) {
 			if v.kind == kindWord && (!v.generic || e.nn == 2) && toks[e.nj]&tokTitle == 0 {
 				anchored = true
 			}
-		}
-		if keep {
-			s.chosen = append(s.chosen, e)
 		}
 	}
 	var uq, un float32

@@ -304,6 +304,22 @@ var genericWords = setOf(
 	"qatar", "kuwait", "bahrain", "jordan", "afghanistan", "nigeria", "kenya", "somalia", "ethiopia", "global",
 )
 
+// orgTypeWords name the kind of organisation rather than its business
+// ("Group", "Lab", "Holding", "Institute", "Plant"): a customer swaps one for
+// another freely (Kaspersky Lab, Kaspersky Group), so they weigh even less
+// than other generic words. They are a subset of genericWords.
+var orgTypeWords = setOf(
+	"group", "holding", "holdings", "enterprise", "enterprises", "firm", "lab", "labs", "laboratory", "laboratories",
+	"organization", "organisation", "association", "agency", "bureau", "office", "partner", "partners", "partnership",
+	"associate", "associates", "consortium", "concern", "alliance", "union", "society", "foundation", "fund", "trust",
+	"institute", "center", "centre", "establishment", "factory", "plant", "works", "work", "academy", "university",
+	"college", "school", "hospital", "ministry", "department", "directorate", "committee", "council", "authority",
+	"administration", "branch", "division", "unit", "complex", "cooperative", "house", "store", "shop", "club",
+	"team", "network", "gruppa", "grupo", "groupe", "gruppo", "empresa", "entreprise", "zavod", "kombinat",
+	"obyedinenie", "obedinenie", "predpriyatie", "tsentr", "institut", "fond", "upravlenie", "ministerstvo",
+	"sluzhba", "agentstvo", "sherkat",
+)
+
 func setOf(words ...string) map[string]bool {
 	m := make(map[string]bool, len(words))
 	for _, w := range words {

@@ -38,9 +38,9 @@ type token struct {
 	kind      kind
 	paren     bool
 	lookalike bool
-	// split is set when the word was cut out of a longer query word
-	// ("KasperskyLab").
-	split bool
+	// split is 1 or 2 when the word is the first or second part of a
+	// longer query word that was cut ("KasperskyLab"), else 0.
+	split uint8
 	// expanded is set when the token is one of several a word stands for
 	// ("Abdul" = "abd", "al").
 	expanded bool
@@ -95,8 +95,8 @@ func (a *analyser) analyse(name string) []token {
 		for _, w := range words {
 			if x, y, ok := a.split(w.text); ok {
 				w1, w2 := w, w
-				w1.text, w1.alt, w1.hyphen, w1.split = x, "", false, true
-				w2.text, w2.alt, w2.split = y, "", true
+				w1.text, w1.alt, w1.hyphen, w1.split = x, "", false, 1
+				w2.text, w2.alt, w2.split = y, "", 2
 				a.cut = append(a.cut, w1, w2)
 				continue
 			}
