@@ -45,6 +45,14 @@ func (ix *Index) setParamsFromString(tb testing.TB, s string) {
 			p.typoCost = float32(f)
 		case "key":
 			p.simKey = float32(f)
+		case "st4":
+			p.shortTypo4 = float32(f)
+		case "st5":
+			p.shortTypo5 = float32(f)
+		case "sk4":
+			p.shortKey4 = float32(f)
+		case "sk5":
+			p.shortKey5 = float32(f)
 		case "ev":
 			p.minEvidence = float32(f)
 		case "paren":

@@ -52,6 +52,10 @@ type params struct {
 	simJoin     float32 // words joined or split
 	simInitial  float32 // an initial against a word with that initial
 	typoCost    float32 // similarity lost per edit, relative to length
+	shortTypo4  float32 // typo cost factor for words of four letters or fewer
+	shortTypo5  float32 // typo cost factor for words of five letters
+	shortKey4   float32 // key similarity lost by words of four letters or fewer
+	shortKey5   float32 // key similarity lost by words of five letters
 	anchorSim   float32 // least similarity of an anchor pair
 	splitAlone  float32 // similarity factor for half of a cut query word matched without the other half
 	minEvidence float32 // least summed (capped) idf of matched common words that stands in for an anchor
@@ -86,6 +90,10 @@ var defaultParams = params{
 	simJoin:     0.95,
 	simInitial:  0.7,
 	typoCost:    1.0,
+	shortTypo4:  1.4,
+	shortTypo5:  1.2,
+	shortKey4:   0.15,
+	shortKey5:   0.07,
 	anchorSim:   0.75,
 	splitAlone:  0.7,
 	minEvidence: 11,
@@ -141,11 +149,34 @@ func (p *params) weight(v *vocabEntry, nrec float64) float32 {
 
 // typoSim is the similarity of two words d edits apart, the longer of n
 // letters.
+//
+// An edit costs more in a short word: one letter turns "Mary" into "Mark"
+// or "Nike" into "Mike", while "Kaspresky" is still Kaspersky.
 func (p *params) typoSim(d, n int) float32 {
 	if n == 0 {
 		return 0
 	}
-	return 1 - p.typoCost*float32(d)/float32(n)
+	cost := p.typoCost
+	switch {
+	case n <= 4:
+		cost *= p.shortTypo4
+	case n == 5:
+		cost *= p.shortTypo5
+	}
+	return max(0, 1-cost*float32(d)/float32(n))
+}
+
+// keySim is the similarity of two different words with the same
+// romanisation key, the shorter of n letters: short words share keys by
+// chance ("Nike" and "Nice", "Visa" and "Wisa"), long ones rarely.
+func (p *params) keySim(n int) float32 {
+	switch {
+	case n <= 4:
+		return p.simKey - p.shortKey4
+	case n == 5:
+		return p.simKey - p.shortKey5
+	}
+	return p.simKey
 }
 
 // edge is a candidate pair in an alignment.

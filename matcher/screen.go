@@ -347,8 +347,9 @@ func (ix *Index) retrieve(s *scratch) {
 			// Keys of short words collide by chance ("c" and "ccc" are both
 			// "k"); they count only for keys of two letters or more.
 			if ix.vocab[id].canon != t.canon && len(t.key) >= 2 {
-				s.addCand(i, unitSingle, id, p.simKey, howTranslitCode, 0)
-				note(id, p.simKey)
+				sim := p.keySim(min(len(t.text), len(ix.vocab[id].canon)))
+				s.addCand(i, unitSingle, id, sim, howTranslitCode, 0)
+				note(id, sim)
 			}
 		}
 		ix.typoCands(s, i)
@@ -718,7 +719,7 @@ func (ix *Index) typoCands(s *scratch, i int) {
 		if sp.key {
 			if me := maxEdits(min(len(t.key), len(sp.s))); me > 0 {
 				if d := osa(t.key, sp.s, me, s.row); d <= me {
-					sim = p.simKey * p.typoSim(d, max(len(t.key), len(sp.s)))
+					sim = p.keySim(min(len(t.text), len(sp.s))) * p.typoSim(d, max(len(t.key), len(sp.s)))
 				}
 			}
 		} else {
