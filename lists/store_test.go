@@ -20,7 +20,7 @@ func testList(tag string, n int) *List {
 	return NewList(Version{Source: "file", Origin: "/tmp/" + tag, FetchedAt: time.Now().UTC().Truncate(time.Millisecond)}, entries)
 }
 
-func newRedisStore(t *testing.T) (*RedisStore, *redistest.Server) {
+func newRedisStore(t testing.TB) (*RedisStore, *redistest.Server) {
 	srv := redistest.Start(t)
 	rdb, err := NewRedisClient(srv.URL(), "")
 	if err != nil {

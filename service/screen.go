@@ -79,8 +79,15 @@ type Match struct {
 	Explanation           matcher.Explanation `json:"explanation"`
 }
 
-// knownTypes are the CSL entry types a query may filter on, by lower case.
-var knownTypes = map[string]string{"entity": "Entity", "individual": "Individual", "vessel": "Vessel", "aircraft": "Aircraft"}
+// knownTypes maps the spellings a query may use (as listed, lower or upper
+// case; openapi.yaml enumerates them) to the CSL entry type.
+var knownTypes = func() map[string]string {
+	m := map[string]string{}
+	for _, t := range []string{"Entity", "Individual", "Vessel", "Aircraft"} {
+		m[t], m[strings.ToLower(t)], m[strings.ToUpper(t)] = t, t, t
+	}
+	return m
+}()
 
 // validateQuery checks a request's fields and returns the matcher query, or
 // the list of problems, each naming its field.
@@ -107,7 +114,7 @@ func validateQuery(r ScreenRequest, threshold float64) (matcher.Query, []FieldEr
 		q.Country = c
 	}
 	if r.Type != "" {
-		t, ok := knownTypes[strings.ToLower(strings.TrimSpace(r.Type))]
+		t, ok := knownTypes[r.Type]
 		if !ok {
 			errs = append(errs, FieldError{Field: "type", Reason: fmt.Sprintf("%q is not one of Entity, Individual, Vessel, Aircraft", r.Type)})
 		}

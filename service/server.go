@@ -103,6 +103,9 @@ func New(o Options) *Server {
 	if o.Store == nil {
 		o.Store = lists.NewMemoryStore()
 	}
+	if o.Refresh.Source == "" {
+		o.Refresh.Source = "none"
+	}
 	s := &Server{
 		catalog: o.Catalog, store: o.Store, refresh: o.Refresh, log: o.Logger, metrics: o.Metrics,
 		threshold: o.Threshold, maxBody: o.MaxBodyBytes, keys: o.Keys, limiter: o.Limiter, audit: o.Audit,
