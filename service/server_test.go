@@ -107,52 +107,69 @@ func TestScreenResponseFieldNames(t *testing.T) {
 	}
 }
 
+// TestScreenBadInput is the table of bad inputs: each gets its documented
+// 4xx with a problem+json body that names the field at fault.
 func TestScreenBadInput(t *testing.T) {
-	s := newTestServer(t, Options{MaxBodyBytes: 1 << 10})
+	keys, err := ParseKeys(strings.NewReader("ops:"+hashKey("good-key")), "API_KEYS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newTestServer(t, Options{Keys: keys}) // default body limit, 64 KiB
 	long := strings.Repeat("a", MaxNameRunes+1)
+	tenMB := `{"name":"` + strings.Repeat("a", 10<<20) + `"}`
+	goodKey := []string{"Authorization", "Bearer good-key"}
 	tests := []struct {
 		name, contentType, body string
+		headers                 []string // default: a good key
 		status                  int
 		field                   string // the field the problem must name, if any
 	}{
-		{"empty name", "application/json", `{"name":""}`, 400, "name"},
-		{"blank name", "application/json", `{"name":"   "}`, 400, "name"},
-		{"missing name", "application/json", `{}`, 400, "name"},
-		{"name too long", "application/json", `{"name":"` + long + `"}`, 400, "name"},
-		{"name is a number", "application/json", `{"name":42}`, 400, "name"},
-		{"name is null-ish object", "application/json", `{"name":{"a":1}}`, 400, "name"},
-		{"control characters", "application/json", `{"name":"a\u0000b"}`, 400, "name"},
-		{"unknown field", "application/json", `{"name":"x","nmae":"y"}`, 400, "nmae"},
-		{"bad country", "application/json", `{"name":"x","country":"XX"}`, 400, "country"},
-		{"country wrong type", "application/json", `{"name":"x","country":7}`, 400, "country"},
-		{"bad type", "application/json", `{"name":"x","type":"Company"}`, 400, "type"},
-		{"limit zero", "application/json", `{"name":"x","limit":0}`, 400, "limit"},
-		{"limit too big", "application/json", `{"name":"x","limit":101}`, 400, "limit"},
-		{"limit fractional", "application/json", `{"name":"x","limit":1.5}`, 400, "limit"},
-		{"min_score above 1", "application/json", `{"name":"x","min_score":1.5}`, 400, "min_score"},
-		{"min_score string", "application/json", `{"name":"x","min_score":"high"}`, 400, "min_score"},
-		{"not an object", "application/json", `["x"]`, 400, ""},
-		{"malformed", "application/json", `{"name":"x"`, 400, ""},
-		{"trailing data", "application/json", `{"name":"x"} {"name":"y"}`, 400, ""},
-		{"empty body", "application/json", ``, 400, ""},
-		{"deeply nested", "application/json", `{"name":"x","country":` + strings.Repeat("[", 500) + strings.Repeat("]", 500) + `}`, 400, "country"},
-		{"invalid UTF-8", "application/json", "{\"name\":\"K\xffaspersky\"}", 400, ""},
-		{"too large", "application/json", `{"name":"` + strings.Repeat("a", 2000) + `"}`, 413, ""},
-		{"no content type", "", `{"name":"x"}`, 415, ""},
-		{"wrong content type", "text/plain", `{"name":"x"}`, 415, ""},
-		{"form content type", "application/x-www-form-urlencoded", `name=x`, 415, ""},
+		{"empty name", "application/json", `{"name":""}`, nil, 400, "name"},
+		{"blank name", "application/json", `{"name":"   "}`, nil, 400, "name"},
+		{"missing name", "application/json", `{}`, nil, 400, "name"},
+		{"name too long", "application/json", `{"name":"` + long + `"}`, nil, 400, "name"},
+		{"name is a number", "application/json", `{"name":42}`, nil, 400, "name"},
+		{"name is an object", "application/json", `{"name":{"a":1}}`, nil, 400, "name"},
+		{"control characters", "application/json", `{"name":"a\u0000b"}`, nil, 400, "name"},
+		{"unknown field", "application/json", `{"name":"x","nmae":"y"}`, nil, 400, "nmae"},
+		{"bad country", "application/json", `{"name":"x","country":"XX"}`, nil, 400, "country"},
+		{"country wrong type", "application/json", `{"name":"x","country":7}`, nil, 400, "country"},
+		{"bad type", "application/json", `{"name":"x","type":"Company"}`, nil, 400, "type"},
+		{"limit zero", "application/json", `{"name":"x","limit":0}`, nil, 400, "limit"},
+		{"limit too big", "application/json", `{"name":"x","limit":101}`, nil, 400, "limit"},
+		{"limit fractional", "application/json", `{"name":"x","limit":1.5}`, nil, 400, "limit"},
+		{"min_score above 1", "application/json", `{"name":"x","min_score":1.5}`, nil, 400, "min_score"},
+		{"min_score string", "application/json", `{"name":"x","min_score":"high"}`, nil, 400, "min_score"},
+		{"not an object", "application/json", `["x"]`, nil, 400, ""},
+		{"malformed", "application/json", `{"name":"x"`, nil, 400, ""},
+		{"trailing data", "application/json", `{"name":"x"} {"name":"y"}`, nil, 400, ""},
+		{"empty body", "application/json", ``, nil, 400, ""},
+		{"deeply nested JSON", "application/json", `{"name":"x","country":` + strings.Repeat("[", 10000) + strings.Repeat("]", 10000) + `}`, nil, 400, ""},
+		{"deeply nested JSON, unknown field", "application/json", `{"x":` + strings.Repeat(`{"a":`, 5000) + `1` + strings.Repeat("}", 5000) + `}`, nil, 400, "x"},
+		{"invalid UTF-8", "application/json", "{\"name\":\"K\xffaspersky\"}", nil, 400, ""},
+		{"10 MB body", "application/json", tenMB, nil, 413, ""},
+		{"no content type", "", `{"name":"x"}`, nil, 415, ""},
+		{"wrong content type", "text/plain", `{"name":"x"}`, nil, 415, ""},
+		{"form content type", "application/x-www-form-urlencoded", `name=x`, nil, 415, ""},
+		{"no key", "application/json", `{"name":"x"}`, []string{}, 401, ""},
+		{"bad key", "application/json", `{"name":"x"}`, []string{"Authorization", "Bearer not-a-key"}, 401, ""},
+		{"bad key header", "application/json", `{"name":"x"}`, []string{"X-API-Key", "not-a-key"}, 401, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			w := do(t, s.Handler(), "POST", "/v1/screen", tc.contentType, tc.body)
+			h := tc.headers
+			if h == nil {
+				h = goodKey
+			}
+			w := do(t, s.Handler(), "POST", "/v1/screen", tc.contentType, tc.body, h...)
 			if w.Code != tc.status {
-				t.Fatalf("status = %d, want %d: %s", w.Code, tc.status, w.Body)
+				t.Fatalf("status = %d, want %d: %s", w.Code, tc.status, truncate(w.Body.String()))
 			}
 			if ct := w.Header().Get("Content-Type"); ct != ProblemContentType {
 				t.Fatalf("Content-Type = %q, want %s", ct, ProblemContentType)
 			}
 			p := decode[Problem](t, w)
-			if p.Status != tc.status || p.Title == "" || p.Type == "" || p.RequestID == "" {
+			if p.Status != tc.status || p.Title == "" || p.Type == "" || p.RequestID == "" || p.Detail == "" {
 				t.Errorf("problem = %+v", p)
 			}
 			if tc.field != "" {

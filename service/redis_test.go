@@ -1,0 +1,133 @@
+package service
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cslscreen/screener/internal/redistest"
+	"github.com/cslscreen/screener/lists"
+)
+
+// TestRedisRateLimitSharedAcrossReplicas: two servers (replicas) with one
+// Redis share each key's bucket.
+func TestRedisRateLimitSharedAcrossReplicas(t *testing.T) {
+	srv := redistest.Start(t)
+	rdb, err := lists.NewRedisClient(srv.URL(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdb.Close()
+	keys, _ := ParseKeys(strings.NewReader("ops:"+hashKey("k1")+",ci:"+hashKey("k2")), "test")
+	a := newTestServer(t, Options{Keys: keys, Limiter: NewRedisRateLimiter(rdb, "test", 0.01, 4)})
+	b := newTestServer(t, Options{Keys: keys, Limiter: NewRedisRateLimiter(rdb, "test", 0.01, 4)})
+	var codes []int
+	for i := 0; i < 6; i++ {
+		h := a.Handler()
+		if i%2 == 1 {
+			h = b.Handler()
+		}
+		codes = append(codes, do(t, h, "POST", "/v1/screen", "application/json", `{"name":"x"}`, "X-API-Key", "k1").Code)
+	}
+	if fmt.Sprint(codes) != "[200 200 200 200 429 429]" {
+		t.Fatalf("codes across replicas = %v, want 4 allowed then 429", codes)
+	}
+	w := do(t, a.Handler(), "POST", "/v1/screen", "application/json", `{"name":"x"}`, "X-API-Key", "k1")
+	if ra := w.Header().Get("Retry-After"); ra == "" {
+		t.Error("no Retry-After")
+	}
+	// another key has its own bucket
+	if w := do(t, b.Handler(), "POST", "/v1/screen", "application/json", `{"name":"x"}`, "X-API-Key", "k2"); w.Code != 200 {
+		t.Fatalf("second key limited by the first: %d", w.Code)
+	}
+	// Redis down: requests go through rather than fail
+	srv.Stop()
+	if w := do(t, a.Handler(), "POST", "/v1/screen", "application/json", `{"name":"x"}`, "X-API-Key", "k2"); w.Code != 200 {
+		t.Fatalf("with Redis down: %d", w.Code)
+	}
+}
+
+func TestRedisAuditLog(t *testing.T) {
+	srv := redistest.Start(t)
+	rdb, _ := lists.NewRedisClient(srv.URL(), "")
+	defer rdb.Close()
+	audit := NewRedisAuditLog(rdb, "test", 1000, 0)
+	s := newTestServer(t, Options{Audit: audit})
+	h := s.Handler()
+	var ids []string
+	for _, name := range []string{"Kaspersky Lab", "Zzyzx Qwertyuiop", "OOO Kaspersky Group"} {
+		ids = append(ids, decode[ScreenResponse](t, do(t, h, "POST", "/v1/screen", "application/json", `{"name":"`+name+`"}`)).ID)
+	}
+	page := decode[AuditPage](t, do(t, h, "GET", "/v1/audit?limit=2", "", ""))
+	if len(page.Records) != 2 || page.NextCursor == "" || page.Records[0].ID != ids[0] || page.Records[0].MatchCount == 0 {
+		t.Fatalf("first page = %+v", page)
+	}
+	next := decode[AuditPage](t, do(t, h, "GET", "/v1/audit?limit=2&cursor="+page.NextCursor, "", ""))
+	if len(next.Records) != 1 || next.Records[0].ID != ids[2] || next.NextCursor != "" {
+		t.Fatalf("second page = %+v", next)
+	}
+	future := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	empty := decode[AuditPage](t, do(t, h, "GET", "/v1/audit?from="+future+"&to="+time.Now().Add(2*time.Hour).UTC().Format(time.RFC3339), "", ""))
+	if len(empty.Records) != 0 {
+		t.Fatalf("future window = %+v", empty)
+	}
+	if w := do(t, h, "GET", "/v1/audit?cursor=abc", "", ""); w.Code != 400 {
+		t.Fatalf("bad cursor: %d", w.Code)
+	}
+	// capped by length
+	small := NewRedisAuditLog(rdb, "capped", 10, 0)
+	for i := 0; i < 500; i++ {
+		small.Write(context.Background(), AuditRecord{ID: fmt.Sprint(i), Time: time.Now()})
+	}
+	if n := rdb.XLen(context.Background(), "capped:audit").Val(); n > 200 {
+		t.Fatalf("audit stream holds %d records, cap 10 (approximate)", n)
+	}
+}
+
+// TestShutdownLetsInFlightRequestsFinish: a request whose body is still
+// arriving when shutdown begins completes; readiness is off meanwhile.
+func TestShutdownLetsInFlightRequestsFinish(t *testing.T) {
+	s := newTestServer(t, Options{})
+	if err := s.Open("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.Dial("tcp", s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	body := `{"name":"Kaspersky Lab"}`
+	fmt.Fprintf(conn, "POST /v1/screen HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(body), body[:10])
+	time.Sleep(100 * time.Millisecond) // the server is now reading the body
+
+	closed := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		closed <- s.Close(ctx)
+	}()
+	time.Sleep(100 * time.Millisecond)
+	if w := do(t, s.Handler(), "GET", "/readyz", "", ""); w.Code != 503 {
+		t.Errorf("readyz during shutdown = %d, want 503", w.Code)
+	}
+	conn.Write([]byte(body[10:]))
+	resp, err := http.ReadResponse(bufioReader(conn), nil)
+	if err != nil {
+		t.Fatalf("in-flight request lost: %v", err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || !strings.Contains(string(b), "Kaspersky") {
+		t.Fatalf("in-flight request: %d %s", resp.StatusCode, b)
+	}
+	if err := <-closed; err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+}
+
+func bufioReader(c net.Conn) *bufio.Reader { return bufio.NewReader(c) }
