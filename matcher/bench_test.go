@@ -1,8 +1,12 @@
 package matcher
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"runtime"
 	"sort"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -79,4 +83,90 @@ func BenchmarkBuild(b *testing.B) {
 	runtime.ReadMemStats(&after)
 	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), "heap-MB")
 	runtime.KeepAlive(ix)
+}
+
+// BenchmarkScreen500k screens the tuning set's queries against a generated
+// list of 500,000 names, to show how latency grows with list size. The
+// names are drawn, with a fixed seed, from the full list's own words (by
+// their frequency) mixed with made-up words of random syllables, with the
+// full list's distribution of name lengths; the full list itself is added
+// so the queries' targets exist. Build time and index heap are reported.
+func BenchmarkScreen500k(b *testing.B) {
+	ix, st := bigIndex(b)
+	benchScreen(b, ix, tuningQueries(b))
+	// After benchScreen: ResetTimer drops metrics reported before it.
+	b.ReportMetric(st.buildSeconds, "build-s")
+	b.ReportMetric(st.heapMB, "heap-MB")
+	b.ReportMetric(float64(ix.Stats().Names), "names")
+}
+
+type bigStats struct {
+	buildSeconds, heapMB float64
+}
+
+var (
+	bigOnce sync.Once
+	bigIx   *Index
+	bigSt   bigStats
+)
+
+func bigIndex(b *testing.B) (*Index, bigStats) {
+	recs, _ := fullList(b)
+	bigOnce.Do(func() {
+		gen := generateRecords(recs, 500_000, 1)
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		t0 := time.Now()
+		bigIx = Build(gen)
+		bigSt.buildSeconds = time.Since(t0).Seconds()
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		bigSt.heapMB = float64(after.HeapAlloc-before.HeapAlloc) / (1 << 20)
+	})
+	return bigIx, bigSt
+}
+
+var syllables = strings.Fields("ka ri to mo na sel vor tan lin gra zhe kov ush bar den mir sha tek pro ron vel dar ami ost ing ber lan cor ex tra")
+
+// generateRecords returns the base records plus generated ones, until the
+// total number of names reaches names.
+func generateRecords(base []Record, names int, seed uint64) []Record {
+	rng := rand.New(rand.NewPCG(seed, seed+1))
+	// The list's words by frequency, and its names' lengths in words.
+	var words []string
+	var lengths []int
+	total := 0
+	for _, r := range base {
+		for _, n := range r.Names {
+			f := strings.Fields(n)
+			words = append(words, f...)
+			lengths = append(lengths, len(f))
+			total++
+		}
+	}
+	out := append([]Record(nil), base...)
+	types := []string{"", "Entity", "Individual", "Vessel"}
+	for i := 0; total < names; i++ {
+		rec := Record{ID: fmt.Sprintf("gen-%d", i), Type: types[rng.IntN(len(types))], Countries: []string{"XX"}}
+		for k := 1 + rng.IntN(3); k > 0 && total < names; k-- {
+			n := lengths[rng.IntN(len(lengths))]
+			parts := make([]string, n)
+			for j := range parts {
+				if rng.IntN(10) < 6 {
+					parts[j] = words[rng.IntN(len(words))]
+					continue
+				}
+				var w strings.Builder
+				for s := 2 + rng.IntN(3); s > 0; s-- {
+					w.WriteString(syllables[rng.IntN(len(syllables))])
+				}
+				parts[j] = w.String()
+			}
+			rec.Names = append(rec.Names, strings.Join(parts, " "))
+			total++
+		}
+		out = append(out, rec)
+	}
+	return out
 }

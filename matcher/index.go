@@ -134,7 +134,7 @@ func Build(records []Record) *Index {
 		params:  defaultParams,
 	}
 	ix.recs = make([]recMeta, len(records))
-	var an analyser
+	an := analyser{memo: newAnalyserMemo()}
 	recOfVocab := []int32{}
 	b := &builder{texts: map[string]uint32{}, intern: map[string]string{}}
 	for r, rec := range records {
@@ -366,13 +366,13 @@ func (ix *Index) buildLookups(b *builder) {
 			}
 		}
 	}
-	var pairs []delPair
-	for k, sp := range ix.spells {
-		if sp.key {
-			pairs = appendDeletions(pairs, sp.s, uint32(k), seedKey, 1)
-		} else {
-			pairs = appendDeletions(pairs, sp.s, uint32(k), seedCanon, 2)
+	ix.dels = buildDelIndex(func(fn func(h uint64, id uint32)) {
+		for k, sp := range ix.spells {
+			seed, limit := seedCanon, 2
+			if sp.key {
+				seed, limit = seedKey, 1
+			}
+			forDeletions(sp.s, seed, limit, func(h uint64) { fn(h, uint32(k)) })
 		}
-	}
-	ix.dels = buildDelIndex(pairs)
+	})
 }

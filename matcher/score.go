@@ -101,8 +101,8 @@ var defaultParams = params{
 	minSkeleton:     3,
 	minSkeletonWord: 5,
 
-	candidates:  64,
-	minEstimate: 0.6,
+	candidates:  96,
+	minEstimate: 0.85,
 	countryPen:  0.05,
 	maxQueryTok: 200,
 }

@@ -1,7 +1,9 @@
 package matcher
 
 import (
+	"cmp"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -74,6 +76,11 @@ type scratch struct {
 	edges      []edge
 	order64    []uint64
 	chosen     []edge
+	contrib    []float32 // per candidate: what it adds to a name's estimate
+	units      []unitSpan
+	minor      []bool   // per unit key: added by reading names, not postings
+	unitSeen   []uint32 // per unit key: the scanStamp it was last added at
+	scanStamp  uint32
 	usedQ      []bool
 	usedN      []bool
 	row        []int
@@ -556,14 +563,33 @@ func (ix *Index) gather(s *scratch, threshold float32, typ string) {
 		}
 		s.order = append(s.order, int32(e))
 	}
+	nq := len(s.qt)
 	unitKey := func(c *cand) uint32 {
 		switch c.unit {
 		case unitJoin:
-			return uint32(len(s.qt) + int(c.q))
+			return uint32(nq + int(c.q))
 		case unitSplitFirst:
-			return uint32(2*len(s.qt) + int(c.q))
+			return uint32(2*nq + int(c.q))
 		}
 		return uint32(c.q)
+	}
+	// A pair weighs the mean of its words' weights, or the listed word's
+	// weight for a query word the list lacks (score.go).
+	s.contrib = resizeFloats(s.contrib, len(s.cands))
+	for _, e := range s.order {
+		c := &s.cands[e]
+		v := c.vocab
+		switch c.unit {
+		case unitJoin:
+			s.contrib[e] = c.sim * (s.qw[c.q] + s.qw[c.q+1] + ix.vocab[v].w) / 2
+		case unitSplitFirst:
+			s.contrib[e] = c.sim * (s.qw[c.q] + ix.vocab[v].w + ix.vocab[c.partner].w) / 2
+		default:
+			s.contrib[e] = c.sim * (s.qw[c.q] + ix.vocab[v].w) / 2
+			if !s.qt[c.q].exact {
+				s.contrib[e] = c.sim * ix.vocab[v].w
+			}
+		}
 	}
 	sort.Slice(s.order, func(a, b int) bool {
 		ca, cb := &s.cands[s.order[a]], &s.cands[s.order[b]]
@@ -573,6 +599,42 @@ func (ix *Index) gather(s *scratch, threshold float32, typ string) {
 		}
 		return ca.sim > cb.sim
 	})
+	// Units, heaviest first. A name that holds none of the first units
+	// cannot reach the estimate floor once the rest weigh too little
+	// (MaxScore): their postings, however long, are not walked; their
+	// contributions are added to the names already found by reading those
+	// names' few tokens instead.
+	s.units = s.units[:0]
+	for i := 0; i < len(s.order); {
+		uk := unitKey(&s.cands[s.order[i]])
+		j := i
+		var best float32
+		for j < len(s.order) && unitKey(&s.cands[s.order[j]]) == uk {
+			best = max(best, s.contrib[s.order[j]])
+			j++
+		}
+		s.units = append(s.units, unitSpan{key: uk, from: int32(i), to: int32(j), max: best})
+		i = j
+	}
+	slices.SortFunc(s.units, func(a, b unitSpan) int {
+		if a.max != b.max {
+			return cmp.Compare(b.max, a.max)
+		}
+		return cmp.Compare(a.key, b.key)
+	})
+	var rest float32
+	for _, u := range s.units {
+		rest += u.max
+	}
+	floor := p.minEstimate * threshold
+	essential := len(s.units)
+	for k, u := range s.units {
+		if rest < wq && rest/(rest+p.cq*(wq-rest)) < floor {
+			essential = k
+			break
+		}
+		rest -= u.max
+	}
 	s.epoch++
 	if s.epoch >= 1<<22 {
 		for i := range s.stamp {
@@ -581,43 +643,60 @@ func (ix *Index) gather(s *scratch, threshold float32, typ string) {
 		s.epoch = 1
 	}
 	base := s.epoch << 10
-	for _, e := range s.order {
-		c := &s.cands[e]
-		uk := unitKey(c)
-		mark := base | (uk & 1023)
-		var contrib float32
-		v := c.vocab
-		// A pair weighs the mean of its words' weights, or the listed
-		// word's weight for a query word the list lacks (score.go).
-		switch c.unit {
-		case unitJoin:
-			contrib = c.sim * (s.qw[c.q] + s.qw[c.q+1] + ix.vocab[v].w) / 2
-		case unitSplitFirst:
-			// A cut word's names hold both parts: walk the rarer's postings.
-			contrib = c.sim * (s.qw[c.q] + ix.vocab[v].w + ix.vocab[c.partner].w) / 2
-			if ix.postOff[c.partner+1]-ix.postOff[c.partner] < ix.postOff[v+1]-ix.postOff[v] {
+	for _, u := range s.units[:essential] {
+		mark := base | (u.key & 1023)
+		for _, e := range s.order[u.from:u.to] {
+			c := &s.cands[e]
+			v := c.vocab
+			if c.unit == unitSplitFirst && ix.postOff[c.partner+1]-ix.postOff[c.partner] < ix.postOff[v+1]-ix.postOff[v] {
+				// A cut word's names hold both parts: walk the rarer's postings.
 				v = c.partner
 			}
-		default:
-			contrib = c.sim * (s.qw[c.q] + ix.vocab[v].w) / 2
-			if !s.qt[c.q].exact {
-				contrib = c.sim * ix.vocab[v].w
+			contrib := s.contrib[e]
+			for _, n := range ix.posts[ix.postOff[v]:ix.postOff[v+1]] {
+				if s.stamp[n] == mark {
+					continue
+				}
+				s.stamp[n] = mark
+				if s.acc[n] == 0 {
+					s.touched = append(s.touched, n)
+				}
+				s.acc[n] += contrib
 			}
 		}
-		for _, n := range ix.posts[ix.postOff[v]:ix.postOff[v+1]] {
-			if s.stamp[n] == mark {
-				continue
+	}
+	if essential < len(s.units) {
+		// The minor units' contributions: by reading the found names'
+		// tokens when they are few, else by walking the postings without
+		// admitting new names.
+		var postings uint32
+		for _, u := range s.units[essential:] {
+			for _, e := range s.order[u.from:u.to] {
+				v := s.cands[e].vocab
+				postings += ix.postOff[v+1] - ix.postOff[v]
 			}
-			s.stamp[n] = mark
-			if s.acc[n] == 0 {
-				s.touched = append(s.touched, n)
+		}
+		if uint32(len(s.touched))*8 < postings {
+			ix.addMinorUnits(s, essential, unitKey)
+		} else {
+			for _, u := range s.units[essential:] {
+				mark := base | (u.key & 1023)
+				for _, e := range s.order[u.from:u.to] {
+					v := s.cands[e].vocab
+					contrib := s.contrib[e]
+					for _, n := range ix.posts[ix.postOff[v]:ix.postOff[v+1]] {
+						if s.acc[n] == 0 || s.stamp[n] == mark {
+							continue
+						}
+						s.stamp[n] = mark
+						s.acc[n] += contrib
+					}
+				}
 			}
-			s.acc[n] += contrib
 		}
 	}
 	// Keep the best estimates.
 	s.top = s.top[:0]
-	floor := p.minEstimate * threshold
 	k := p.candidates
 	for _, n := range s.touched {
 		a := s.acc[n]
@@ -651,6 +730,63 @@ func (ix *Index) gather(s *scratch, threshold float32, typ string) {
 			siftDown(s.top, 0)
 		}
 	}
+}
+
+// unitSpan is one query unit's candidates, s.order[from:to], and the most
+// any of them adds to a name.
+type unitSpan struct {
+	key      uint32
+	from, to int32
+	max      float32
+}
+
+// addMinorUnits adds the contributions of the units after the first
+// `essential` to the names already touched, by reading each name's tokens.
+func (ix *Index) addMinorUnits(s *scratch, essential int, unitKey func(*cand) uint32) {
+	s.minor = resetBools(s.minor, 3*len(s.qt)+3)
+	for _, u := range s.units[essential:] {
+		s.minor[u.key] = true
+	}
+	s.unitSeen = resizeUint32(s.unitSeen, 3*len(s.qt)+3)
+	for _, n := range s.touched {
+		s.scanStamp++
+		if s.scanStamp == 0 {
+			clear(s.unitSeen)
+			s.scanStamp = 1
+		}
+		nr := &ix.names[n]
+		for _, t := range ix.toks[nr.off : nr.off+uint32(nr.n)] {
+			for e := s.slot[t&tokIDMask]; e >= 0; e = s.cands[e].next {
+				c := &s.cands[e]
+				if s.qt[c.q].tok.kind != kindWord && c.unit == unitSingle {
+					continue
+				}
+				uk := unitKey(c)
+				if !s.minor[uk] || s.unitSeen[uk] == s.scanStamp {
+					continue
+				}
+				// One contribution per unit and name, like the postings
+				// walk (which takes the unit's best candidate first; here
+				// the first met, an estimate all the same).
+				s.unitSeen[uk] = s.scanStamp
+				s.acc[n] += s.contrib[e]
+			}
+		}
+	}
+}
+
+func resizeFloats(b []float32, n int) []float32 {
+	if cap(b) < n {
+		return make([]float32, n)
+	}
+	return b[:n]
+}
+
+func resizeUint32(b []uint32, n int) []uint32 {
+	if cap(b) < n {
+		return make([]uint32, n)
+	}
+	return b[:n]
 }
 
 // A min-heap on est keeps the k best names.

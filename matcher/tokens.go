@@ -65,6 +65,7 @@ type analyser struct {
 	knownDF func(w string) int // records holding w (-1: none); set with known
 	isKnown []bool
 	cut     []rawWord
+	memo    *analyserMemo // Build only
 }
 
 // sunLetterArticles are the forms "al-" takes before a "sun letter"
@@ -108,8 +109,7 @@ func (a *analyser) analyse(name string) []token {
 	a.texts = a.texts[:0]
 	a.isKnown = a.isKnown[:0]
 	for _, w := range words {
-		a.kbuf = romanKey(a.kbuf, w.text)
-		a.keys = append(a.keys, string(a.kbuf))
+		a.keys = append(a.keys, a.keyOf(w.text))
 		a.texts = append(a.texts, w.text)
 		a.isKnown = append(a.isKnown, a.known != nil && a.known(w.text))
 	}
@@ -211,9 +211,8 @@ func (a *analyser) push(w rawWord, text, canon, how string) {
 	case stopwords[canon]:
 		tok.kind = kindStop
 	}
-	a.kbuf = romanKey(a.kbuf, canon)
-	tok.key = string(a.kbuf)
-	if tok.kind == kindWord && (legalFragments[canon] || (a.known == nil || !a.known(text)) && isLegalFragment(tok.key, a.rowScratch())) {
+	tok.key = a.keyOf(canon)
+	if tok.kind == kindWord && (legalFragments[canon] || (a.known == nil || !a.known(text)) && a.isFragment(tok.key)) {
 		tok.kind = kindLegal
 	}
 	if tok.kind == kindWord {
@@ -260,6 +259,46 @@ func (a *analyser) markTitles() {
 		t.kind = kindTitle
 		words--
 	}
+}
+
+// keyOf returns w's romanisation key, remembered when a.memo is set.
+func (a *analyser) keyOf(w string) string {
+	if a.memo != nil {
+		if k, ok := a.memo.keys[w]; ok {
+			return k
+		}
+	}
+	a.kbuf = romanKey(a.kbuf, w)
+	k := string(a.kbuf)
+	if a.memo != nil {
+		a.memo.keys[w] = k
+	}
+	return k
+}
+
+// isFragment is isLegalFragment, remembered when a.memo is set.
+func (a *analyser) isFragment(key string) bool {
+	if a.memo != nil {
+		if f, ok := a.memo.fragments[key]; ok {
+			return f
+		}
+	}
+	f := isLegalFragment(key, a.rowScratch())
+	if a.memo != nil {
+		a.memo.fragments[key] = f
+	}
+	return f
+}
+
+// analyserMemo remembers per-word results while Build analyses a list,
+// whose names repeat their words many times over.
+type analyserMemo struct {
+	keys      map[string]string
+	fragments map[string]bool
+}
+
+func newAnalyserMemo() *analyserMemo {
+	return &analyserMemo{keys: map[string]string{}, fragments: map[string]bool{}}
 }
 
 func (a *analyser) rowScratch() []int {

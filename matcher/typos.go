@@ -1,7 +1,6 @@
 package matcher
 
 import (
-	"cmp"
 	"math/bits"
 	"slices"
 )
@@ -33,11 +32,6 @@ func maxEdits(n int) int {
 		return 1
 	}
 	return 2
-}
-
-type delPair struct {
-	h  uint64
-	id uint32
 }
 
 // hashBytes is FNV-1a with a seed, over s with up to two positions skipped
@@ -101,11 +95,6 @@ func isASCII(s string) bool {
 	return true
 }
 
-func appendDeletions(pairs []delPair, w string, id uint32, seed uint64, limit int) []delPair {
-	forDeletions(w, seed, limit, func(h uint64) { pairs = append(pairs, delPair{h, id}) })
-	return pairs
-}
-
 // delIndex maps deletion hashes to spelling ids. Entries are sorted by hash;
 // the directory, indexed by a hash's top bits, gives each bucket's range,
 // and an entry keeps only the hash's next 32 bits as a check (a rare false
@@ -123,34 +112,55 @@ type delEntry struct {
 
 func (d *delIndex) checkOf(h uint64) uint32 { return uint32(h >> (d.shift - 32)) }
 
-func buildDelIndex(pairs []delPair) delIndex {
-	slices.SortFunc(pairs, func(a, b delPair) int {
-		if a.h != b.h {
-			return cmp.Compare(a.h, b.h)
-		}
-		return cmp.Compare(a.id, b.id)
-	})
+// buildDelIndex builds the index from gen, which calls its argument with
+// every (hash, spelling) pair, twice over: a counting sort by bucket needs
+// no array of pairs and no comparison sort, which keeps Build fast for
+// large lists. Within a bucket, order does not matter; repeated pairs are
+// dropped.
+func buildDelIndex(gen func(fn func(h uint64, id uint32))) delIndex {
+	n := 0
+	gen(func(uint64, uint32) { n++ })
 	nb := 1
-	if len(pairs) > 1 {
-		nb = bits.Len(uint(len(pairs) - 1))
+	if n > 1 {
+		nb = bits.Len(uint(n - 1))
 	}
 	nb = min(max(nb, 1), 30)
 	d := delIndex{shift: uint(64 - nb)}
-	d.entries = make([]delEntry, 0, len(pairs))
-	d.dir = make([]uint32, (1<<nb)+1)
-	b := 0
-	for k, p := range pairs {
-		if k > 0 && p == pairs[k-1] {
-			continue
-		}
-		for bucket := int(p.h >> d.shift); b <= bucket; b++ {
-			d.dir[b] = uint32(len(d.entries))
-		}
-		d.entries = append(d.entries, delEntry{check: d.checkOf(p.h), id: p.id})
+	counts := make([]uint32, (1<<nb)+1)
+	gen(func(h uint64, _ uint32) { counts[(h>>d.shift)+1]++ })
+	for b := 1; b < len(counts); b++ {
+		counts[b] += counts[b-1]
 	}
-	for ; b <= 1<<nb; b++ {
-		d.dir[b] = uint32(len(d.entries))
+	entries := make([]delEntry, n)
+	fill := make([]uint32, 1<<nb)
+	copy(fill, counts[:1<<nb])
+	gen(func(h uint64, id uint32) {
+		b := h >> d.shift
+		entries[fill[b]] = delEntry{check: d.checkOf(h), id: id}
+		fill[b]++
+	})
+	// Drop repeats within each bucket, compacting in place.
+	d.dir = counts
+	w := uint32(0)
+	for b := 0; b < 1<<nb; b++ {
+		from, to := d.dir[b], d.dir[b+1]
+		d.dir[b] = w
+		for i := from; i < to; i++ {
+			dup := false
+			for j := d.dir[b]; j < w; j++ {
+				if entries[j] == entries[i] {
+					dup = true
+					break
+				}
+			}
+			if !dup {
+				entries[w] = entries[i]
+				w++
+			}
+		}
 	}
+	d.dir[1<<nb] = w
+	d.entries = slices.Clip(entries[:w])
 	return d
 }
 
