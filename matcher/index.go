@@ -69,12 +69,12 @@ type recMeta struct {
 type nameRec struct {
 	rec     uint32
 	nameIdx uint16
-	sub     uint8  // 0: the whole name; k: its k-th part around "a.k.a."
-	n       uint16 // tokens
-	off     uint32 // into toks
-	wsum    float32
-	words   uint16 // ordinary-word tokens
-	person  bool   // the record is an individual
+	sub     uint8   // 0: the whole name; k: its k-th part around "a.k.a."
+	n       uint16  // tokens
+	off     uint32  // into toks
+	wsum    float32 // weight of the name's ordinary words (not legal forms, function words or titles): what estimates compare
+	words   uint16  // ordinary-word tokens
+	person  bool    // the record is an individual
 }
 
 type spelling struct {
@@ -263,7 +263,9 @@ func (ix *Index) weigh() {
 		nr := &ix.names[i]
 		var s float32
 		for _, t := range ix.toks[nr.off : nr.off+uint32(nr.n)] {
-			s += ix.tokWeight(t)
+			if ix.vocab[t&tokIDMask].kind == kindWord && t&tokTitle == 0 {
+				s += ix.tokWeight(t)
+			}
 		}
 		nr.wsum = s
 	}

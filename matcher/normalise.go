@@ -40,7 +40,9 @@ type rawWord struct {
 
 func isApostrophe(r rune) bool {
 	switch r {
-	case '\'', '’', '‘', '`', '´', 'ʼ', 'ʻ', '′', 'ʹ', '＇':
+	case '\'', '’', '‘', '`', '´', 'ʼ', 'ʻ', '′', 'ʹ', '＇',
+		'\u0091', '\u0092': // Windows-1252 quotes read as Latin-1 control characters
+
 		return true
 	}
 	return false
@@ -462,7 +464,16 @@ func subNames(name string) []string {
 }
 
 func appendPart(out []string, p string) []string {
-	p = strings.Trim(p, " ,;:()[].-")
+	p = strings.Trim(p, " ,;:.-")
+	// An unbalanced bracket belonged to the text around the marker
+	// ("X (a.k.a. Y)").
+	if strings.HasSuffix(p, ")") && !strings.Contains(p, "(") {
+		p = strings.TrimRight(p, " )")
+	}
+	if strings.HasPrefix(p, "(") && !strings.Contains(p, ")") {
+		p = strings.TrimLeft(p, " (")
+	}
+	p = strings.Trim(p, " ,;:.-")
 	if p == "" {
 		return out
 	}

@@ -549,9 +549,13 @@ func (ix *Index) hasTypo(s *scratch, w string) bool {
 // params.candidates of them, whatever the postings' lengths.
 func (ix *Index) gather(s *scratch, threshold float32, typ string) {
 	p := &ix.params
+	// Estimates compare ordinary words only: legal forms, function words
+	// and titles weigh little and are not gathered.
 	var wq float32
-	for _, w := range s.qw {
-		wq += w
+	for i, w := range s.qw {
+		if s.qt[i].tok.kind == kindWord {
+			wq += w
+		}
 	}
 	// Process candidates unit by unit, best similarity first, so a name
 	// collects each unit's best contribution once.

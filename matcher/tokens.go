@@ -252,8 +252,13 @@ func (a *analyser) markTitles() {
 			continue
 		}
 		// A rank written in full may be a word of the name ("General
-		// Trading"); an abbreviated one ("Gen.", "Col.") is a title.
-		if !(ranks[t.text] || ranks[t.canon]) || (words <= 2 && !rankAbbreviations[t.text]) || words <= 1 {
+		// Trading", "General Electric Company"): it is a title only when
+		// two ordinary words follow and the next is no business word. An
+		// abbreviated one ("Gen.", "Col.") is a title.
+		if !(ranks[t.text] || ranks[t.canon]) || words <= 1 {
+			break
+		}
+		if !rankAbbreviations[t.text] && (words <= 2 || a.nextIsGeneric(k)) {
 			break
 		}
 		t.kind = kindTitle
@@ -306,6 +311,17 @@ func (a *analyser) rowScratch() []int {
 		a.row = make([]int, 3*64)
 	}
 	return a.row
+}
+
+// nextIsGeneric reports whether the ordinary word after token k is a
+// generic business word.
+func (a *analyser) nextIsGeneric(k int) bool {
+	for _, t := range a.toks[k+1:] {
+		if t.kind == kindWord {
+			return genericWords[t.canon] || genericWords[t.text]
+		}
+	}
+	return false
 }
 
 // analyse is a convenience for tests and Build: it returns a copy.
