@@ -37,6 +37,8 @@ func (ix *Index) setParamsFromString(tb testing.TB, s string) {
 			p.titleWeight = float32(f)
 		case "init":
 			p.initialIDF = f
+		case "tdf":
+			p.typoMaxDF = int32(f)
 		case "anchor":
 			p.anchorSim = float32(f)
 		case "split":

@@ -57,6 +57,7 @@ type params struct {
 	shortKey4   float32 // key similarity lost by words of four letters or fewer
 	shortKey5   float32 // key similarity lost by words of five letters
 	anchorSim   float32 // least similarity of an anchor pair
+	typoMaxDF   int32   // a listed word in this many records or more gets no typo neighbours
 	splitAlone  float32 // similarity factor for half of a cut query word matched without the other half
 	minEvidence float32 // least summed (capped) idf of matched common words that stands in for an anchor
 
@@ -95,6 +96,7 @@ var defaultParams = params{
 	shortKey4:   0.15,
 	shortKey5:   0.07,
 	anchorSim:   0.75,
+	typoMaxDF:   30,
 	splitAlone:  0.7,
 	minEvidence: 11,
 

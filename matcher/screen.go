@@ -359,7 +359,11 @@ func (ix *Index) retrieve(s *scratch) {
 				note(id, sim)
 			}
 		}
-		ix.typoCands(s, i)
+		// A word the list has in many records is most likely meant as
+		// written: its typo neighbours are not looked up.
+		if !qt.exact || ix.vocab[ix.byCanon[t.canon]].df < p.typoMaxDF {
+			ix.typoCands(s, i)
+		}
 		if !qt.exact {
 			ix.phoneticCands(s, i)
 		}
