@@ -279,12 +279,43 @@ func (ix *Index) scoreName(s *scratch, ni uint32, keep bool) (float32, bool) {
 		s.order64 = append(s.order64, uint64(^math.Float32bits(es[k].val))<<32|uint64(k))
 	}
 	slices.Sort(s.order64)
+	// Greedy choice is not always best when an edge joins or splits words
+	// ("Kai Yan" as one listed word, against "Kai" and "Yan" listed apart):
+	// when such edges exist, align again without them and keep the better.
+	multi := false
+	for k := range es {
+		if es[k].qn == 2 || es[k].nn == 2 {
+			multi = true
+			break
+		}
+	}
+	sc, ok := ix.tally(s, toks, nr, true)
+	if multi {
+		best := append(s.chosenAlt[:0], s.chosen...)
+		s.chosenAlt = best
+		if sc2, ok2 := ix.tally(s, toks, nr, false); (ok2 && !ok) || (ok2 == ok && sc2 > sc) {
+			sc, ok = sc2, ok2
+		} else {
+			s.chosen = append(s.chosen[:0], best...)
+		}
+	}
+	return sc, ok
+}
+
+// tally chooses pairs greedily from s.edges (joined and split pairs only
+// when multi) and scores the alignment, leaving the pairs in s.chosen.
+func (ix *Index) tally(s *scratch, toks []uint32, nr *nameRec, multi bool) (float32, bool) {
+	p := &ix.params
+	es := s.edges
 	nq := len(s.qt)
 	s.usedQ = resetBools(s.usedQ, nq)
 	s.usedN = resetBools(s.usedN, len(toks))
 	s.chosen = s.chosen[:0]
 	for _, key := range s.order64 {
 		e := es[uint32(key)]
+		if !multi && (e.qn == 2 || e.nn == 2) {
+			continue
+		}
 		if s.usedQ[e.qi] || (e.qn == 2 && s.usedQ[e.qi+1]) || s.usedN[e.nj] || (e.nn == 2 && s.usedN[e.nj+1]) {
 			continue
 		}

@@ -76,6 +76,7 @@ type scratch struct {
 	edges      []edge
 	order64    []uint64
 	chosen     []edge
+	chosenAlt  []edge
 	contrib    []float32 // per candidate: what it adds to a name's estimate
 	units      []unitSpan
 	minor      []bool   // per unit key: added by reading names, not postings
@@ -929,9 +930,16 @@ func (ix *Index) joinCands(s *scratch) {
 				continue
 			}
 		}
+		// By key only when the key keeps most of the word: short
+		// syllables fold away ("Kai"+"Yan" has the key of "Kan").
 		s.kb = romanKey(s.kb, joined)
+		if len(s.kb) < 5 || 3*len(s.kb) < 2*len(joined) {
+			continue
+		}
 		for _, id := range ix.byKey[string(s.kb)] {
-			s.addCand(i, unitJoin, id, p.simJoin*p.simKey, howJoinedCode, 0)
+			if len(ix.vocab[id].canon)+2 >= len(joined) {
+				s.addCand(i, unitJoin, id, p.simJoin*p.simKey, howJoinedCode, 0)
+			}
 		}
 	}
 }

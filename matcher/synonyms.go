@@ -245,7 +245,7 @@ var rankAbbreviations = setOf("gen", "lt", "col", "maj", "capt", "cpt", "cmdr", 
 var stopwords = setOf(
 	"of", "the", "and", "for", "de", "la", "le", "les", "du", "des", "del", "della", "di", "da", "do", "dos", "das",
 	"y", "e", "et", "und", "i", "in", "on", "at", "to", "po", "s", "v", "na", "im", "imeni", "von", "van", "der", "den",
-	"zu", "al", "a", "an", "by", "with", "ve", "va", "wa", "u", "z", "ot", "pri", "dlya",
+	"zu", "al", "a", "an", "by", "with", "ve", "va", "wa", "u", "z", "ot", "pri", "dlya", "or", "ou", "o", "oder",
 )
 
 // genericWords are business words so frequent in company names everywhere
