@@ -17,6 +17,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"syscall"
+	"time"
 
 	"github.com/cslscreen/screener/service"
 	"github.com/redis/go-redis/v9"
@@ -98,7 +99,9 @@ func serve(stderr io.Writer) int {
 		fmt.Fprintf(stderr, "screener: %v\n", err)
 		return 2
 	}
-	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	lw := newLogWriter(os.Stderr, 100*time.Millisecond)
+	defer lw.Close()
+	log := slog.New(slog.NewJSONHandler(lw, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	slog.SetDefault(log)
 	redis.SetLogger(redisLogger{log})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -107,6 +110,7 @@ func serve(stderr io.Writer) int {
 	if err := m.Run(ctx); err != nil {
 		log.Error("screener failed to start", "error", err)
 		m.Close()
+		lw.Flush()
 		return 1
 	}
 	<-ctx.Done()
