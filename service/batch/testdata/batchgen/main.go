@@ -42,6 +42,7 @@ func main() {
 	seed := flag.Uint64("seed", 1, "random seed")
 	check := flag.String("check", "", "check this results CSV against -manifest instead of generating")
 	man := flag.String("manifest", "", "manifest path (default: -o + .manifest.json)")
+	namesOut := flag.String("names", "", "also write the good rows here as POST /v1/screen bodies, one a line (for wrk)")
 	flag.Parse()
 	if *check != "" {
 		if err := verify(*check, *man); err != nil {
@@ -53,7 +54,7 @@ func main() {
 	if *man == "" {
 		*man = *out + ".manifest.json"
 	}
-	if err := generate(*rows, *out, *man, *dev, *seed); err != nil {
+	if err := generate(*rows, *out, *man, *dev, *namesOut, *seed); err != nil {
 		fmt.Fprintln(os.Stderr, "batchgen:", err)
 		os.Exit(1)
 	}
@@ -69,7 +70,7 @@ var (
 	kasp    = []string{"Kaspersky Lab", "AO Kaspersky Lab", "Kaspersky Labs Limited", "OOO Kaspersky Group", "Kaspersky Laboratory", "JSC Kaspersky Lab"}
 )
 
-func generate(n int, out, manPath, dev string, seed uint64) error {
+func generate(n int, out, manPath, dev, namesOut string, seed uint64) error {
 	var names []string
 	if f, err := os.Open(dev); err == nil {
 		sc := bufio.NewScanner(f)
@@ -93,6 +94,16 @@ func generate(n int, out, manPath, dev string, seed uint64) error {
 	w := bufio.NewWriterSize(f, 1<<20)
 	cw := csv.NewWriter(w)
 	m := manifest{Broken: map[int]string{}}
+	var nw *bufio.Writer
+	if namesOut != "" {
+		nf, err := os.Create(namesOut)
+		if err != nil {
+			return err
+		}
+		defer nf.Close()
+		nw = bufio.NewWriter(nf)
+		defer nw.Flush()
+	}
 	line := 1
 	cw.Write([]string{"reference", "name", "country", "type", "segment"})
 	cw.Flush()
@@ -158,6 +169,15 @@ func generate(n int, out, manPath, dev string, seed uint64) error {
 			typ = ""
 		}
 		cw.Write([]string{ref, strings.TrimSpace(name), ctry, typ, seg})
+		if nw != nil {
+			q, _ := json.Marshal(struct {
+				Name    string `json:"name"`
+				Country string `json:"country,omitempty"`
+				Type    string `json:"type,omitempty"`
+			}{strings.TrimSpace(name), ctry, typ})
+			nw.Write(q)
+			nw.WriteByte('\n')
+		}
 		cw.Flush()
 		m.Rows++
 	}

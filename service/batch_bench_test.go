@@ -1,0 +1,91 @@
+package service
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cslscreen/screener/internal/fixtures"
+	"github.com/cslscreen/screener/lists"
+	"github.com/cslscreen/screener/matcher"
+	"github.com/cslscreen/screener/service/batch"
+)
+
+// benchCatalog loads the full CSL fixture and the tuning set's names.
+func benchCatalog(b *testing.B) (*Catalog, []string) {
+	b.Helper()
+	l, err := (&lists.FileSource{Path: fixtures.FullCSL(b)}).Fetch(context.Background(), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cat := &Catalog{}
+	cat.Load(l)
+	f, err := os.Open(fixtures.TuningSet(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	var names []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var d struct{ Query struct{ Name string } }
+		if json.Unmarshal(sc.Bytes(), &d) == nil {
+			names = append(names, d.Query.Name)
+		}
+	}
+	return cat, names
+}
+
+// BenchmarkScreenRow is one batch row judged on one core: validation and
+// matching against the full list, as a single request does it.
+func BenchmarkScreenRow(b *testing.B) {
+	cat, names := benchCatalog(b)
+	s := &batchScreener{catalog: cat, threshold: matcher.DefaultThreshold, metrics: NewMetrics(BuildInfo{})}
+	fn, err := s.Version(context.Background(), cat.Current().List.Version.ID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		fn(&batch.Row{Name: names[i%len(names)]})
+	}
+}
+
+// BenchmarkBatchJob is a whole in-process job of 20,000 rows of the
+// tuning set's names on every core: upload, chunks, workers, results.
+func BenchmarkBatchJob(b *testing.B) {
+	cat, names := benchCatalog(b)
+	bm, err := NewBatchManager(BatchOptions{Catalog: cat, Dir: b.TempDir(), Logger: quietLog})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go bm.Run(ctx)
+	defer func() { cancel(); bm.Close() }()
+	const rows = 20000
+	var in strings.Builder
+	in.WriteString("reference,name\n")
+	for i := 0; i < rows; i++ {
+		fmt.Fprintf(&in, "R%d,%q\n", i, names[i%len(names)])
+	}
+	body := in.String()
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		r, f, _ := batch.Open(strings.NewReader(body), batch.Media{ContentType: "text/csv"}, 1<<30)
+		j, err := bm.Submit(ctx, batch.Upload{Body: r, Format: f})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for !j.Status.Finished() {
+			time.Sleep(5 * time.Millisecond)
+			j, _ = bm.Get(ctx, j.ID, "")
+		}
+	}
+	b.ReportMetric(float64(rows*b.N)/time.Since(start).Seconds(), "rows/s")
+}
