@@ -61,6 +61,8 @@ type Manager struct {
 
 	stop      chan struct{}
 	closeOnce sync.Once
+	runMu     sync.Mutex // orders Run's wg.Add before Close's wg.Wait
+	closed    bool
 	wg        sync.WaitGroup
 
 	activeMu sync.Mutex
@@ -411,14 +413,19 @@ func (m *Manager) Run(ctx context.Context) {
 		case <-ctx.Done():
 		}
 	}()
+	m.runMu.Lock()
+	if m.closed {
+		m.runMu.Unlock()
+		return
+	}
+	m.wg.Add(m.o.Workers + 1)
+	m.runMu.Unlock()
 	for i := 0; i < m.o.Workers; i++ {
-		m.wg.Add(1)
 		go func() {
 			defer m.wg.Done()
 			m.work(ctx)
 		}()
 	}
-	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
 		t := time.NewTicker(m.o.SweepEvery)
@@ -450,7 +457,12 @@ func (m *Manager) pruneActive(now time.Time) {
 // Close stops the workers, waits for them to hand back their chunks and
 // closes the store.
 func (m *Manager) Close() error {
-	m.closeOnce.Do(func() { close(m.stop) })
+	m.closeOnce.Do(func() {
+		m.runMu.Lock()
+		m.closed = true
+		m.runMu.Unlock()
+		close(m.stop)
+	})
 	m.wg.Wait()
 	return m.o.Store.Close()
 }
