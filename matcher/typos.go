@@ -120,9 +120,11 @@ func (d *delIndex) checkOf(h uint64) uint32 { return uint32(h >> (d.shift - 32))
 func buildDelIndex(gen func(fn func(h uint64, id uint32))) delIndex {
 	n := 0
 	gen(func(uint64, uint32) { n++ })
+	// About four entries a bucket: one cache line to scan, and a directory
+	// a quarter the size of the entries.
 	nb := 1
-	if n > 1 {
-		nb = bits.Len(uint(n - 1))
+	if n > 4 {
+		nb = bits.Len(uint(n/4 - 1))
 	}
 	nb = min(max(nb, 1), 30)
 	d := delIndex{shift: uint(64 - nb)}
