@@ -78,7 +78,7 @@ j=json.load(open(sys.argv[1])); f=lambda s: d.datetime.fromisoformat(s[:26].rstr
 print("%.1f" % (f(j["finished_at"])-f(j["created_at"])).total_seconds())' "$WORK/$label.status.json")
 	local wall
 	wall=$(python3 -c "print('%.1f' % ($t1-$t0))")
-	say "$label: $ROWS rows; CLI wall time ${wall}s (upload, screening, download) = $(python3 -c "print(round($ROWS/$wall))") rows/s; job ${job_s}s from accepted to done = $(python3 -c "print(round($ROWS/$job_s))") rows/s"
+	say "$label: $ROWS rows; CLI wall time ${wall}s (upload, screening, download) = $(python3 -c "print(round($ROWS/$wall))") rows/s; job ${job_s}s from upload start to done = $(python3 -c "print(round($ROWS/$job_s))") rows/s"
 	python3 -c "print(round($ROWS/$wall), round($ROWS/$job_s))" >"$WORK/$label.rate"
 	say "$label: service RSS idle ${idle_rss} MB, peak during the job $(peak_mb "$WORK/$label.rss") MB (VmHWM since start $(hwm_mb "$pid") MB)"
 	"$WORK/batchgen" -check "$WORK/$label.results.csv" -manifest "$WORK/batch.csv.manifest.json" >"$WORK/$label.check.txt"
@@ -86,6 +86,7 @@ print("%.1f" % (f(j["finished_at"])-f(j["created_at"])).total_seconds())' "$WORK
 }
 
 for step in $STEPS; do
+	say "$step: load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 	case $step in
 	memory)
 		rm -rf "$WORK/scratch" && mkdir -p "$WORK/scratch"
@@ -145,6 +146,7 @@ EOF
 		a=$spid
 		start_server replica-b 18082 "${env[@]}"
 		b=$spid
+		watch_rss "$b" "$WORK/replica-b.rss"
 		t0=$(now)
 		id=$(curl -sf -H 'Content-Type: text/csv' --data-binary @"$WORK/batch.csv" http://127.0.0.1:18081/v1/batches | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 		# Kill A (SIGKILL: no hand-back) once about 30% of the rows are done.
@@ -156,8 +158,9 @@ EOF
 		kill -9 "$a"
 		tk=$(now)
 		sleep 0.5
-		pending=$(redis-cli -p "$REDIS_PORT" xpending screener:batch:queue workers | sed -n 1p)
-		say "kill: replica A killed with SIGKILL at $(python3 -c "print('%.1f' % ($tk-$t0))")s, ${done_rows} rows done; ${pending} chunk(s) left pending by A (plus what it had queued)"
+		# Consumer names are host-pid-random: A's pending entries carry its pid.
+		pending=$(redis-cli -p "$REDIS_PORT" xpending screener:batch:queue workers - + 1000 | grep -c -- "-$a-" || true)
+		say "kill: replica A killed with SIGKILL at $(python3 -c "print('%.1f' % ($tk-$t0))")s, ${done_rows} rows done; A left ${pending} chunk(s) taken and unacknowledged"
 		while :; do
 			st=$(curl -s "http://127.0.0.1:18082/v1/batches/$id")
 			status=$(echo "$st" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')
@@ -171,7 +174,7 @@ EOF
 		"$WORK/batchgen" -check "$WORK/kill.results.csv" -manifest "$WORK/batch.csv.manifest.json" >"$WORK/kill.check.txt"
 		sed -n '1s/^/kill: /p' "$WORK/kill.check.txt" | tee -a "$FIG"
 		dups=$(tail -n +2 "$WORK/kill.results.csv" | python3 -c 'import csv,sys,collections; c=collections.Counter(r[0] for r in csv.reader(sys.stdin)); print(sum(1 for v in c.values() if v>1))')
-		say "kill: duplicate lines in the results: $dups"
+		say "kill: duplicate lines in the results: $dups; replica B peak RSS $(peak_mb "$WORK/replica-b.rss") MB"
 		kill "$b" "$rpid"
 		;;
 	*)
