@@ -2,6 +2,7 @@ package matcher
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -338,7 +339,14 @@ func (ix *Index) buildLookups(b *builder) {
 		ix.spells = append(ix.spells, spelling{s: v.canon, id: uint32(id)}, spelling{s: v.key, id: uint32(id), key: true})
 	}
 	for _, t := range b.textOrder {
-		ix.spells = append(ix.spells, spelling{s: t, id: b.texts[t]})
+		id := b.texts[t]
+		ix.spells = append(ix.spells, spelling{s: t, id: id})
+		// The surface form's key too: "Banco", canonically "bank", is
+		// what "Banko" transliterates.
+		kb = romanKey(kb, t)
+		if k := string(kb); k != ix.vocab[id].key && !slices.Contains(ix.byKey[k], id) {
+			ix.byKey[k] = append(ix.byKey[k], id)
+		}
 	}
 	ix.parts = make(map[string]int32, len(ix.vocab)+len(b.textOrder))
 	for _, v := range ix.vocab {

@@ -138,7 +138,8 @@ var (
 	legalTexts      map[string]bool           // every word of every legal form, as written
 	fragmentsFuzzy  fuzzySet                  // keys of legalFragments
 	legalByFirst    map[string][]*legalPhrase // first word's key -> phrases, longest first
-	legalFirstFuzzy fuzzySet                  // first-word keys long enough for a typo
+	legalFirstFuzzy fuzzySet                  // first words (keys and spellings) long enough for a typo
+	legalFirstOf    = map[string]string{}     // a member of legalFirstFuzzy -> its first-word key
 	legalLabels     map[string]string         // class -> label
 )
 
@@ -174,12 +175,16 @@ func init() {
 			for _, w := range p.words {
 				legalTexts[w] = true
 			}
-			for _, k := range p.keys {
+			for j, k := range p.keys {
 				if !legalWordSet[k] {
 					legalWordSet[k] = true
 					if len(k) >= 4 {
 						legalWordsFuzzy.add(k)
 					}
+				}
+				if w := p.words[j]; len(w) >= 4 && !legalWordSet[w] {
+					legalWordSet[w] = true
+					legalWordsFuzzy.add(w)
 				}
 			}
 		}
@@ -187,6 +192,9 @@ func init() {
 	for w := range legalFragments {
 		buf = romanKey(buf, w)
 		fragmentsFuzzy.add(string(buf))
+		if string(buf) != w {
+			fragmentsFuzzy.add(w)
+		}
 	}
 	for k, ps := range legalByFirst {
 		// Longest first, so "joint stock company" wins over "stock company".
@@ -197,15 +205,25 @@ func init() {
 		}
 		if len(k) >= 4 {
 			legalFirstFuzzy.add(k)
+			legalFirstOf[k] = k
+		}
+		for _, p := range ps {
+			if w := p.words[0]; len(w) >= 4 && legalFirstOf[w] == "" {
+				legalFirstFuzzy.add(w)
+				legalFirstOf[w] = k
+			}
 		}
 	}
 }
 
-// fuzzyKeyEqual reports whether a query word's key a is the legal-form word
-// key b: equal, or one edit apart when b has at least four letters and the
-// first letters agree ("Jiont", "Cmpany", "Limtied"), two when b is long
-// ("Obshcehstvo").
-func fuzzyKeyEqual(a, b string, row []int) bool {
+// fuzzyKeyEqual reports whether a query word a (a key or a spelling) is
+// the legal-form word b: equal, or one edit apart when b has at least four
+// letters and the first letters agree ("Jiont", "Cmpany", "Limtied"), two
+// when b is long ("Obshcehstvo") or, for a word the list does not know
+// (loose), when b has seven letters or more ("Cmoeany").
+func fuzzyKeyEqual(a, b string, row []int) bool { return fuzzyLegalEqual(a, b, false, row) }
+
+func fuzzyLegalEqual(a, b string, loose bool, row []int) bool {
 	if a == b {
 		return true
 	}
@@ -213,19 +231,20 @@ func fuzzyKeyEqual(a, b string, row []int) bool {
 		return false
 	}
 	max := 1
-	if len(b) >= 10 {
+	if len(b) >= 10 || (loose && len(b) >= 7) {
 		max = 2
 	}
 	return osa(a, b, max, row) <= max
 }
 
-// isLegalWord reports whether key is (up to a typo) a word of some legal
-// form; such a word is never cut in two as if it were two joined words.
-func isLegalWord(key string, row []int) bool {
-	if legalWordSet[key] {
+// isLegalWord reports whether w (a key or a spelling) is, up to a typo, a
+// word of some legal form; such a word is never cut in two as if it were
+// two joined words.
+func isLegalWord(w string, row []int) bool {
+	if legalWordSet[w] {
 		return true
 	}
-	return len(key) >= 4 && legalWordsFuzzy.has(key, row)
+	return len(w) >= 4 && legalWordsFuzzy.has(w, row)
 }
 
 // isLegalFragment reports whether key is (up to a typo) one of
@@ -263,7 +282,7 @@ func (f *fuzzySet) add(k string) {
 // fuzzyEdits mirrors fuzzyKeyEqual's budget.
 func fuzzyEdits(n int) int {
 	switch {
-	case n >= 10:
+	case n >= 7:
 		return 2
 	case n >= 3:
 		return 1
@@ -274,10 +293,15 @@ func fuzzyEdits(n int) int {
 // each calls fn with every member within fuzzyKeyEqual of key, stopping
 // when fn returns false.
 func (f *fuzzySet) each(key string, row []int, fn func(m string) bool) {
+	f.eachLoose(key, false, row, fn)
+}
+
+// eachLoose is each, with the looser budget for words the list lacks.
+func (f *fuzzySet) eachLoose(key string, loose bool, row []int, fn func(m string) bool) {
 	if f.byDel == nil {
 		return
 	}
-	var seen [16]int32
+	var seen [32]int32
 	n := 0
 	stop := false
 	forDeletions(key, seedKey, fuzzyEdits(len(key)), func(h uint64) {
@@ -299,7 +323,7 @@ func (f *fuzzySet) each(key string, row []int, fn func(m string) bool) {
 				seen[n] = id
 				n++
 			}
-			if m := f.members[id]; fuzzyKeyEqual(key, m, row) && !fn(m) {
+			if m := f.members[id]; fuzzyLegalEqual(key, m, loose, row) && !fn(m) {
 				stop = true
 				return
 			}
@@ -319,11 +343,12 @@ func (f *fuzzySet) has(key string, row []int) bool {
 // typo allowed.
 func legalWordEqual(text, key, ptext, pkey string, row []int) bool {
 	if len(text) <= 4 && len(ptext) <= 4 {
-		// Same letters, or the same key at the same length ("LLK", a
-		// transcription of Cyrillic "ЛЛК", is "LLC").
-		return text == ptext || (len(text) == len(ptext) && len(text) >= 3 && key == pkey)
+		// Same letters, or the same key at the same length ("LLK" and
+		// "Ko", transcriptions of Cyrillic "ЛЛК" and "Ко", are "LLC" and
+		// "Co").
+		return text == ptext || (len(text) == len(ptext) && len(text) >= 2 && key == pkey)
 	}
-	return fuzzyKeyEqual(key, pkey, row)
+	return fuzzyKeyEqual(key, pkey, row) || fuzzyKeyEqual(text, ptext, row)
 }
 
 // matchLegal finds the longest legal form starting at word i of a name
@@ -364,10 +389,16 @@ func matchLegal(texts, keys []string, known []bool, i, last int, row []int) (str
 	}
 	try(legalByFirst[k])
 	if len(k) >= 3 && (known == nil || !known[i]) {
-		legalFirstFuzzy.each(k, row, func(f string) bool {
-			if f == k {
+		// A word the list lacks may be a legal form with two typos
+		// ("Cmoeany"); in the list's own names, one.
+		loose := known != nil
+		seen := ""
+		visit := func(m string) bool {
+			f := legalFirstOf[m]
+			if f == k || f == seen {
 				return true
 			}
+			seen = f
 			// A lone word read as a legal form despite a typo must be long
 			// enough not to be some other word.
 			ps := legalByFirst[f]
@@ -382,7 +413,11 @@ func matchLegal(texts, keys []string, known []bool, i, last int, row []int) (str
 			}
 			try(ps)
 			return true
-		})
+		}
+		legalFirstFuzzy.eachLoose(k, loose, row, visit)
+		if texts[i] != k {
+			legalFirstFuzzy.eachLoose(texts[i], loose, row, visit)
+		}
 	}
 	return best, bestLen
 }

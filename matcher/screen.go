@@ -68,7 +68,9 @@ type scratch struct {
 	slot  []int32 // vocabulary id -> first candidate, -1 for none
 	order []int32
 
-	acc        []float32
+	acc        []float32 // per name: pair weight its tokens could match
+	accQ       []float32 // per name: query weight those pairs cover
+	qpart      []float32 // per candidate: the query weight its unit covers
 	stamp      []uint32
 	touched    []uint32
 	epoch      uint32
@@ -101,6 +103,7 @@ func (ix *Index) newScratch() any {
 	s := &scratch{
 		slot:      make([]int32, len(ix.vocab)),
 		acc:       make([]float32, len(ix.names)),
+		accQ:      make([]float32, len(ix.names)),
 		stamp:     make([]uint32, len(ix.names)),
 		row:       make([]int, 3*64),
 		spellSeen: make([]uint32, len(ix.spells)),
@@ -246,6 +249,7 @@ func (ix *Index) release(s *scratch) {
 	s.cands = s.cands[:0]
 	for _, n := range s.touched {
 		s.acc[n] = 0
+		s.accQ[n] = 0
 	}
 	s.touched = s.touched[:0]
 	ix.pool.Put(s)
@@ -351,13 +355,27 @@ func (ix *Index) retrieve(s *scratch) {
 				t.key = string(s.kb)
 			}
 		}
-		for _, id := range ix.byKey[t.key] {
-			// Keys of short words collide by chance ("c" and "ccc" are both
-			// "k"); they count only for keys of two letters or more.
-			if ix.vocab[id].canon != t.canon && len(t.key) >= 2 {
-				sim := p.keySim(min(len(t.text), len(ix.vocab[id].canon)))
-				s.addCand(i, unitSingle, id, sim, howTranslitCode, 0)
-				note(id, sim)
+		// By key, of the canonical form and of the word as written (the
+		// singular rule may have cut a foreign word: "Kompleks").
+		keys := [2]string{t.key, ""}
+		if t.text != t.canon {
+			s.kb = romanKey(s.kb, t.text)
+			if k := string(s.kb); k != t.key {
+				keys[1] = k
+			}
+		}
+		for _, key := range keys {
+			// Keys of short words collide by chance ("c" and "ccc" are
+			// both "k"); they count only for keys of two letters or more.
+			if len(key) < 2 {
+				continue
+			}
+			for _, id := range ix.byKey[key] {
+				if ix.vocab[id].canon != t.canon {
+					sim := p.keySim(min(len(t.text), len(ix.vocab[id].canon)))
+					s.addCand(i, unitSingle, id, sim, howTranslitCode, 0)
+					note(id, sim)
+				}
 			}
 		}
 		// A word the list has in many records is most likely meant as
@@ -460,7 +478,7 @@ func (ix *Index) splitWord(s *scratch, w string) (string, string, bool) {
 		return "", "", false
 	}
 	s.kb = romanKey(s.kb, w)
-	if isLegalWord(string(s.kb), s.row) {
+	if isLegalWord(string(s.kb), s.row) || isLegalWord(w, s.row) {
 		return "", "", false
 	}
 	if rest := splitAbd(w); rest != "" && ix.knownWord(s, rest) {
@@ -585,9 +603,14 @@ func (ix *Index) gather(s *scratch, threshold float32, typ string) {
 	// A pair weighs the mean of its words' weights, or the listed word's
 	// weight for a query word the list lacks (score.go).
 	s.contrib = resizeFloats(s.contrib, len(s.cands))
+	s.qpart = resizeFloats(s.qpart, len(s.cands))
 	for _, e := range s.order {
 		c := &s.cands[e]
 		v := c.vocab
+		s.qpart[e] = s.qw[c.q]
+		if c.unit == unitJoin {
+			s.qpart[e] += s.qw[c.q+1]
+		}
 		switch c.unit {
 		case unitJoin:
 			s.contrib[e] = c.sim * (s.qw[c.q] + s.qw[c.q+1] + ix.vocab[v].w) / 2
@@ -622,7 +645,7 @@ func (ix *Index) gather(s *scratch, threshold float32, typ string) {
 			best = max(best, s.contrib[s.order[j]])
 			j++
 		}
-		s.units = append(s.units, unitSpan{key: uk, from: int32(i), to: int32(j), max: best})
+		s.units = append(s.units, unitSpan{key: uk, from: int32(i), to: int32(j), max: best, q: s.qpart[s.order[i]]})
 		i = j
 	}
 	slices.SortFunc(s.units, func(a, b unitSpan) int {
@@ -631,18 +654,20 @@ func (ix *Index) gather(s *scratch, threshold float32, typ string) {
 		}
 		return cmp.Compare(a.key, b.key)
 	})
-	var rest float32
+	var rest, restQ float32
 	for _, u := range s.units {
 		rest += u.max
+		restQ += u.q
 	}
 	floor := p.minEstimate * threshold
 	essential := len(s.units)
 	for k, u := range s.units {
-		if rest < wq && rest/(rest+p.cq*(wq-rest)) < floor {
+		if rest/(rest+p.cq*max(0, wq-restQ)) < floor {
 			essential = k
 			break
 		}
 		rest -= u.max
+		restQ -= u.q
 	}
 	s.epoch++
 	if s.epoch >= 1<<22 {
@@ -661,7 +686,7 @@ func (ix *Index) gather(s *scratch, threshold float32, typ string) {
 				// A cut word's names hold both parts: walk the rarer's postings.
 				v = c.partner
 			}
-			contrib := s.contrib[e]
+			contrib, qpart := s.contrib[e], s.qpart[e]
 			for _, n := range ix.posts[ix.postOff[v]:ix.postOff[v+1]] {
 				if s.stamp[n] == mark {
 					continue
@@ -671,6 +696,7 @@ func (ix *Index) gather(s *scratch, threshold float32, typ string) {
 					s.touched = append(s.touched, n)
 				}
 				s.acc[n] += contrib
+				s.accQ[n] += qpart
 			}
 		}
 	}
@@ -692,13 +718,14 @@ func (ix *Index) gather(s *scratch, threshold float32, typ string) {
 				mark := base | (u.key & 1023)
 				for _, e := range s.order[u.from:u.to] {
 					v := s.cands[e].vocab
-					contrib := s.contrib[e]
+					contrib, qpart := s.contrib[e], s.qpart[e]
 					for _, n := range ix.posts[ix.postOff[v]:ix.postOff[v+1]] {
 						if s.acc[n] == 0 || s.stamp[n] == mark {
 							continue
 						}
 						s.stamp[n] = mark
 						s.acc[n] += contrib
+						s.accQ[n] += qpart
 					}
 				}
 			}
@@ -718,7 +745,7 @@ func (ix *Index) gather(s *scratch, threshold float32, typ string) {
 		if nr.person {
 			cn = p.cnPerson
 		}
-		est := a / (a + p.cq*max(0, wq-a) + cn*rest)
+		est := a / (a + p.cq*max(0, wq-s.accQ[n]) + cn*rest)
 		if est < floor {
 			continue
 		}
@@ -746,7 +773,8 @@ func (ix *Index) gather(s *scratch, threshold float32, typ string) {
 type unitSpan struct {
 	key      uint32
 	from, to int32
-	max      float32
+	max      float32 // the most any candidate adds to a name's matched weight
+	q        float32 // the query weight the unit covers
 }
 
 // addMinorUnits adds the contributions of the units after the first
@@ -779,6 +807,7 @@ func (ix *Index) addMinorUnits(s *scratch, essential int, unitKey func(*cand) ui
 				// the first met, an estimate all the same).
 				s.unitSeen[uk] = s.scanStamp
 				s.acc[n] += s.contrib[e]
+				s.accQ[n] += s.qpart[e]
 			}
 		}
 	}

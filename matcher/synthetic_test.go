@@ -57,6 +57,17 @@ func TestSyntheticVariations(t *testing.T) {
 			add("abbreviation", q, r, name)
 			perClass["abbreviation"]++
 		}
+		// The tuning set's classes, made here from other entries (in a
+		// fixed order, so the random draws repeat).
+		for _, class := range generalClasses {
+			if perClass[class] >= 300 {
+				continue
+			}
+			if q := generalVariations[class](rng, name); q != "" && q != name {
+				add(class, q, r, name)
+				perClass[class]++
+			}
+		}
 	}
 	found := map[string]int{}
 	total := map[string]int{}
@@ -92,10 +103,136 @@ func TestSyntheticVariations(t *testing.T) {
 		}
 	}
 	for _, c := range classes {
-		if r := float64(found[c]) / float64(total[c]); r < 0.95 {
-			t.Errorf("class %s: recall %.4f below 0.95", c, r)
+		min := 0.95
+		if _, general := generalVariations[c]; general {
+			// These generators are harsher than the evaluation's: two
+			// typos may land in one short word, a dropped word may be the
+			// name's only distinctive one (the tuning set's own classes
+			// are asserted at 0.90 in quality_test.go).
+			min = 0.84
+		}
+		if r := float64(found[c]) / float64(total[c]); r < min {
+			t.Errorf("class %s: recall %.4f below %.2f", c, r, min)
 		}
 	}
+}
+
+var generalClasses = func() []string {
+	var cs []string
+	for c := range generalVariations {
+		cs = append(cs, c)
+	}
+	sort.Strings(cs)
+	return cs
+}()
+
+// generalVariations make the tuning set's kinds of variation from any name.
+var generalVariations = map[string]func(*rand.Rand, string) string{
+	"g_typo1": func(rng *rand.Rand, n string) string { return typoIn(rng, n, 1) },
+	"g_typo2": func(rng *rand.Rand, n string) string { return typoIn(rng, n, 2) },
+	"g_reorder": func(rng *rand.Rand, n string) string {
+		w := strings.Fields(strings.ReplaceAll(n, ",", ""))
+		if len(w) < 2 {
+			return ""
+		}
+		i := rng.IntN(len(w) - 1)
+		w[i], w[i+1] = w[i+1], w[i]
+		return strings.Join(w, " ")
+	},
+	"g_token_drop": func(rng *rand.Rand, n string) string {
+		w := strings.Fields(n)
+		if len(w) < 3 {
+			return ""
+		}
+		i := rng.IntN(len(w))
+		return strings.Join(append(w[:i:i], w[i+1:]...), " ")
+	},
+	"g_noise_token": func(rng *rand.Rand, n string) string {
+		noise := []string{"Global", "Trading", "International", "Group", "Holding", "Services", "Enterprises"}
+		w := strings.Fields(n)
+		i := rng.IntN(len(w) + 1)
+		w = append(w[:i:i], append([]string{noise[rng.IntN(len(noise))]}, w[i:]...)...)
+		return strings.Join(w, " ")
+	},
+	"g_concat": func(rng *rand.Rand, n string) string {
+		w := strings.Fields(n)
+		if len(w) < 2 {
+			return ""
+		}
+		i := rng.IntN(len(w) - 1)
+		w[i] += strings.ToLower(w[i+1])
+		return strings.Join(append(w[:i+1:i+1], w[i+2:]...), " ")
+	},
+	"g_case_punct": func(rng *rand.Rand, n string) string {
+		n = strings.NewReplacer(",", "", ".", "", "-", " ", "'", "").Replace(n)
+		if rng.IntN(2) == 0 {
+			return strings.ToLower(n)
+		}
+		return strings.ToUpper(n)
+	},
+	"g_diacritics": func(rng *rand.Rand, n string) string {
+		acc := map[rune][]rune{'a': {'á', 'à', 'ä'}, 'e': {'é', 'è', 'ë'}, 'o': {'ó', 'ö'}, 'u': {'ú', 'ü'}, 'i': {'í'}, 'n': {'ñ'}, 'c': {'ç'}}
+		rs := []rune(n)
+		for k := 0; k < 3; k++ {
+			i := rng.IntN(len(rs))
+			if alts, ok := acc[rs[i]]; ok {
+				rs[i] = alts[rng.IntN(len(alts))]
+			}
+		}
+		return string(rs)
+	},
+	"g_cyrillic": func(rng *rand.Rand, n string) string { return toCyrillic(n) },
+	"g_legal_form": func(rng *rand.Rand, n string) string {
+		forms := []string{"LLC", "Ltd", "JSC", "OOO", "Co., Ltd.", "Inc.", "GmbH", "S.A.", "Limited Liability Company", "AO"}
+		return n + " " + forms[rng.IntN(len(forms))]
+	},
+}
+
+// typoIn makes one single-letter edit in each of k different words of five
+// letters or more (all in one word when it is the only one), inside the
+// word's letters.
+func typoIn(rng *rand.Rand, n string, k int) string {
+	w := strings.Fields(n)
+	var long []int
+	for i, x := range w {
+		if len(strings.Trim(x, ",.()'")) >= 5 && isASCII(x) {
+			long = append(long, i)
+		}
+	}
+	if len(long) == 0 {
+		return ""
+	}
+	rng.Shuffle(len(long), func(a, b int) { long[a], long[b] = long[b], long[a] })
+	for j := 0; j < k; j++ {
+		i := long[j%len(long)]
+		core := strings.Trim(w[i], ",.()'")
+		b := []byte(core)
+		p := 1 + rng.IntN(len(b)-2)
+		switch rng.IntN(4) {
+		case 0: // substitution
+			b[p] = byte('a' + rng.IntN(26))
+		case 1: // deletion
+			b = append(b[:p], b[p+1:]...)
+		case 2: // insertion
+			b = append(b[:p], append([]byte{byte('a' + rng.IntN(26))}, b[p:]...)...)
+		default: // transposition
+			b[p], b[p+1] = b[p+1], b[p]
+		}
+		w[i] = strings.Replace(w[i], core, string(b), 1)
+	}
+	return strings.Join(w, " ")
+}
+
+// toCyrillic writes a romanised name in Cyrillic letters, digraphs first,
+// the way a Russian speaker would transcribe it.
+func toCyrillic(n string) string {
+	r := strings.NewReplacer(
+		"shch", "щ", "kh", "х", "zh", "ж", "ch", "ч", "sh", "ш", "ts", "ц", "yu", "ю", "ya", "я", "yo", "ё",
+		"a", "а", "b", "б", "v", "в", "g", "г", "d", "д", "e", "е", "z", "з", "i", "и", "y", "ы", "k", "к",
+		"l", "л", "m", "м", "n", "н", "o", "о", "p", "п", "r", "р", "s", "с", "t", "т", "u", "у", "f", "ф",
+		"h", "х", "c", "к", "j", "дж", "w", "в", "x", "кс", "q", "к",
+	)
+	return r.Replace(strings.ToLower(n))
 }
 
 var honorificsToAdd = []string{"Mr.", "Mr", "Dr.", "Dr", "Mrs.", "Ms.", "Prof.", "Sheikh", "Gen.", "General", "Col.", "Haji", "Sir", "H.E.", "Eng."}

@@ -156,7 +156,7 @@ func (a *analyser) readLookalikes(w *rawWord) {
 	lookalikeVariants(w.raw, func(v string) bool {
 		if df := a.knownDF(v); df > bestDF {
 			best, bestDF = v, df
-		} else if legal == "" && legalTexts[v] {
+		} else if legal == "" && (legalTexts[v] || len(v) >= 5 && isLegalWord(v, a.rowScratch())) {
 			legal = v
 		}
 		return false
