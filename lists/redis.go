@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"crypto/rand"
+	"encoding/gob"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -80,7 +81,10 @@ func NewRedisClient(rawURL, password string) (redis.UniversalClient, error) {
 //	P:{lists}:current            the current version id
 //	P:{lists}:versions           sorted set of published ids, by publish time
 //	P:{lists}:v:ID:meta          the Version as JSON
-//	P:{lists}:v:ID:entries       the entries, as gzip'd JSON chunks in a list
+//	P:{lists}:v:ID:entries:gob   the entries, as gzip'd gob chunks in a list
+//	                             (gob decodes three times faster than JSON;
+//	                             the suffix names the encoding, so a future
+//	                             one can live beside it during an upgrade)
 //	P:{lists}:refreshed          unix ms of the last successful check
 //	P:{lists}:lock:NAME          a lock token
 //	P:lists:updates              pub/sub channel carrying new current ids
@@ -123,7 +127,7 @@ func (s *RedisStore) key(parts ...string) string {
 	return s.prefix + ":{lists}:" + strings.Join(parts, ":")
 }
 func (s *RedisStore) metaKey(id string) string    { return s.key("v", id, "meta") }
-func (s *RedisStore) entriesKey(id string) string { return s.key("v", id, "entries") }
+func (s *RedisStore) entriesKey(id string) string { return s.key("v", id, "entries", "gob") }
 func (s *RedisStore) channel() string             { return s.prefix + ":lists:updates" }
 
 // Client returns the underlying Redis client.
@@ -187,7 +191,7 @@ func (s *RedisStore) Load(ctx context.Context, id string) (*List, error) {
 			return nil, &StoreError{Op: fmt.Sprintf("decode chunk %d of %s", i, id), Err: err}
 		}
 		var part []Entry
-		err = json.NewDecoder(zr).Decode(&part)
+		err = gob.NewDecoder(zr).Decode(&part)
 		zr.Close()
 		if err != nil {
 			return nil, &StoreError{Op: fmt.Sprintf("decode chunk %d of %s", i, id), Err: err}
@@ -286,14 +290,14 @@ func (s *RedisStore) Publish(ctx context.Context, l *List) error {
 	return &StoreError{Op: "switch to " + id, Err: errors.New("current version kept changing")}
 }
 
-// encodeChunks splits entries into gzip'd JSON arrays of at most size entries.
+// encodeChunks splits entries into gzip'd gob slices of at most size entries.
 func encodeChunks(entries []Entry, size int) ([]any, error) {
 	var out []any
 	for i := 0; i < len(entries); i += size {
 		j := min(i+size, len(entries))
 		var buf bytes.Buffer
 		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
-		if err := json.NewEncoder(zw).Encode(entries[i:j]); err != nil {
+		if err := gob.NewEncoder(zw).Encode(entries[i:j]); err != nil {
 			return nil, err
 		}
 		if err := zw.Close(); err != nil {
