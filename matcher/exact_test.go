@@ -19,6 +19,9 @@ func TestEveryListedNameFindsItsRecord(t *testing.T) {
 	missed, total := 0, 0
 	var shown []string
 	for i, r := range recs {
+		if raceEnabled && i%16 != 0 {
+			continue // a sample under the race detector
+		}
 		for _, n := range r.Names {
 			words := 0
 			for _, tk := range analyseName(n) {
