@@ -130,10 +130,10 @@ func (m *Manager) Submit(ctx context.Context, u Upload) (*Job, error) {
 	var rows []Row
 	stored := false
 	flush := func(n int) error {
+		stored = true // even a failed write may have left something to discard
 		if err := m.o.Store.PutInput(ctx, j.ID, j.Chunks, encodeRows(rows[:n])); err != nil {
 			return &StoreError{Op: "store upload", Err: err}
 		}
-		stored = true
 		j.Chunks++
 		rows = append(rows[:0], rows[n:]...)
 		return nil
@@ -307,6 +307,7 @@ func (m *Manager) Results(ctx context.Context, id, keyID string, partial bool) (
 // error (ErrResultsLost) returned; with partial it stops at the first chunk
 // without results.
 func (m *Manager) WriteResults(ctx context.Context, j *Job, w ResultWriter, partial bool) (int64, error) {
+	partial = partial && j.Status != Done // a done job is whole or an error
 	type fetched struct {
 		res []Result
 		err error
@@ -354,7 +355,7 @@ func (m *Manager) WriteResults(ctx context.Context, j *Job, w ResultWriter, part
 	if err := ctx.Err(); err != nil {
 		return n, err
 	}
-	if j.Status == Done && !partial && n != j.Rows {
+	if j.Status == Done && n != j.Rows {
 		return n, fmt.Errorf("%w: %d of %d rows found", ErrResultsLost, n, j.Rows)
 	}
 	return n, w.Flush()
