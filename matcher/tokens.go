@@ -134,7 +134,7 @@ func (a *analyser) analyse(name string) []token {
 			i += n
 			continue
 		}
-		a.addWord(words[i], words, i, a.isKnown[i])
+		a.addWord(words[i], words, i)
 		i++
 	}
 	a.markTitles()
@@ -170,7 +170,7 @@ func (a *analyser) readLookalikes(w *rawWord) {
 }
 
 // addWord appends the token(s) of one ordinary word.
-func (a *analyser) addWord(w rawWord, words []rawWord, i int, known bool) {
+func (a *analyser) addWord(w rawWord, words []rawWord, i int) {
 	t := w.text
 	if exp, ok := multiWords[t]; ok {
 		for _, e := range exp {
@@ -195,9 +195,6 @@ func (a *analyser) addWord(w rawWord, words []rawWord, i int, known bool) {
 	}
 	c, how := canonicalWord(t)
 	a.push(w, t, c, how)
-	if known && a.toks[len(a.toks)-1].kind == kindLegal && !legalFragments[c] {
-		a.toks[len(a.toks)-1].kind = kindWord
-	}
 }
 
 func (a *analyser) push(w rawWord, text, canon, how string) {

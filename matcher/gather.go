@@ -1,0 +1,296 @@
+package matcher
+
+import (
+	"cmp"
+	"slices"
+	"sort"
+)
+
+// Gathering turns the query's candidate vocabulary entries into a short
+// list of candidate names, walking postings without scanning the list and
+// without walking the postings of words too light to matter.
+
+// gather sums, per name, the query weight its tokens could cover, and keeps
+// in s.top the names with the highest estimated scores: at most
+// params.candidates of them, whatever the postings' lengths.
+func (ix *Index) gather(s *scratch, threshold float32, typ string) {
+	p := &ix.params
+	// Estimates compare ordinary words only: legal forms, function words
+	// and titles weigh little and are not gathered.
+	var wq float32
+	for i, w := range s.qw {
+		if s.qt[i].tok.kind == kindWord {
+			wq += w
+		}
+	}
+	// Process candidates unit by unit, best similarity first, so a name
+	// collects each unit's best contribution once.
+	s.order = s.order[:0]
+	for e := range s.cands {
+		c := &s.cands[e]
+		if s.qt[c.q].tok.kind != kindWord && c.unit == unitSingle {
+			continue
+		}
+		s.order = append(s.order, int32(e))
+	}
+	nq := len(s.qt)
+	unitKey := func(c *cand) uint32 {
+		switch c.unit {
+		case unitJoin:
+			return uint32(nq + int(c.q))
+		case unitSplitFirst:
+			return uint32(2*nq + int(c.q))
+		}
+		return uint32(c.q)
+	}
+	// A pair weighs the mean of its words' weights, or the listed word's
+	// weight for a query word the list lacks (score.go).
+	s.contrib = resizeFloats(s.contrib, len(s.cands))
+	s.qpart = resizeFloats(s.qpart, len(s.cands))
+	for _, e := range s.order {
+		c := &s.cands[e]
+		v := c.vocab
+		s.qpart[e] = s.qw[c.q]
+		if c.unit == unitJoin {
+			s.qpart[e] += s.qw[c.q+1]
+		}
+		switch c.unit {
+		case unitJoin:
+			s.contrib[e] = c.sim * (s.qw[c.q] + s.qw[c.q+1] + ix.vocab[v].w) / 2
+		case unitSplitFirst:
+			s.contrib[e] = c.sim * (s.qw[c.q] + ix.vocab[v].w + ix.vocab[c.partner].w) / 2
+		default:
+			s.contrib[e] = c.sim * (s.qw[c.q] + ix.vocab[v].w) / 2
+			if !s.qt[c.q].exact {
+				s.contrib[e] = c.sim * ix.vocab[v].w
+			}
+		}
+	}
+	sort.Slice(s.order, func(a, b int) bool {
+		ca, cb := &s.cands[s.order[a]], &s.cands[s.order[b]]
+		ka, kb := unitKey(ca), unitKey(cb)
+		if ka != kb {
+			return ka < kb
+		}
+		return ca.sim > cb.sim
+	})
+	// Units, heaviest first. A name that holds none of the first units
+	// cannot reach the estimate floor once the rest weigh too little
+	// (MaxScore): their postings, however long, are not walked; their
+	// contributions are added to the names already found by reading those
+	// names' few tokens instead.
+	s.units = s.units[:0]
+	for i := 0; i < len(s.order); {
+		uk := unitKey(&s.cands[s.order[i]])
+		j := i
+		var best float32
+		for j < len(s.order) && unitKey(&s.cands[s.order[j]]) == uk {
+			best = max(best, s.contrib[s.order[j]])
+			j++
+		}
+		s.units = append(s.units, unitSpan{key: uk, from: int32(i), to: int32(j), max: best, q: s.qpart[s.order[i]]})
+		i = j
+	}
+	slices.SortFunc(s.units, func(a, b unitSpan) int {
+		if a.max != b.max {
+			return cmp.Compare(b.max, a.max)
+		}
+		return cmp.Compare(a.key, b.key)
+	})
+	var rest, restQ float32
+	for _, u := range s.units {
+		rest += u.max
+		restQ += u.q
+	}
+	floor := p.minEstimate * threshold
+	essential := len(s.units)
+	for k, u := range s.units {
+		if rest/(rest+p.cq*max(0, wq-restQ)) < floor {
+			essential = k
+			break
+		}
+		rest -= u.max
+		restQ -= u.q
+	}
+	s.epoch++
+	if s.epoch >= 1<<22 {
+		for i := range s.stamp {
+			s.stamp[i] = 0
+		}
+		s.epoch = 1
+	}
+	base := s.epoch << 10
+	for _, u := range s.units[:essential] {
+		mark := base | (u.key & 1023)
+		for _, e := range s.order[u.from:u.to] {
+			c := &s.cands[e]
+			v := c.vocab
+			if c.unit == unitSplitFirst && ix.postOff[c.partner+1]-ix.postOff[c.partner] < ix.postOff[v+1]-ix.postOff[v] {
+				// A cut word's names hold both parts: walk the rarer's postings.
+				v = c.partner
+			}
+			contrib, qpart := s.contrib[e], s.qpart[e]
+			for _, n := range ix.posts[ix.postOff[v]:ix.postOff[v+1]] {
+				if s.stamp[n] == mark {
+					continue
+				}
+				s.stamp[n] = mark
+				if s.acc[n] == 0 {
+					s.touched = append(s.touched, n)
+				}
+				s.acc[n] += contrib
+				s.accQ[n] += qpart
+			}
+		}
+	}
+	if essential < len(s.units) {
+		// The minor units' contributions: by reading the found names'
+		// tokens when they are few, else by walking the postings without
+		// admitting new names.
+		var postings uint32
+		for _, u := range s.units[essential:] {
+			for _, e := range s.order[u.from:u.to] {
+				v := s.cands[e].vocab
+				postings += ix.postOff[v+1] - ix.postOff[v]
+			}
+		}
+		if uint32(len(s.touched))*8 < postings {
+			ix.addMinorUnits(s, essential, unitKey)
+		} else {
+			for _, u := range s.units[essential:] {
+				mark := base | (u.key & 1023)
+				for _, e := range s.order[u.from:u.to] {
+					v := s.cands[e].vocab
+					contrib, qpart := s.contrib[e], s.qpart[e]
+					for _, n := range ix.posts[ix.postOff[v]:ix.postOff[v+1]] {
+						if s.acc[n] == 0 || s.stamp[n] == mark {
+							continue
+						}
+						s.stamp[n] = mark
+						s.acc[n] += contrib
+						s.accQ[n] += qpart
+					}
+				}
+			}
+		}
+	}
+	// Keep the best estimates.
+	s.top = s.top[:0]
+	k := p.candidates
+	for _, n := range s.touched {
+		a := s.acc[n]
+		nr := &ix.names[n]
+		rest := nr.wsum - a
+		if rest < 0 {
+			rest = 0
+		}
+		cn := p.cn
+		if nr.person {
+			cn = p.cnPerson
+		}
+		est := a / (a + p.cq*max(0, wq-s.accQ[n]) + cn*rest)
+		if est < floor {
+			continue
+		}
+		if typ != "" {
+			if rt := ix.recs[nr.rec].typ; rt != "" && rt != typ {
+				continue
+			}
+		}
+		if len(s.top) < k {
+			s.top = append(s.top, scored{name: n, est: est})
+			if len(s.top) == k {
+				heapify(s.top)
+			}
+			continue
+		}
+		if est > s.top[0].est {
+			s.top[0] = scored{name: n, est: est}
+			siftDown(s.top, 0)
+		}
+	}
+}
+
+// unitSpan is one query unit's candidates, s.order[from:to], and the most
+// any of them adds to a name.
+type unitSpan struct {
+	key      uint32
+	from, to int32
+	max      float32 // the most any candidate adds to a name's matched weight
+	q        float32 // the query weight the unit covers
+}
+
+// addMinorUnits adds the contributions of the units after the first
+// `essential` to the names already touched, by reading each name's tokens.
+func (ix *Index) addMinorUnits(s *scratch, essential int, unitKey func(*cand) uint32) {
+	s.minor = resetBools(s.minor, 3*len(s.qt)+3)
+	for _, u := range s.units[essential:] {
+		s.minor[u.key] = true
+	}
+	s.unitSeen = resizeUint32(s.unitSeen, 3*len(s.qt)+3)
+	for _, n := range s.touched {
+		s.scanStamp++
+		if s.scanStamp == 0 {
+			clear(s.unitSeen)
+			s.scanStamp = 1
+		}
+		nr := &ix.names[n]
+		for _, t := range ix.toks[nr.off : nr.off+uint32(nr.n)] {
+			for e := s.slot[t&tokIDMask]; e >= 0; e = s.cands[e].next {
+				c := &s.cands[e]
+				if s.qt[c.q].tok.kind != kindWord && c.unit == unitSingle {
+					continue
+				}
+				uk := unitKey(c)
+				if !s.minor[uk] || s.unitSeen[uk] == s.scanStamp {
+					continue
+				}
+				// One contribution per unit and name, like the postings
+				// walk (which takes the unit's best candidate first; here
+				// the first met, an estimate all the same).
+				s.unitSeen[uk] = s.scanStamp
+				s.acc[n] += s.contrib[e]
+				s.accQ[n] += s.qpart[e]
+			}
+		}
+	}
+}
+
+func resizeFloats(b []float32, n int) []float32 {
+	if cap(b) < n {
+		return make([]float32, n)
+	}
+	return b[:n]
+}
+
+func resizeUint32(b []uint32, n int) []uint32 {
+	if cap(b) < n {
+		return make([]uint32, n)
+	}
+	return b[:n]
+}
+
+// A min-heap on est keeps the k best names.
+func heapify(h []scored) {
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		siftDown(h, i)
+	}
+}
+
+func siftDown(h []scored, i int) {
+	for {
+		l := 2*i + 1
+		if l >= len(h) {
+			return
+		}
+		m := l
+		if r := l + 1; r < len(h) && h[r].est < h[l].est {
+			m = r
+		}
+		if h[i].est <= h[m].est {
+			return
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+}

@@ -1,0 +1,389 @@
+package matcher
+
+import "math"
+
+// Retrieval maps each query token to the vocabulary entries it may stand
+// for, each with a similarity and how it was reached: the exact canonical
+// form, the romanisation key, the consonant skeleton, typos (typos.go),
+// two query words written as one listed word, and one query word cut into
+// two listed words.
+
+// retrieve maps every query token to candidate vocabulary entries and sets
+// the query tokens' weights.
+func (ix *Index) retrieve(s *scratch) {
+	p := &ix.params
+	for i := range s.qt {
+		qt := &s.qt[i]
+		t := &qt.tok
+		switch t.kind {
+		case kindLegal:
+			if id, ok := ix.byCanon[t.canon]; ok {
+				s.addCand(i, unitSingle, id, 1, howLegalCode, 0)
+			}
+			s.qw[i] = p.legalWeight
+			continue
+		case kindStop:
+			if id, ok := ix.byCanon[t.canon]; ok {
+				s.addCand(i, unitSingle, id, 1, howExactCode, 0)
+			}
+			s.qw[i] = p.stopWeight
+			continue
+		}
+		exactHow := howExactCode
+		if t.lookalike {
+			exactHow = howLookalikeCode
+		}
+		// Among equally close candidates, the most common decides the
+		// weight: "Muhaammad" is most likely Muhammad, not a rare variant.
+		bestW, bestSim := float32(-1), float32(0)
+		note := func(id uint32, sim float32) {
+			if sim > bestSim || (sim == bestSim && ix.vocab[id].w < bestW) {
+				bestSim, bestW = sim, ix.vocab[id].w
+			}
+		}
+		if id, ok := ix.byCanon[t.canon]; ok {
+			s.addCand(i, unitSingle, id, 1, exactHow, 0)
+			qt.exact = true
+			note(id, 1)
+		} else if t.alt != "" {
+			if id, ok := ix.byCanon[t.alt]; ok {
+				s.addCand(i, unitSingle, id, 1, exactHow, 0)
+				qt.exact = true
+				note(id, 1)
+				t.canon = t.alt
+				s.kb = romanKey(s.kb, t.canon)
+				t.key = string(s.kb)
+			}
+		}
+		// By key, of the canonical form and of the word as written (the
+		// singular rule may have cut a foreign word: "Kompleks").
+		keys := [2]string{t.key, ""}
+		if t.text != t.canon {
+			s.kb = romanKey(s.kb, t.text)
+			if k := string(s.kb); k != t.key {
+				keys[1] = k
+			}
+		}
+		for _, key := range keys {
+			// Keys of short words collide by chance ("c" and "ccc" are
+			// both "k"); they count only for keys of two letters or more.
+			if len(key) < 2 {
+				continue
+			}
+			for _, id := range ix.byKey[key] {
+				if ix.vocab[id].canon != t.canon {
+					sim := p.keySim(min(len(t.text), len(ix.vocab[id].canon)))
+					s.addCand(i, unitSingle, id, sim, howTranslitCode, 0)
+					note(id, sim)
+				}
+			}
+		}
+		// A word the list has in many records is most likely meant as
+		// written: its typo neighbours are not looked up.
+		if !qt.exact || ix.vocab[ix.byCanon[t.canon]].df < p.typoMaxDF {
+			ix.typoCands(s, i)
+		}
+		if !qt.exact {
+			ix.phoneticCands(s, i)
+		}
+		for e := range s.cands {
+			c := &s.cands[e]
+			if c.q == int32(i) && c.unit == unitSingle {
+				note(c.vocab, c.sim)
+			}
+		}
+		if t.legalAlt != "" {
+			if id, ok := ix.byCanon[t.legalAlt]; ok {
+				s.addCand(i, unitSingle, id, 1, howLegalCode, 0)
+			}
+		}
+		// The weight of a query word is the list's weight of the word it
+		// most resembles; a word the list has never seen weighs most.
+		switch {
+		case bestSim >= p.anchorSim:
+			s.qw[i] = bestW
+		default:
+			s.qw[i] = ix.oovWeight
+			if len(t.canon) == 1 {
+				s.qw[i] = p.wordWeight(p.initialIDF, false)
+			}
+		}
+		if t.kind == kindTitle {
+			s.qw[i] = p.titleWeight
+		}
+		if t.paren {
+			s.qw[i] *= p.parenFactor
+		}
+	}
+	ix.joinCands(s)
+	ix.splitCands(s)
+}
+
+// splitCands offers, for every query word, its likeliest cut into two
+// adjacent listed words, as an alternative the alignment may prefer to the
+// whole word ("Alnasser" is a listed word, but "Al Nasser" may be meant).
+func (ix *Index) splitCands(s *scratch) {
+	p := &ix.params
+	for i := range s.qt {
+		t := &s.qt[i].tok
+		if t.kind != kindWord || len(t.text) < 4 {
+			continue
+		}
+		// A word the list knows is cut only after a short prefix (an
+		// article or legal form glued on: "Alnasser", "OOOBitreit");
+		// others anywhere.
+		maxPrefix := len(t.text)
+		if s.qt[i].exact {
+			maxPrefix = 3
+		}
+		a, b, ok := ix.bestCut(s, t.text, maxPrefix)
+		if !ok {
+			continue
+		}
+		ida, oka := ix.partID(s, a)
+		idb, okb := ix.partID(s, b)
+		if oka && okb {
+			s.addCand(i, unitSplitFirst, ida, p.simJoin, howJoinedCode, idb)
+		}
+	}
+}
+
+// partID returns the vocabulary entry one part of a cut word stands for.
+func (ix *Index) partID(s *scratch, w string) (uint32, bool) {
+	c, _ := canonicalWord(w)
+	if id, ok := ix.byCanon[c]; ok {
+		return id, true
+	}
+	s.kb = romanKey(s.kb, w)
+	for _, ph := range legalByFirst[string(s.kb)] {
+		if len(ph.keys) == 1 && (len(w) > 4 || w == ph.words[0]) {
+			id, ok := ix.byCanon[ph.class]
+			return id, ok
+		}
+	}
+	if len(w) >= 4 {
+		if ids := ix.byKey[string(s.kb)]; len(ids) > 0 {
+			return ids[0], true
+		}
+	}
+	return 0, false
+}
+
+// splitWord cuts a query word the list does not know, and that is not a
+// typo of a word it knows, into two words it does know ("KasperskyLab",
+// "OOOBitreit", "Alnasser"). Among several cuts it prefers the one whose
+// shorter part is longest.
+func (ix *Index) splitWord(s *scratch, w string) (string, string, bool) {
+	if len(w) < 4 || ix.knownWord(s, w) {
+		return "", "", false
+	}
+	s.kb = romanKey(s.kb, w)
+	if isLegalWord(string(s.kb), s.row) || isLegalWord(w, s.row) {
+		return "", "", false
+	}
+	if rest := splitAbd(w); rest != "" && ix.knownWord(s, rest) {
+		return "", "", false
+	}
+	if ix.hasTypo(s, w) {
+		return "", "", false
+	}
+	return ix.bestCut(s, w, len(w))
+}
+
+// bestCut returns the likeliest cut of w into two listed words under a
+// unigram model: the one whose parts are most frequent in the list
+// ("Al"+"Kaliq" rather than "Alk"+"Aliq").
+func (ix *Index) bestCut(s *scratch, w string, maxPrefix int) (string, string, bool) {
+	best, bestScore := 0, -1.0
+	for k := 2; k <= min(len(w)-2, maxPrefix); k++ {
+		fa, ok := ix.partFreq(w[:k])
+		if !ok {
+			continue
+		}
+		fb, ok := ix.partFreq(w[k:])
+		if !ok {
+			continue
+		}
+		if sc := math.Log(1+fa) + math.Log(1+fb); sc > bestScore {
+			best, bestScore = k, sc
+		}
+	}
+	if best == 0 {
+		return "", "", false
+	}
+	return w[:best], w[best:], true
+}
+
+// knownWord reports whether the list has w: as a canonical word, a
+// romanisation key or an abbreviation that expands to several words.
+func (ix *Index) knownWord(s *scratch, w string) bool {
+	if _, ok := multiWords[w]; ok {
+		return true
+	}
+	c, _ := canonicalWord(w)
+	if _, ok := ix.byCanon[c]; ok {
+		return true
+	}
+	s.kb = romanKey(s.kb, c)
+	if _, ok := ix.byKey[string(s.kb)]; ok {
+		return true
+	}
+	return isLegalWord(string(s.kb), s.row)
+}
+
+// partFreq says whether w can be one part of a cut word, and how many
+// records hold it: a listed word as written or in canonical form, a legal
+// form or an abbreviation the tables know. One letter never counts, nor
+// does an honorific ("Dana" + "her" is not how "Danaher" reads).
+func (ix *Index) partFreq(w string) (float64, bool) {
+	if len(w) < 2 || honorifics[w] {
+		return 0, false
+	}
+	df, ok := ix.parts[w]
+	return float64(df), ok
+}
+
+// hasTypo reports whether w is within the typo budget of a listed word.
+func (ix *Index) hasTypo(s *scratch, w string) bool {
+	me := maxEdits(len(w))
+	if me == 0 {
+		return false
+	}
+	found := false
+	forDeletions(w, seedCanon, 2, func(h uint64) {
+		if found {
+			return
+		}
+		ix.dels.lookup(h, func(k uint32) {
+			sp := &ix.spells[k]
+			if found || sp.key {
+				return
+			}
+			if m := maxEdits(min(len(w), len(sp.s))); m > 0 && osa(w, sp.s, m, s.row) <= m {
+				found = true
+			}
+		})
+	})
+	return found
+}
+
+// typoCands adds the vocabulary words within the typo budget of query token
+// i, measured against every written form of each word.
+func (ix *Index) typoCands(s *scratch, i int) {
+	t := &s.qt[i].tok
+	if maxEdits(len(t.text)) == 0 && maxEdits(len(t.canon)) == 0 && maxEdits(len(t.key)) == 0 {
+		return
+	}
+	s.idsSeen = s.idsSeen[:0]
+	s.spellEpoch++
+	if s.spellEpoch == 0 {
+		clear(s.spellSeen)
+		s.spellEpoch = 1
+	}
+	collect := func(h uint64) {
+		ix.dels.lookup(h, func(sp uint32) {
+			if s.spellSeen[sp] == s.spellEpoch {
+				return
+			}
+			s.spellSeen[sp] = s.spellEpoch
+			s.idsSeen = append(s.idsSeen, sp)
+		})
+	}
+	// A word the list has as written gets the one-edit neighbourhood only
+	// (it is most likely right); an unknown word the full budget, in
+	// spelling and in key space.
+	if s.qt[i].exact {
+		forDeletions(t.canon, seedCanon, 1, collect)
+	} else {
+		forDeletions(t.canon, seedCanon, 2, collect)
+		if t.text != t.canon {
+			forDeletions(t.text, seedCanon, 2, collect)
+		}
+		forDeletions(t.key, seedKey, 1, collect)
+	}
+	p := &ix.params
+	for _, k := range s.idsSeen {
+		sp := &ix.spells[k]
+		var sim float32
+		if sp.key {
+			if me := maxEdits(min(len(t.key), len(sp.s))); me > 0 {
+				if d := osa(t.key, sp.s, me, s.row); d <= me {
+					sim = p.keySim(min(len(t.text), len(sp.s))) * p.typoSim(d, max(len(t.key), len(sp.s)))
+				}
+			}
+		} else {
+			for _, w := range [2]string{t.canon, t.text} {
+				if me := maxEdits(min(len(w), len(sp.s))); me > 0 {
+					if d := osa(w, sp.s, me, s.row); d <= me {
+						sim = max(sim, p.typoSim(d, max(len(w), len(sp.s))))
+					}
+				}
+			}
+		}
+		if sim > 0 {
+			s.addCand(i, unitSingle, sp.id, sim, howTypoCode, 0)
+		}
+	}
+}
+
+// phoneticCands adds the vocabulary words with query token i's consonant
+// skeleton, when the two also look alike: the same first letter, a length
+// within two letters and at most a third of the key changed. The skeleton
+// alone is too loose ("Canva" and "Kinef" share one).
+func (ix *Index) phoneticCands(s *scratch, i int) {
+	p := &ix.params
+	t := &s.qt[i].tok
+	if len(t.key) < p.minSkeletonWord {
+		return
+	}
+	s.kb = append(s.kb[:0], t.key...)
+	s.cb = skeleton(s.cb, s.kb)
+	if len(s.cb) < p.minSkeleton {
+		return
+	}
+	for _, id := range ix.bySkel[string(s.cb)] {
+		v := &ix.vocab[id]
+		if v.key[0] != t.key[0] {
+			continue
+		}
+		me := max(len(t.key), len(v.key)) / 3
+		if d := osa(t.key, v.key, me, s.row); d <= me {
+			s.addCand(i, unitSingle, id, p.simPhonetic, howPhoneticCode, 0)
+		}
+	}
+}
+
+// joinCands adds listed words that are two adjacent query words written
+// together ("Kaspersky Lab" for "KasperskyLab").
+func (ix *Index) joinCands(s *scratch) {
+	p := &ix.params
+	for i := 0; i+1 < len(s.qt); i++ {
+		a, b := &s.qt[i].tok, &s.qt[i+1].tok
+		if a.kind == kindLegal || b.kind == kindLegal {
+			continue
+		}
+		s.cb = append(append(s.cb[:0], a.text...), b.text...)
+		if id, ok := ix.byCanon[string(s.cb)]; ok && ix.vocab[id].kind == kindWord {
+			s.addCand(i, unitJoin, id, p.simJoin, howJoinedCode, 0)
+			continue
+		}
+		joined := string(s.cb)
+		if c, _ := canonicalWord(joined); c != joined {
+			if id, ok := ix.byCanon[c]; ok && ix.vocab[id].kind == kindWord {
+				s.addCand(i, unitJoin, id, p.simJoin, howJoinedCode, 0)
+				continue
+			}
+		}
+		// By key only when the key keeps most of the word: short
+		// syllables fold away ("Kai"+"Yan" has the key of "Kan").
+		s.kb = romanKey(s.kb, joined)
+		if len(s.kb) < 5 || 3*len(s.kb) < 2*len(joined) {
+			continue
+		}
+		for _, id := range ix.byKey[string(s.kb)] {
+			if len(ix.vocab[id].canon)+2 >= len(joined) {
+				s.addCand(i, unitJoin, id, p.simJoin*p.simKey, howJoinedCode, 0)
+			}
+		}
+	}
+}
