@@ -38,7 +38,7 @@ type Index struct {
 	dels   delIndex
 
 	// parts are the words a query word may be cut into, with their
-	// document frequencies (screen.go, splitWord).
+	// document frequencies (retrieve.go, splitWord).
 	parts map[string]int32
 
 	// postings: the names holding vocabulary entry v are
@@ -54,10 +54,9 @@ type Index struct {
 }
 
 const (
-	tokIDMask    = 1<<28 - 1
-	tokParen     = 1 << 31 // inside parentheses
-	tokTitle     = 1 << 30 // an honorific or leading rank in this name
-	tokLookalike = 1 << 29 // unused in names; reserved
+	tokIDMask = 1<<28 - 1
+	tokParen  = 1 << 31 // inside parentheses
+	tokTitle  = 1 << 30 // an honorific or leading rank in this name
 )
 
 type recMeta struct {
@@ -74,7 +73,6 @@ type nameRec struct {
 	n       uint16  // tokens
 	off     uint32  // into toks
 	wsum    float32 // weight of the name's ordinary words (not legal forms, function words or titles): what estimates compare
-	words   uint16  // ordinary-word tokens
 	person  bool    // the record is an individual
 }
 
@@ -115,6 +113,9 @@ func (ix *Index) Len() int {
 
 // Stats returns the Index's size figures.
 func (ix *Index) Stats() Stats {
+	if ix == nil {
+		return Stats{}
+	}
 	return Stats{
 		Records:      len(ix.recs),
 		Names:        len(ix.names),
@@ -139,7 +140,7 @@ func Build(records []Record) *Index {
 	recOfVocab := []int32{}
 	b := &builder{texts: map[string]uint32{}, intern: map[string]string{}}
 	for r, rec := range records {
-		m := recMeta{id: rec.ID, typ: strings.ToLower(strings.TrimSpace(rec.Type)), names: rec.Names}
+		m := recMeta{id: rec.ID, typ: strings.ToLower(strings.TrimSpace(rec.Type)), names: slices.Clone(rec.Names)}
 		for _, c := range rec.Countries {
 			m.countries = append(m.countries, strings.ToUpper(strings.TrimSpace(c)))
 		}
@@ -211,7 +212,6 @@ func (ix *Index) addName(an *analyser, b *builder, rec uint32, nameIdx uint16, s
 		}
 		ix.texts = append(ix.texts, txt)
 		if t.kind == kindWord {
-			nr.words++
 			if t.text != t.canon && !t.expanded && !strings.Contains(t.text, " ") {
 				if _, ok := b.texts[t.text]; !ok {
 					b.texts[t.text] = id

@@ -8,13 +8,14 @@ import (
 // Scoring aligns the query's tokens with one listed name's tokens and turns
 // the alignment into a score in [0,1].
 //
-// Each token weighs by how rare it is in the list (inverse document
-// frequency over records, raised to a power so that one rare word outweighs
-// several common ones), capped for words that are generic in business names
-// everywhere, and fixed and small for legal forms, function words and
-// titles. Pairs are chosen greedily, best value first, each token used once;
-// a pair may also join two query words to one listed word or split one query
-// word over two adjacent listed words.
+// Each token weighs its inverse document frequency over the list's records
+// (plain idf: squared weights, which let one rare word drown several common
+// ones, lost on every threshold in tuning), capped for words that are
+// generic in business names everywhere and lower still for words naming the
+// kind of organisation, and fixed and small for legal forms, function words
+// and titles. Pairs are chosen greedily, best value first, each token used
+// once; a pair may also join two query words to one listed word or split
+// one query word over two adjacent listed words.
 //
 //	score = Σ sim·w(pair) / (Σ w(pair) + cq·Σ w(unmatched query) + cn·Σ w(unmatched listed))
 //
@@ -23,14 +24,15 @@ import (
 // (below 1: a customer's extra "Trading" or a listed "Group" the customer
 // left out costs less than a mismatch). A match must also rest on at least
 // one word that is neither generic nor a legal form, title or function word
-// ("anchor"), unless every ordinary word on both sides is matched: that keeps
-// "Global Trading LLC" from alerting on every trading company, while a listed
-// name made only of common words can still be found when written in full.
+// ("anchor"), or match every ordinary word on both sides, or match enough
+// generic words (minEvidence): that keeps "Global Trading LLC" from alerting
+// on every trading company, while a listed name made only of common words
+// can still be found.
 
 // params are the scorer's constants. They are set once (defaultParams) from
 // the tuning described in docs/QUALITY.md.
 type params struct {
-	idfPower    float64 // weight = idf^idfPower
+	idfPower    float64 // weight = idf^idfPower (1: plain idf)
 	genericIDF  float64 // cap on the idf of generic words
 	orgTypeIDF  float64 // cap on the idf of organisation-type words
 	legalWeight float32
