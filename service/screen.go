@@ -140,7 +140,13 @@ func validateQuery(r ScreenRequest, threshold float64) (matcher.Query, []FieldEr
 	return q, errs
 }
 
-func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
+// isControl reports the characters no name holds: C0 controls (NUL, ESC,
+// …) and DEL. Tab and line breaks count as spaces, and C1 controls pass:
+// U+0092 and its kin are what Windows-1252 apostrophes and dashes become
+// when mis-decoded ("Xi\u0092an"), and the name must still be screened.
+func isControl(r rune) bool {
+	return (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f
+}
 
 // screen runs q against snap and shapes the matches for the API. Entries
 // that share an id within one list (the CSL repeats some) are reported once.

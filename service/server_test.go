@@ -407,3 +407,18 @@ func TestMetricsExposition(t *testing.T) {
 		t.Error("a screened name leaked into metrics")
 	}
 }
+
+// Names arrive mangled: a Windows-1252 apostrophe mis-decoded to U+0092, a
+// line break from a pasted address block. They are screened, not refused.
+func TestScreenAcceptsMojibakeAndLineBreaks(t *testing.T) {
+	s := newTestServer(t, Options{})
+	for _, body := range []string{`{"name":"Kaspersky\u0092s Laboratory"}`, `{"name":"Kaspersky\nLab"}`, `{"name":"Kaspersky\tLab"}`} {
+		w := do(t, s.Handler(), "POST", "/v1/screen", "application/json", body)
+		if w.Code != 200 {
+			t.Fatalf("%s: %d %s", body, w.Code, w.Body)
+		}
+		if r := decode[ScreenResponse](t, w); len(r.Matches) == 0 {
+			t.Errorf("%s: no match", body)
+		}
+	}
+}
