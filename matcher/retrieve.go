@@ -174,7 +174,7 @@ func (ix *Index) partID(s *scratch, w string) (uint32, bool) {
 // "OOOBitreit", "Alnasser"). Among several cuts it prefers the one whose
 // shorter part is longest.
 func (ix *Index) splitWord(s *scratch, w string) (string, string, bool) {
-	if len(w) < 4 || ix.knownWord(s, w) {
+	if len(w) < 4 || len(w) > maxTypoWord || ix.knownWord(s, w) {
 		return "", "", false
 	}
 	s.kb = romanKey(s.kb, w)
@@ -194,6 +194,9 @@ func (ix *Index) splitWord(s *scratch, w string) (string, string, bool) {
 // unigram model: the one whose parts are most frequent in the list
 // ("Al"+"Kaliq" rather than "Alk"+"Aliq").
 func (ix *Index) bestCut(s *scratch, w string, maxPrefix int) (string, string, bool) {
+	if len(w) > maxTypoWord {
+		return "", "", false
+	}
 	best, bestScore := 0, -1.0
 	for k := 2; k <= min(len(w)-2, maxPrefix); k++ {
 		fa, ok := ix.partFreq(w[:k])

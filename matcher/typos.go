@@ -22,6 +22,10 @@ const (
 	seedKey   uint64 = 0xc2b2ae3d27d4eb4f
 )
 
+// maxTypoWord is the longest word that gets a typo neighbourhood or may be
+// cut in two.
+const maxTypoWord = 40
+
 // maxEdits is the typo budget of a word of n letters: none for short words,
 // where one letter changes the word, one up to seven letters, two beyond.
 func maxEdits(n int) int {
@@ -64,6 +68,11 @@ func forDeletions(w string, seed uint64, limit int, fn func(h uint64)) {
 		return
 	}
 	d := min(limit, maxEdits(len(w)))
+	if len(w) > maxTypoWord {
+		// No name has such words; the neighbourhood of a runaway one
+		// (a pasted blob) would cost time quadratic in its length.
+		d = 0
+	}
 	fn(hashSkip(w, -1, -1, seed))
 	if d == 0 {
 		return
