@@ -1,11 +1,41 @@
 package matcher
 
+import (
+	"unicode/utf8"
+
+	"github.com/agnivade/levenshtein"
+)
+
+// letters is the length of a word in letters: its bytes when ASCII, its
+// runes otherwise. Typo budgets and similarities are per letter.
+func letters(w string) int {
+	if isASCII(w) {
+		return len(w)
+	}
+	return utf8.RuneCountInString(w)
+}
+
+// editDistance is the edit distance between two words, or max+1 when it
+// exceeds max. Almost every word is ASCII once normalised (Latin folded,
+// Cyrillic and Greek transliterated) and goes to osa, which is bounded,
+// allocation-free and counts a swap of neighbours as one edit. A word still
+// in another script (Chinese, Arabic, Hebrew) goes to agnivade/levenshtein,
+// which counts letters rather than UTF-8 bytes: a one-character typo in
+// "华为技术" is one edit, not three.
+func editDistance(a, b string, max int, row []int) int {
+	if isASCII(a) && isASCII(b) {
+		return osa(a, b, max, row)
+	}
+	if d := levenshtein.ComputeDistance(a, b); d <= max {
+		return d
+	}
+	return max + 1
+}
+
 // osa returns the optimal-string-alignment distance between a and b
 // (insertions, deletions, substitutions and transpositions of adjacent
-// letters, each costing one), or max+1 when it exceeds max. It works on bytes:
-// every word that reaches it has been folded to ASCII, and for the rare word
-// that has not (CJK, Arabic script) a multi-byte letter simply counts as
-// several edits, which errs towards no match.
+// letters, each costing one), or max+1 when it exceeds max. It works on
+// bytes, so editDistance only gives it ASCII words.
 //
 // row is scratch space of at least 3*(len(b)+1) ints; it avoids an
 // allocation per comparison on the query path.

@@ -248,7 +248,7 @@ func (ix *Index) partFreq(w string) (float64, bool) {
 
 // hasTypo reports whether w is within the typo budget of a listed word.
 func (ix *Index) hasTypo(s *scratch, w string) bool {
-	me := maxEdits(len(w))
+	me := maxEdits(letters(w))
 	if me == 0 {
 		return false
 	}
@@ -262,7 +262,7 @@ func (ix *Index) hasTypo(s *scratch, w string) bool {
 			if found || sp.key {
 				return
 			}
-			if m := maxEdits(min(len(w), len(sp.s))); m > 0 && osa(w, sp.s, m, s.row) <= m {
+			if m := maxEdits(min(letters(w), letters(sp.s))); m > 0 && editDistance(w, sp.s, m, s.row) <= m {
 				found = true
 			}
 		})
@@ -274,7 +274,7 @@ func (ix *Index) hasTypo(s *scratch, w string) bool {
 // i, measured against every written form of each word.
 func (ix *Index) typoCands(s *scratch, i int) {
 	t := &s.qt[i].tok
-	if maxEdits(len(t.text)) == 0 && maxEdits(len(t.canon)) == 0 && maxEdits(len(t.key)) == 0 {
+	if maxEdits(letters(t.text)) == 0 && maxEdits(letters(t.canon)) == 0 && maxEdits(letters(t.key)) == 0 {
 		return
 	}
 	s.idsSeen = s.idsSeen[:0]
@@ -309,16 +309,16 @@ func (ix *Index) typoCands(s *scratch, i int) {
 		sp := &ix.spells[k]
 		var sim float32
 		if sp.key {
-			if me := maxEdits(min(len(t.key), len(sp.s))); me > 0 {
-				if d := osa(t.key, sp.s, me, s.row); d <= me {
-					sim = p.keySim(min(len(t.text), len(sp.s))) * p.typoSim(d, max(len(t.key), len(sp.s)))
+			if me := maxEdits(min(letters(t.key), letters(sp.s))); me > 0 {
+				if d := editDistance(t.key, sp.s, me, s.row); d <= me {
+					sim = p.keySim(min(letters(t.text), letters(sp.s))) * p.typoSim(d, max(letters(t.key), letters(sp.s)))
 				}
 			}
 		} else {
 			for _, w := range [2]string{t.canon, t.text} {
-				if me := maxEdits(min(len(w), len(sp.s))); me > 0 {
-					if d := osa(w, sp.s, me, s.row); d <= me {
-						sim = max(sim, p.typoSim(d, max(len(w), len(sp.s))))
+				if me := maxEdits(min(letters(w), letters(sp.s))); me > 0 {
+					if d := editDistance(w, sp.s, me, s.row); d <= me {
+						sim = max(sim, p.typoSim(d, max(letters(w), letters(sp.s))))
 					}
 				}
 			}
@@ -350,7 +350,7 @@ func (ix *Index) phoneticCands(s *scratch, i int) {
 			continue
 		}
 		me := max(len(t.key), len(v.key)) / 3
-		if d := osa(t.key, v.key, me, s.row); d <= me {
+		if d := editDistance(t.key, v.key, me, s.row); d <= me {
 			s.addCand(i, unitSingle, id, p.simPhonetic, howPhoneticCode, 0)
 		}
 	}

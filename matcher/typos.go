@@ -65,6 +65,7 @@ func boolInt(b bool) int {
 // by deleting up to min(limit, maxEdits(len(w))) letters from it.
 func forDeletions(w string, seed uint64, limit int, fn func(h uint64)) {
 	if !isASCII(w) {
+		forRuneDeletions(w, seed, limit, fn)
 		return
 	}
 	d := min(limit, maxEdits(len(w)))
@@ -93,6 +94,53 @@ func forDeletions(w string, seed uint64, limit int, fn func(h uint64)) {
 			fn(hashSkip(w, i, j, seed))
 		}
 	}
+}
+
+// forRuneDeletions is forDeletions for a word still in another script
+// (Chinese, Arabic, Hebrew: nothing transliterates them): it deletes letters,
+// not UTF-8 bytes, so a one-letter typo there is one edit, as it is in Latin.
+// Such words are rare in the lists, so this path favours plainness over speed.
+func forRuneDeletions(w string, seed uint64, limit int, fn func(h uint64)) {
+	rs := []rune(w)
+	d := min(limit, maxEdits(len(rs)))
+	if len(rs) > maxTypoWord {
+		d = 0
+	}
+	fn(hashSkipRunes(rs, -1, -1, seed))
+	if d == 0 {
+		return
+	}
+	for i := range rs {
+		if i > 0 && rs[i] == rs[i-1] {
+			continue
+		}
+		fn(hashSkipRunes(rs, i, -1, seed))
+		if d < 2 {
+			continue
+		}
+		for j := i + 1; j < len(rs); j++ {
+			if j > i+1 && rs[j] == rs[j-1] {
+				continue
+			}
+			fn(hashSkipRunes(rs, i, j, seed))
+		}
+	}
+}
+
+// hashSkipRunes is hashSkip over letters; the high bit set on every letter
+// keeps these hashes apart from the ASCII ones.
+func hashSkipRunes(rs []rune, skip1, skip2 int, seed uint64) uint64 {
+	h := seed ^ 0xcbf29ce484222325
+	for i, r := range rs {
+		if i == skip1 || i == skip2 {
+			continue
+		}
+		h ^= uint64(r) | 1<<63
+		h *= 0x100000001b3
+	}
+	h ^= uint64(len(rs) - boolInt(skip1 >= 0) - boolInt(skip2 >= 0))
+	h *= 0x100000001b3
+	return h
 }
 
 func isASCII(s string) bool {
