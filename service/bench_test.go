@@ -13,7 +13,7 @@ import (
 )
 
 // tuningBodies returns the tuning set's names as screening request bodies.
-func tuningBodies(b *testing.B) []string {
+func tuningBodies(b testing.TB) []string {
 	f, err := os.Open(fixtures.TuningSet(b))
 	if err != nil {
 		b.Fatal(err)

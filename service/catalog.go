@@ -20,6 +20,17 @@ type Snapshot struct {
 	Index     *matcher.Index
 	LoadedAt  time.Time
 	BuildTime time.Duration
+	// facts holds each entry's list facts, JSON-encoded once (render.go).
+	facts []encodedFacts
+}
+
+// newSnapshot indexes l and encodes its entries' facts.
+func newSnapshot(l *lists.List) *Snapshot {
+	start := time.Now()
+	s := &Snapshot{List: l, Index: matcher.Build(Records(l)), facts: encodeFacts(l)}
+	s.LoadedAt = time.Now().UTC()
+	s.BuildTime = s.LoadedAt.Sub(start)
+	return s
 }
 
 // Catalog holds the snapshot this replica serves and swaps it atomically.
@@ -74,9 +85,7 @@ func (c *Catalog) Pinned(ctx context.Context, id string) (*Snapshot, error) {
 	} else {
 		return nil, fmt.Errorf("%w: %s", ErrVersionGone, id)
 	}
-	start := time.Now()
-	s := &Snapshot{List: l, Index: matcher.Build(Records(l)), LoadedAt: time.Now().UTC()}
-	s.BuildTime = time.Since(start)
+	s := newSnapshot(l)
 	c.pinned = append([]*Snapshot{s}, c.pinned...)
 	if len(c.pinned) > maxPinned {
 		c.pinned = c.pinned[:maxPinned]
@@ -88,9 +97,7 @@ func (c *Catalog) Pinned(ctx context.Context, id string) (*Snapshot, error) {
 // a second for the full CSL; requests keep using the previous snapshot
 // meanwhile.
 func (c *Catalog) Load(l *lists.List) *Snapshot {
-	start := time.Now()
-	idx := matcher.Build(Records(l))
-	s := &Snapshot{List: l, Index: idx, LoadedAt: time.Now().UTC(), BuildTime: time.Since(start)}
+	s := newSnapshot(l)
 	c.cur.Store(s)
 	if c.OnSwap != nil {
 		c.OnSwap(s)

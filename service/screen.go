@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -77,6 +78,9 @@ type Match struct {
 	SourceListURL         string              `json:"source_list_url"`
 	SourceInformationURL  string              `json:"source_information_url"`
 	Explanation           matcher.Explanation `json:"explanation"`
+
+	// facts is the entry's facts as JSON, from the snapshot (render.go).
+	facts *encodedFacts
 }
 
 // knownTypes maps the spellings a query may use (as listed, lower or upper
@@ -183,6 +187,7 @@ func screen(snap *Snapshot, q matcher.Query) []Match {
 			SourceListURL:         e.SourceListURL,
 			SourceInformationURL:  e.SourceInformationURL,
 			Explanation:           m.Explanation,
+			facts:                 snap.factsOf(m.Record),
 		})
 	}
 	return out
@@ -227,8 +232,16 @@ func (s *Server) handleScreen(c *gin.Context) {
 		Matches:     matches,
 	}
 	s.observeScreening(c, &resp)
-	c.JSON(http.StatusOK, &resp)
+	buf := responseBuffers.Get().(*[]byte)
+	*buf = appendScreenResponse((*buf)[:0], &resp)
+	c.Data(http.StatusOK, "application/json; charset=utf-8", *buf)
+	if cap(*buf) <= 1<<20 { // do not keep a rare huge buffer alive
+		responseBuffers.Put(buf)
+	}
 }
+
+// responseBuffers recycles the byte slices responses are rendered into.
+var responseBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 8<<10); return &b }}
 
 func effectiveMinScore(v float64) float64 {
 	if v == math.SmallestNonzeroFloat64 {

@@ -1,0 +1,88 @@
+package service
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"os"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/cslscreen/screener/internal/fixtures"
+	"github.com/cslscreen/screener/lists"
+	"github.com/cslscreen/screener/matcher"
+)
+
+// stdJSON encodes v as encoding/json does, without HTML escaping.
+func stdJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		t.Fatal(err)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+}
+
+func TestAppendStringAndFloat(t *testing.T) {
+	for _, s := range []string{"", "plain", `q"uote\back`, "tab\tnl\ncr\r", "\x00\x01\x1f\x7f", "Касперский", "bad\xffutf8\xc3",
+		"line\u2028sep\u2029", "<&>", "emoji 🙂", "Kaspersky\u2019s"} {
+		if got, want := appendString(nil, s), stdJSON(t, s); !bytes.Equal(got, want) {
+			t.Errorf("appendString(%q) = %s, want %s", s, got, want)
+		}
+	}
+	for _, f := range []float64{0, 1, 0.5, 0.7924, 0.78, 1e-7, 1.5e-9, 123456789, 1e21, 3e22, -0.25, math.SmallestNonzeroFloat64} {
+		if got, want := appendFloat(nil, f), stdJSON(t, f); !bytes.Equal(got, want) {
+			t.Errorf("appendFloat(%v) = %s, want %s", f, got, want)
+		}
+	}
+}
+
+// TestRenderMatchesEncodingJSON screens every tuning-set name (or, without
+// the shared data, a few names against the embedded list) and checks the
+// hand-written response is byte for byte what encoding/json writes.
+func TestRenderMatchesEncodingJSON(t *testing.T) {
+	l := lists.Embedded()
+	names := []string{"Kaspersky Lab", "Лаборатория Касперского", "OOO Kaspersky Group LLC", "nothing like it"}
+	if d := fixtures.SharedDir(); d != "" {
+		if f, err := os.Open(d + "/data/csl_full_fixture.csv.gz"); err == nil {
+			p, err := lists.Parse(f, lists.ParseOptions{})
+			f.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			l = lists.NewList(lists.Version{Source: "file"}, p.Entries)
+			names = nil
+			for _, body := range tuningBodies(t) {
+				var r ScreenRequest
+				json.Unmarshal([]byte(body), &r)
+				names = append(names, r.Name)
+			}
+		}
+	}
+	snap := newSnapshot(l)
+	now := time.Date(2026, 11, 27, 10, 0, 0, 123456789, time.UTC)
+	checked := 0
+	for i, name := range names {
+		q := matcher.Query{Name: name, Limit: 10, MinScore: 0.5}
+		if i%3 == 1 {
+			q.Country, q.Type = "RU", "Entity"
+		}
+		resp := ScreenResponse{ID: "req-1", ListVersion: l.Version.ID, ScreenedAt: now,
+			Query:   ScreenQuery{Name: q.Name, Country: q.Country, Type: q.Type, Limit: q.Limit, MinScore: q.MinScore},
+			Matches: screen(snap, q)}
+		got, want := appendScreenResponse(nil, &resp), stdJSON(t, &resp)
+		if !bytes.Equal(got, want) {
+			var a, b any
+			json.Unmarshal(got, &a)
+			json.Unmarshal(want, &b)
+			t.Fatalf("%q: hand-written response differs (semantically equal: %v)\n got %s\nwant %s", name, reflect.DeepEqual(a, b), got, want)
+		}
+		checked += len(resp.Matches)
+	}
+	if checked == 0 {
+		t.Fatal("no matches were rendered")
+	}
+}
