@@ -74,7 +74,7 @@ func (m *Main) Run(ctx context.Context) error {
 		attrs := []any{"version", v.ID, "entries", v.Entries, "source", v.Source, "origin", v.Origin,
 			"fetched_at", v.FetchedAt, "index_build_ms", s.BuildTime.Milliseconds()}
 		if v.Builtin {
-			log.Warn("serving the small built-in list snapshot, NOT a full screening list; set LIST_URL or LIST_FILE",
+			log.Warn("serving the small built-in list snapshot, NOT a full screening list, until a list loads from LIST_FILE or LIST_URL",
 				append(attrs, "snapshot_date", v.SnapshotDate, "description", v.Description)...)
 		} else {
 			log.Info("serving list version", attrs...)
