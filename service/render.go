@@ -3,11 +3,10 @@ package service
 import (
 	"bytes"
 	"encoding/json"
-	"math"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
+	"github.com/cslscreen/screener/internal/jsontext"
 	"github.com/cslscreen/screener/lists"
 	"github.com/cslscreen/screener/matcher"
 )
@@ -91,25 +90,25 @@ func membersOf(v any) []byte {
 // makes of it up to HTML escaping (which JSON does not need).
 func appendScreenResponse(b []byte, r *ScreenResponse) []byte {
 	b = append(b, `{"id":`...)
-	b = appendString(b, r.ID)
+	b = jsontext.AppendString(b, r.ID)
 	b = append(b, `,"list_version":`...)
-	b = appendString(b, r.ListVersion)
+	b = jsontext.AppendString(b, r.ListVersion)
 	b = append(b, `,"screened_at":"`...)
 	b = r.ScreenedAt.AppendFormat(b, time.RFC3339Nano)
 	b = append(b, `","query":{"name":`...)
-	b = appendString(b, r.Query.Name)
+	b = jsontext.AppendString(b, r.Query.Name)
 	if r.Query.Country != "" {
 		b = append(b, `,"country":`...)
-		b = appendString(b, r.Query.Country)
+		b = jsontext.AppendString(b, r.Query.Country)
 	}
 	if r.Query.Type != "" {
 		b = append(b, `,"type":`...)
-		b = appendString(b, r.Query.Type)
+		b = jsontext.AppendString(b, r.Query.Type)
 	}
 	b = append(b, `,"limit":`...)
 	b = strconv.AppendInt(b, int64(r.Query.Limit), 10)
 	b = append(b, `,"min_score":`...)
-	b = appendFloat(b, r.Query.MinScore)
+	b = jsontext.AppendFloat(b, r.Query.MinScore)
 	b = append(b, `},"matches":[`...)
 	for i := range r.Matches {
 		if i > 0 {
@@ -122,7 +121,7 @@ func appendScreenResponse(b []byte, r *ScreenResponse) []byte {
 
 func appendMatch(b []byte, m *Match) []byte {
 	b = append(b, `{"id":`...)
-	b = appendString(b, m.ID)
+	b = jsontext.AppendString(b, m.ID)
 	f := m.facts
 	if f == nil { // a Match not made by screen()
 		e := encodeEntryFacts(entryHead{Source: m.Source, List: m.List, Name: m.Name}, entryFacts{
@@ -135,9 +134,9 @@ func appendMatch(b []byte, m *Match) []byte {
 	b = append(b, ',')
 	b = append(b, f.head...)
 	b = append(b, `,"matched_name":`...)
-	b = appendString(b, m.MatchedName)
+	b = jsontext.AppendString(b, m.MatchedName)
 	b = append(b, `,"score":`...)
-	b = appendFloat(b, m.Score)
+	b = jsontext.AppendFloat(b, m.Score)
 	b = append(b, ',')
 	b = append(b, f.rest...)
 	b = append(b, `,"explanation":`...)
@@ -153,15 +152,15 @@ func appendExplanation(b []byte, e *matcher.Explanation) []byte {
 			b = append(b, ',')
 		}
 		b = append(b, `{"query":`...)
-		b = appendString(b, w.Query)
+		b = jsontext.AppendString(b, w.Query)
 		b = append(b, `,"listed":`...)
-		b = appendString(b, w.Listed)
+		b = jsontext.AppendString(b, w.Listed)
 		b = append(b, `,"how":`...)
-		b = appendString(b, w.How)
+		b = jsontext.AppendString(b, w.How)
 		b = append(b, `,"score":`...)
-		b = appendFloat(b, w.Score)
+		b = jsontext.AppendFloat(b, w.Score)
 		b = append(b, `,"weight":`...)
-		b = appendFloat(b, w.Weight)
+		b = jsontext.AppendFloat(b, w.Weight)
 		b = append(b, '}')
 	}
 	b = append(b, ']')
@@ -175,10 +174,10 @@ func appendExplanation(b []byte, e *matcher.Explanation) []byte {
 	}
 	if e.CountryPenalty != 0 {
 		b = append(b, `,"country_penalty":`...)
-		b = appendFloat(b, e.CountryPenalty)
+		b = jsontext.AppendFloat(b, e.CountryPenalty)
 	}
 	b = append(b, `,"summary":`...)
-	b = appendString(b, e.Summary)
+	b = jsontext.AppendString(b, e.Summary)
 	return append(b, '}')
 }
 
@@ -188,79 +187,7 @@ func appendStrings(b []byte, ss []string) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, s)
+		b = jsontext.AppendString(b, s)
 	}
 	return append(b, ']')
-}
-
-// appendFloat formats f as encoding/json does.
-func appendFloat(b []byte, f float64) []byte {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return append(b, '0') // never produced; keeps the output valid JSON
-	}
-	format := byte('f')
-	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
-		format = 'e'
-	}
-	b = strconv.AppendFloat(b, f, format, -1, 64)
-	if format == 'e' { // 1e-07 -> 1e-7, as encoding/json writes it
-		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
-			b[n-2] = b[n-1]
-			b = b[:n-1]
-		}
-	}
-	return b
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendString appends s as a JSON string: quotes, backslashes and control
-// characters escaped, invalid UTF-8 replaced by U+FFFD, U+2028 and U+2029
-// escaped as encoding/json does.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }

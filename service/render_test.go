@@ -3,7 +3,6 @@ package service
 import (
 	"bytes"
 	"encoding/json"
-	"math"
 	"os"
 	"reflect"
 	"testing"
@@ -24,20 +23,6 @@ func stdJSON(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
-}
-
-func TestAppendStringAndFloat(t *testing.T) {
-	for _, s := range []string{"", "plain", `q"uote\back`, "tab\tnl\ncr\r", "\x00\x01\x1f\x7f", "Касперский", "bad\xffutf8\xc3",
-		"line\u2028sep\u2029", "<&>", "emoji 🙂", "Kaspersky\u2019s"} {
-		if got, want := appendString(nil, s), stdJSON(t, s); !bytes.Equal(got, want) {
-			t.Errorf("appendString(%q) = %s, want %s", s, got, want)
-		}
-	}
-	for _, f := range []float64{0, 1, 0.5, 0.7924, 0.78, 1e-7, 1.5e-9, 123456789, 1e21, 3e22, -0.25, math.SmallestNonzeroFloat64} {
-		if got, want := appendFloat(nil, f), stdJSON(t, f); !bytes.Equal(got, want) {
-			t.Errorf("appendFloat(%v) = %s, want %s", f, got, want)
-		}
-	}
 }
 
 // TestRenderMatchesEncodingJSON screens every tuning-set name (or, without

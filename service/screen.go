@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/cslscreen/screener/internal/jsontext"
 	"github.com/cslscreen/screener/lists"
 	"github.com/cslscreen/screener/matcher"
 	"github.com/gin-gonic/gin"
@@ -273,7 +274,7 @@ func (s *Server) decodeJSON(c *gin.Context, dst any) bool {
 		return false
 	}
 	if !utf8.Valid(body) {
-		badRequest(c, "the request body is not valid UTF-8", FieldError{Reason: "invalid UTF-8 at byte " + fmt.Sprint(firstInvalidUTF8(body))})
+		badRequest(c, "the request body is not valid UTF-8", FieldError{Reason: "invalid UTF-8 at byte " + fmt.Sprint(jsontext.FirstInvalidUTF8(body))})
 		return false
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -334,15 +335,4 @@ func jsonTypeName(t reflect.Type) string {
 		return "an object"
 	}
 	return t.String()
-}
-
-func firstInvalidUTF8(b []byte) int {
-	for i := 0; i < len(b); {
-		r, n := utf8.DecodeRune(b[i:])
-		if r == utf8.RuneError && n <= 1 {
-			return i
-		}
-		i += n
-	}
-	return -1
 }

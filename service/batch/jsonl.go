@@ -8,6 +8,8 @@ import (
 	"io"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/cslscreen/screener/internal/jsontext"
 )
 
 // jsonlDecoder reads JSON lines: one object per line with the fields name,
@@ -43,7 +45,7 @@ func (d *jsonlDecoder) Next() (Row, error) {
 	case l.tooLong:
 		r.Err = fmt.Sprintf("the line is longer than %d bytes", MaxLineBytes)
 	case !utf8.Valid(l.text):
-		r.Err = fmt.Sprintf("the line is not valid UTF-8 (byte %d)", firstInvalid(l.text)+1)
+		r.Err = fmt.Sprintf("the line is not valid UTF-8 (byte %d)", jsontext.FirstInvalidUTF8(l.text)+1)
 	default:
 		r.Err = d.object(l.text, &r)
 	}
@@ -176,15 +178,4 @@ func jsonKind(b []byte) string {
 		return "a number"
 	}
 	return "something else"
-}
-
-func firstInvalid(b []byte) int {
-	for i := 0; i < len(b); {
-		r, n := utf8.DecodeRune(b[i:])
-		if r == utf8.RuneError && n <= 1 {
-			return i
-		}
-		i += n
-	}
-	return -1
 }

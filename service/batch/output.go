@@ -8,7 +8,8 @@ import (
 	"io"
 	"slices"
 	"strconv"
-	"unicode/utf8"
+
+	"github.com/cslscreen/screener/internal/jsontext"
 )
 
 // ResultWriter writes result rows in one format.
@@ -152,7 +153,7 @@ func (jw *jsonlWriter) Write(r *Result) error {
 			b = append(b, ',')
 		}
 		b = append(b, `{"id":`...)
-		b = appendString(b, m.ID)
+		b = jsontext.AppendString(b, m.ID)
 		b = appendKey(b, "list", m.List)
 		b = appendKey(b, "name", m.Name)
 		b = appendKey(b, "matched_name", m.MatchedName)
@@ -175,12 +176,12 @@ func (jw *jsonlWriter) Write(r *Result) error {
 			if f.Col < len(jw.j.Columns) {
 				name = jw.j.Columns[f.Col]
 			}
-			b = appendString(b, name)
+			b = jsontext.AppendString(b, name)
 			b = append(b, ':')
 			if jw.j.RawExtras {
 				b = append(b, f.Value...)
 			} else {
-				b = appendString(b, f.Value)
+				b = jsontext.AppendString(b, f.Value)
 			}
 		}
 		b = append(b, '}')
@@ -199,55 +200,5 @@ func appendKey(b []byte, k, v string) []byte {
 	b = append(b, ',', '"')
 	b = append(b, k...)
 	b = append(b, '"', ':')
-	return appendString(b, v)
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendString appends s as a JSON string. s is valid UTF-8 (the readers
-// replace invalid bytes).
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c >= utf8.RuneSelf {
-			r, n := utf8.DecodeRuneInString(s[i:])
-			if r != '\u2028' && r != '\u2029' && r != utf8.RuneError {
-				i += n
-				continue
-			}
-			b = append(b, s[start:i]...)
-			if r == utf8.RuneError {
-				b = append(b, `\ufffd`...)
-			} else {
-				b = append(b, `\u202`...)
-				b = append(b, hexDigits[r&0xf])
-			}
-			i += n
-			start = i
-			continue
-		}
-		b = append(b, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			b = append(b, '\\', c)
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		default:
-			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-		}
-		i++
-		start = i
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
+	return jsontext.AppendString(b, v)
 }
