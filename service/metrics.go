@@ -268,8 +268,10 @@ func (h redisHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 		start := time.Now()
 		err := next(ctx, cmd)
 		name := commandName(cmd)
-		h.m.redisDuration.WithLabelValues(name).Observe(time.Since(start).Seconds())
-		if err != nil && !errors.Is(err, redis.Nil) {
+		if name != "xreadgroup" { // it blocks waiting for work: its time is not latency
+			h.m.redisDuration.WithLabelValues(name).Observe(time.Since(start).Seconds())
+		}
+		if failed(cmd, err) {
 			h.m.redisErrors.WithLabelValues(name).Inc()
 		}
 		return err
@@ -281,11 +283,29 @@ func (h redisHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Pro
 		start := time.Now()
 		err := next(ctx, cmds)
 		h.m.redisDuration.WithLabelValues("pipeline").Observe(time.Since(start).Seconds())
-		if err != nil && !errors.Is(err, redis.Nil) {
-			h.m.redisErrors.WithLabelValues("pipeline").Inc()
+		for _, c := range cmds {
+			if failed(c, c.Err()) {
+				h.m.redisErrors.WithLabelValues("pipeline").Inc()
+				break
+			}
 		}
 		return err
 	}
+}
+
+// failed tells a real failure from the answers go-redis expects and handles
+// itself: redis.Nil (no such key), NOSCRIPT (it retries with EVAL), and
+// the CLIENT SETINFO / MAINT_NOTIFICATIONS of its connection handshake,
+// which Redis before 7.2 does not know. Counting those would make every
+// new connection look like an error.
+func failed(cmd redis.Cmder, err error) bool {
+	if err == nil || errors.Is(err, redis.Nil) {
+		return false
+	}
+	if strings.HasPrefix(err.Error(), "NOSCRIPT") {
+		return false
+	}
+	return !strings.EqualFold(cmd.Name(), "client")
 }
 
 // knownCommands bounds the command label; anything else is "other".

@@ -131,3 +131,53 @@ func TestShutdownLetsInFlightRequestsFinish(t *testing.T) {
 }
 
 func bufioReader(c net.Conn) *bufio.Reader { return bufio.NewReader(c) }
+
+// TestRedisMetricsCountRealErrorsOnly: the handshake commands an older
+// Redis refuses and the NOSCRIPT go-redis recovers from are not errors; a
+// real failure (Redis gone) is.
+func TestRedisMetricsCountRealErrorsOnly(t *testing.T) {
+	srv := redistest.Start(t)
+	rdb, _ := lists.NewRedisClient(srv.URL(), "")
+	defer rdb.Close()
+	m := NewMetrics(BuildInfo{})
+	rdb.AddHook(m.RedisHook())
+	store := lists.NewRedisStore(rdb, lists.RedisOptions{Prefix: "t"})
+	if err := store.Publish(context.Background(), lists.Embedded()); err != nil { // scripts: EVALSHA, NOSCRIPT, EVAL
+		t.Fatal(err)
+	}
+	if n := testutilCount(t, m, "screener_redis_errors_total"); n != 0 {
+		t.Fatalf("errors counted on a healthy Redis: %v", n)
+	}
+	if testutilCount(t, m, "screener_redis_command_duration_seconds") == 0 {
+		t.Fatal("no command latency recorded")
+	}
+	srv.Stop()
+	store.Current(context.Background())
+	if n := testutilCount(t, m, "screener_redis_errors_total"); n == 0 {
+		t.Fatal("a command against a dead Redis was not counted")
+	}
+}
+
+// testutilCount sums a counter family, or counts a histogram's observations.
+func testutilCount(t *testing.T, m *Metrics, name string) float64 {
+	t.Helper()
+	mfs, err := m.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum float64
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, x := range mf.GetMetric() {
+			if c := x.GetCounter(); c != nil {
+				sum += c.GetValue()
+			}
+			if h := x.GetHistogram(); h != nil {
+				sum += float64(h.GetSampleCount())
+			}
+		}
+	}
+	return sum
+}
