@@ -36,6 +36,13 @@ type Index struct {
 	// from ("flores" for canonical "flore", "osama" for "usama").
 	spells []spelling
 	dels   delIndex
+	// nbs[nbOff[v]:nbOff[v+1]] is vocabulary entry v's typo
+	// neighbourhood: the spellings within one deletion of its canonical
+	// form, in the order typoCands meets them, each with its similarity
+	// to that form. A query word the list has is looked up here rather
+	// than in dels (buildNeighbours).
+	nbOff []uint32
+	nbs   []neighbour
 
 	// parts are the words a query word may be cut into, with their
 	// document frequencies (retrieve.go, splitWord).
@@ -385,4 +392,50 @@ func (ix *Index) buildLookups(b *builder) {
 			forDeletions(sp.s, seed, limit, func(h uint64) { fn(h, uint32(k)) })
 		}
 	})
+	ix.buildNeighbours()
+}
+
+// neighbour is one spelling in a vocabulary entry's typo neighbourhood.
+type neighbour struct {
+	spell uint32  // into spells
+	id    uint32  // the spelling's vocabulary entry
+	sim   float32 // typo similarity to the entry's canonical form; -1 for a romanisation key, which the query's key is measured against
+}
+
+// buildNeighbours collects every vocabulary entry's one-deletion typo
+// neighbourhood, as typoCands would for a query word the list has, and
+// measures it against the entry's canonical form. A query word that is a
+// listed word, the commonest kind, then costs no hashing, no deletion
+// lookups and no edit distances against the canonical form.
+func (ix *Index) buildNeighbours() {
+	p := &ix.params
+	seen := make([]uint32, len(ix.spells))
+	var hs []uint64
+	var hits []uint32
+	row := make([]int, 3*64)
+	ix.nbOff = make([]uint32, len(ix.vocab)+1)
+	for v := range ix.vocab {
+		w := ix.vocab[v].canon
+		hs = appendDeletions(hs[:0], w, seedCanon, 1)
+		hits = ix.dels.appendHits(hits[:0], hs)
+		for _, k := range hits {
+			if seen[k] == uint32(v)+1 {
+				continue
+			}
+			seen[k] = uint32(v) + 1
+			sp := &ix.spells[k]
+			nb := neighbour{spell: k, id: sp.id, sim: -1}
+			if !sp.key {
+				nb.sim = 0
+				if me := maxEdits(min(letters(w), letters(sp.s))); me > 0 {
+					if d := editDistance(w, sp.s, me, row); d <= me {
+						nb.sim = p.typoSim(d, max(letters(w), letters(sp.s)))
+					}
+				}
+			}
+			ix.nbs = append(ix.nbs, nb)
+		}
+		ix.nbOff[v+1] = uint32(len(ix.nbs))
+	}
+	ix.nbs = slices.Clip(ix.nbs)
 }

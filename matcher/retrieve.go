@@ -43,12 +43,12 @@ func (ix *Index) retrieve(s *scratch) {
 		}
 		if id, ok := ix.byCanon[t.canon]; ok {
 			s.addCand(i, unitSingle, id, 1, exactHow, 0)
-			qt.exact = true
+			qt.exact, qt.id = true, id
 			note(id, 1)
 		} else if t.alt != "" {
 			if id, ok := ix.byCanon[t.alt]; ok {
 				s.addCand(i, unitSingle, id, 1, exactHow, 0)
-				qt.exact = true
+				qt.exact, qt.id = true, id
 				note(id, 1)
 				t.canon = t.alt
 				s.kb = romanKey(s.kb, t.canon)
@@ -80,7 +80,7 @@ func (ix *Index) retrieve(s *scratch) {
 		}
 		// A word the list has in many records is most likely meant as
 		// written: its typo neighbours are not looked up.
-		if !qt.exact || ix.vocab[ix.byCanon[t.canon]].df < p.typoMaxDF {
+		if !qt.exact || ix.vocab[qt.id].df < p.typoMaxDF {
 			ix.typoCands(s, i)
 		}
 		if !qt.exact {
@@ -252,22 +252,18 @@ func (ix *Index) hasTypo(s *scratch, w string) bool {
 	if me == 0 {
 		return false
 	}
-	found := false
-	forDeletions(w, seedCanon, 2, func(h uint64) {
-		if found {
-			return
+	s.hashes = appendDeletions(s.hashes[:0], w, seedCanon, 2)
+	s.hits = ix.dels.appendHits(s.hits[:0], s.hashes)
+	for _, k := range s.hits {
+		sp := &ix.spells[k]
+		if sp.key {
+			continue
 		}
-		ix.dels.lookup(h, func(k uint32) {
-			sp := &ix.spells[k]
-			if found || sp.key {
-				return
-			}
-			if m := maxEdits(min(letters(w), letters(sp.s))); m > 0 && editDistance(w, sp.s, m, s.row) <= m {
-				found = true
-			}
-		})
-	})
-	return found
+		if m := maxEdits(min(letters(w), letters(sp.s))); m > 0 && editDistance(w, sp.s, m, s.row) <= m {
+			return true
+		}
+	}
+	return false
 }
 
 // typoCands adds the vocabulary words within the typo budget of query token
@@ -283,28 +279,52 @@ func (ix *Index) typoCands(s *scratch, i int) {
 		clear(s.spellSeen)
 		s.spellEpoch = 1
 	}
-	collect := func(h uint64) {
-		ix.dels.lookup(h, func(sp uint32) {
-			if s.spellSeen[sp] == s.spellEpoch {
-				return
-			}
-			s.spellSeen[sp] = s.spellEpoch
-			s.idsSeen = append(s.idsSeen, sp)
-		})
-	}
 	// A word the list has as written gets the one-edit neighbourhood only
 	// (it is most likely right); an unknown word the full budget, in
 	// spelling and in key space.
-	if s.qt[i].exact {
-		forDeletions(t.canon, seedCanon, 1, collect)
-	} else {
-		forDeletions(t.canon, seedCanon, 2, collect)
-		if t.text != t.canon {
-			forDeletions(t.text, seedCanon, 2, collect)
-		}
-		forDeletions(t.key, seedKey, 1, collect)
-	}
 	p := &ix.params
+	if s.qt[i].exact {
+		// Build collected this neighbourhood (Index.neighbours) and
+		// measured it against the canonical form; only the word as
+		// written and romanisation keys are left to measure.
+		v := s.qt[i].id
+		for _, nb := range ix.nbs[ix.nbOff[v]:ix.nbOff[v+1]] {
+			sim := nb.sim
+			if sim < 0 {
+				sim = 0
+				sp := &ix.spells[nb.spell]
+				if me := maxEdits(min(letters(t.key), letters(sp.s))); me > 0 {
+					if d := editDistance(t.key, sp.s, me, s.row); d <= me {
+						sim = p.keySim(min(letters(t.text), letters(sp.s))) * p.typoSim(d, max(letters(t.key), letters(sp.s)))
+					}
+				}
+			} else if t.text != t.canon {
+				sp := &ix.spells[nb.spell]
+				if me := maxEdits(min(letters(t.text), letters(sp.s))); me > 0 {
+					if d := editDistance(t.text, sp.s, me, s.row); d <= me {
+						sim = max(sim, p.typoSim(d, max(letters(t.text), letters(sp.s))))
+					}
+				}
+			}
+			if sim > 0 {
+				s.addCand(i, unitSingle, nb.id, sim, howTypoCode, 0)
+			}
+		}
+		return
+	}
+	hs := appendDeletions(s.hashes[:0], t.canon, seedCanon, 2)
+	if t.text != t.canon {
+		hs = appendDeletions(hs, t.text, seedCanon, 2)
+	}
+	hs = appendDeletions(hs, t.key, seedKey, 1)
+	s.hashes = hs
+	s.hits = ix.dels.appendHits(s.hits[:0], hs)
+	for _, sp := range s.hits {
+		if s.spellSeen[sp] != s.spellEpoch {
+			s.spellSeen[sp] = s.spellEpoch
+			s.idsSeen = append(s.idsSeen, sp)
+		}
+	}
 	for _, k := range s.idsSeen {
 		sp := &ix.spells[k]
 		var sim float32

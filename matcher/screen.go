@@ -53,7 +53,8 @@ type cand struct {
 
 type qtok struct {
 	tok   token
-	exact bool // found as is in the vocabulary
+	exact bool   // found as is in the vocabulary
+	id    uint32 // its vocabulary entry, when exact
 }
 
 // scratch is one Screen call's working memory, pooled per Index.
@@ -87,6 +88,8 @@ type scratch struct {
 	row        []int
 	kb, cb     []byte
 	idsSeen    []uint32
+	hashes     []uint64 // deletion-neighbourhood hashes of a query word
+	hits       []uint32 // spellings stored under them
 	spellSeen  []uint32 // per spelling: the spellEpoch it was last collected in
 	spellEpoch uint32
 }

@@ -96,6 +96,15 @@ func forDeletions(w string, seed uint64, limit int, fn func(h uint64)) {
 	}
 }
 
+// appendDeletions appends to hs the hashes forDeletions gives, in its
+// order. The query path collects them first and looks them all up in one
+// tight loop (delIndex.appendHits), so that the index's cache misses
+// overlap instead of following one another.
+func appendDeletions(hs []uint64, w string, seed uint64, limit int) []uint64 {
+	forDeletions(w, seed, limit, func(h uint64) { hs = append(hs, h) })
+	return hs
+}
+
 // forRuneDeletions is forDeletions for a word still in another script
 // (Chinese, Arabic, Hebrew: nothing transliterates them): it deletes letters,
 // not UTF-8 bytes, so a one-letter typo there is one edit, as it is in Latin.
@@ -237,4 +246,22 @@ func (d *delIndex) lookup(h uint64, fn func(id uint32)) {
 			fn(e.id)
 		}
 	}
+}
+
+// appendHits appends the spelling ids stored under each of hs, in the order
+// lookup would give them, hash by hash.
+func (d *delIndex) appendHits(dst []uint32, hs []uint64) []uint32 {
+	if len(d.dir) == 0 {
+		return dst
+	}
+	for _, h := range hs {
+		b := h >> d.shift
+		c := d.checkOf(h)
+		for _, e := range d.entries[d.dir[b]:d.dir[b+1]] {
+			if e.check == c {
+				dst = append(dst, e.id)
+			}
+		}
+	}
+	return dst
 }
