@@ -82,6 +82,17 @@ func BenchmarkScreen(b *testing.B) {
 	benchScreen(b, ix, tuningQueries(b))
 }
 
+// BenchmarkScreenNoExplanation is BenchmarkScreen with Query.NoExplanation,
+// as batch screening runs.
+func BenchmarkScreenNoExplanation(b *testing.B) {
+	_, ix := fullList(b)
+	qs := tuningQueries(b)
+	for i := range qs {
+		qs[i].NoExplanation = true
+	}
+	benchScreen(b, ix, qs)
+}
+
 // BenchmarkBuild measures building the full list's index, and reports the
 // heap the index holds (MB) after a garbage collection.
 func BenchmarkBuild(b *testing.B) {

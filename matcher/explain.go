@@ -1,10 +1,9 @@
 package matcher
 
 import (
-	"fmt"
 	"math"
-	"sort"
-	"strings"
+	"strconv"
+	"unicode"
 )
 
 // Explanations are built only for the matches returned, by re-running the
@@ -13,20 +12,28 @@ import (
 
 // explain describes why name ni matched the query held in s.
 func (ix *Index) explain(s *scratch, ni uint32, countryPenalty float32) Explanation {
-	score, _ := ix.scoreName(s, ni, true)
+	ix.scoreName(s, ni, true)
 	nr := &ix.names[ni]
 	listed := ix.texts[nr.off : nr.off+uint32(nr.n)]
-	chosen := append([]edge(nil), s.chosen...)
-	sort.Slice(chosen, func(a, b int) bool { return chosen[a].qi < chosen[b].qi })
+	// In query order. Each query token is in one pair at most, so the
+	// order is the same whatever the sort.
+	chosen := s.chosen
+	for a := 1; a < len(chosen); a++ {
+		for b := a; b > 0 && chosen[b].qi < chosen[b-1].qi; b-- {
+			chosen[b], chosen[b-1] = chosen[b-1], chosen[b]
+		}
+	}
 
 	var total float32
-	for _, e := range chosen {
-		total += pairWeight(&e)
+	for k := range chosen {
+		total += pairWeight(&chosen[k])
 	}
-	usedQ := make([]bool, len(s.qt))
-	usedN := make([]bool, nr.n)
-	var ex Explanation
-	for _, e := range chosen {
+	usedQ := resetBools(s.usedQ, len(s.qt))
+	usedN := resetBools(s.usedN, int(nr.n))
+	s.usedQ, s.usedN = usedQ, usedN
+	ex := Explanation{Words: make([]WordMatch, 0, len(chosen))}
+	for k := range chosen {
+		e := &chosen[k]
 		q := s.qt[e.qi].tok.text
 		if e.qn == 2 {
 			q += " " + s.qt[e.qi+1].tok.text
@@ -64,22 +71,39 @@ func (ix *Index) explain(s *scratch, ni uint32, countryPenalty float32) Explanat
 			Listed: l,
 			How:    how,
 			Score:  round3(float64(e.sim)),
-			Weight: round3(float64(pairWeight(&e) / max(total, 1e-9))),
+			Weight: round3(float64(pairWeight(e) / max(total, 1e-9))),
 		})
 	}
-	for i, u := range usedQ {
-		if !u {
-			ex.UnmatchedQuery = append(ex.UnmatchedQuery, s.qt[i].tok.text)
+	if n := countFalse(usedQ); n > 0 {
+		ex.UnmatchedQuery = make([]string, 0, n)
+		for i, u := range usedQ {
+			if !u {
+				ex.UnmatchedQuery = append(ex.UnmatchedQuery, s.qt[i].tok.text)
+			}
 		}
 	}
-	for j, u := range usedN {
-		if !u {
-			ex.UnmatchedListed = append(ex.UnmatchedListed, listed[j])
+	if n := countFalse(usedN); n > 0 {
+		ex.UnmatchedListed = make([]string, 0, n)
+		for j, u := range usedN {
+			if !u {
+				ex.UnmatchedListed = append(ex.UnmatchedListed, listed[j])
+			}
 		}
 	}
 	ex.CountryPenalty = round3(float64(countryPenalty))
-	ex.Summary = summarise(&ex, len(s.qt), float64(score))
+	s.sb = appendSummary(s.sb[:0], &ex, len(s.qt))
+	ex.Summary = string(s.sb)
 	return ex
+}
+
+func countFalse(bs []bool) int {
+	n := 0
+	for _, b := range bs {
+		if !b {
+			n++
+		}
+	}
+	return n
 }
 
 // listedHow says how a listed word reached the canonical form a query word
@@ -114,35 +138,78 @@ func (ix *Index) nameText(ni uint32) string {
 
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
 
-// summarise writes the one-sentence summary, e.g.
+// appendSummary appends the one-sentence summary, e.g.
 // "2 of 2 query words match; 'kasperskiy' ~ 'kaspersky' by transliteration".
-func summarise(ex *Explanation, nq int, score float64) string {
-	var b strings.Builder
+func appendSummary(b []byte, ex *Explanation, nq int) []byte {
 	matched := 0
 	for _, w := range ex.Words {
-		matched += len(strings.Fields(w.Query))
+		matched += countFields(w.Query)
 	}
-	fmt.Fprintf(&b, "%d of %d query words match", matched, nq)
-	var notes []string
+	b = strconv.AppendInt(b, int64(matched), 10)
+	b = append(b, " of "...)
+	b = strconv.AppendInt(b, int64(nq), 10)
+	b = append(b, " query words match"...)
+	first := true
 	for _, w := range ex.Words {
 		if w.How == HowExact {
 			continue
 		}
-		notes = append(notes, fmt.Sprintf("'%s' ~ '%s' by %s", w.Query, w.Listed, strings.ReplaceAll(w.How, "_", " ")))
+		if first {
+			b = append(b, "; "...)
+			first = false
+		} else {
+			b = append(b, ", "...)
+		}
+		b = append(b, '\'')
+		b = append(b, w.Query...)
+		b = append(b, "' ~ '"...)
+		b = append(b, w.Listed...)
+		b = append(b, "' by "...)
+		for i := 0; i < len(w.How); i++ {
+			if c := w.How[i]; c == '_' {
+				b = append(b, ' ')
+			} else {
+				b = append(b, c)
+			}
+		}
 	}
-	if len(notes) > 0 {
-		b.WriteString("; ")
-		b.WriteString(strings.Join(notes, ", "))
-	}
-	if len(ex.UnmatchedQuery) > 0 {
-		fmt.Fprintf(&b, "; not in the listed name: %s", strings.Join(ex.UnmatchedQuery, ", "))
-	}
-	if len(ex.UnmatchedListed) > 0 {
-		fmt.Fprintf(&b, "; listed but not queried: %s", strings.Join(ex.UnmatchedListed, ", "))
-	}
+	b = appendList(b, "; not in the listed name: ", ex.UnmatchedQuery)
+	b = appendList(b, "; listed but not queried: ", ex.UnmatchedListed)
 	if ex.CountryPenalty > 0 {
-		fmt.Fprintf(&b, "; country differs (-%.2f)", ex.CountryPenalty)
+		b = append(b, "; country differs (-"...)
+		b = strconv.AppendFloat(b, ex.CountryPenalty, 'f', 2, 64)
+		b = append(b, ')')
 	}
-	_ = score
-	return b.String()
+	return b
+}
+
+// appendList appends label and the words, comma-separated, when there are
+// any.
+func appendList(b []byte, label string, words []string) []byte {
+	if len(words) == 0 {
+		return b
+	}
+	b = append(b, label...)
+	for k, w := range words {
+		if k > 0 {
+			b = append(b, ", "...)
+		}
+		b = append(b, w...)
+	}
+	return b
+}
+
+// countFields is len(strings.Fields(s)), without the slice.
+func countFields(s string) int {
+	n := 0
+	in := false
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			in = false
+		} else if !in {
+			in = true
+			n++
+		}
+	}
+	return n
 }

@@ -42,6 +42,12 @@ type Query struct {
 	Limit int
 	// MinScore is the reporting threshold; 0 means DefaultThreshold.
 	MinScore float64
+	// NoExplanation skips building each match's Explanation, which is then
+	// left as its zero value (no words, no summary); the matches, their
+	// scores and their order are the same. Batch screening, which never
+	// shows explanations, sets it: building them is a large share of the
+	// cost of a query that matches.
+	NoExplanation bool
 }
 
 // Match is one record that resembles the query.
@@ -56,7 +62,8 @@ type Match struct {
 	NameIndex int
 	// MatchedName is that name, as listed.
 	MatchedName string
-	// Explanation says why the record matched.
+	// Explanation says why the record matched; empty when the query set
+	// NoExplanation.
 	Explanation Explanation
 }
 

@@ -278,6 +278,45 @@ func TestExplanation(t *testing.T) {
 	}
 }
 
+// TestNoExplanation checks that a query with NoExplanation returns the same
+// matches, scores and order, with every Explanation left empty: on the
+// small list, and on the full list over the tuning set when it is present.
+func TestNoExplanation(t *testing.T) {
+	check := func(ix *Index, q Query) {
+		t.Helper()
+		want := ix.Screen(q)
+		q.NoExplanation = true
+		got := ix.Screen(q)
+		if len(got) != len(want) {
+			t.Fatalf("%q: %d matches without explanations, %d with", q.Name, len(got), len(want))
+		}
+		for k := range got {
+			if !reflect.DeepEqual(got[k].Explanation, Explanation{}) {
+				t.Errorf("%q: match %d has an explanation: %+v", q.Name, k, got[k].Explanation)
+			}
+			w := want[k]
+			w.Explanation = Explanation{}
+			if !reflect.DeepEqual(got[k], w) {
+				t.Errorf("%q: match %d is %+v without explanations, %+v with", q.Name, k, got[k], w)
+			}
+		}
+	}
+	for _, n := range []string{"Kasperskiy Labs Ltd", "Ivan Petrov", "Shenzen Bright Optical Technology Co Ltd", "Ocean Breeze"} {
+		check(testIndex(), Query{Name: n, MinScore: 0.5})
+	}
+	if testing.Short() {
+		return
+	}
+	_, ix := fullList(t)
+	for i, c := range tuningSet(t) {
+		if raceEnabled && i%8 != 0 {
+			continue
+		}
+		check(ix, Query{Name: c.Query.Name})
+		check(ix, Query{Name: c.Query.Name, Country: "RU", MinScore: 0.6, Limit: 3})
+	}
+}
+
 // TestConcurrentScreen runs queries from several goroutines against one
 // Index (run with -race) and checks they agree with sequential runs.
 func TestConcurrentScreen(t *testing.T) {

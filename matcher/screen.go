@@ -1,8 +1,9 @@
 package matcher
 
 import (
+	"cmp"
 	"math"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -90,8 +91,19 @@ type scratch struct {
 	idsSeen    []uint32
 	hashes     []uint64 // deletion-neighbourhood hashes of a query word
 	hits       []uint32 // spellings stored under them
+	sb         []byte   // an explanation's summary
+	results    []recBest
+	pens       []float32
+	idx        []int
 	spellSeen  []uint32 // per spelling: the spellEpoch it was last collected in
 	spellEpoch uint32
+}
+
+// recBest is a record's best-scoring name.
+type recBest struct {
+	rec   uint32
+	name  uint32
+	score float32
 }
 
 type scored struct {
@@ -142,12 +154,7 @@ func (ix *Index) Screen(q Query) []Match {
 	ix.gather(s, min, typ)
 
 	// Score the gathered names; keep each record's best.
-	type recBest struct {
-		rec   uint32
-		name  uint32
-		score float32
-	}
-	var results []recBest
+	results := s.results[:0]
 	for _, c := range s.top {
 		sc, ok := ix.scoreName(s, c.name, false)
 		if !ok || sc < min {
@@ -168,11 +175,14 @@ func (ix *Index) Screen(q Query) []Match {
 			results = append(results, recBest{rec, c.name, sc})
 		}
 	}
+	s.results = results
 	if len(results) == 0 {
 		return nil
 	}
 	country := strings.ToUpper(strings.TrimSpace(q.Country))
-	pens := make([]float32, len(results))
+	pens := resizeFloats(s.pens, len(results))
+	clear(pens)
+	s.pens = pens
 	if country != "" {
 		for k := range results {
 			r := &ix.recs[results[k].rec]
@@ -188,16 +198,17 @@ func (ix *Index) Screen(q Query) []Match {
 			results[k].score -= pen
 		}
 	}
-	idx := make([]int, len(results))
-	for k := range idx {
-		idx[k] = k
+	idx := s.idx[:0]
+	for k := range results {
+		idx = append(idx, k)
 	}
-	sort.SliceStable(idx, func(a, b int) bool {
-		ra, rb := results[idx[a]], results[idx[b]]
+	s.idx = idx
+	slices.SortStableFunc(idx, func(a, b int) int {
+		ra, rb := &results[a], &results[b]
 		if ra.score != rb.score {
-			return ra.score > rb.score
+			return cmp.Compare(rb.score, ra.score)
 		}
-		return ra.rec < rb.rec
+		return cmp.Compare(ra.rec, rb.rec)
 	})
 	if len(idx) > limit {
 		idx = idx[:limit]
@@ -214,7 +225,9 @@ func (ix *Index) Screen(q Query) []Match {
 			NameIndex:   int(nr.nameIdx),
 			MatchedName: rec.names[nr.nameIdx],
 		}
-		out[k].Explanation = ix.explain(s, r.name, pens[i])
+		if !q.NoExplanation {
+			out[k].Explanation = ix.explain(s, r.name, pens[i])
+		}
 	}
 	return out
 }
