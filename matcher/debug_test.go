@@ -95,7 +95,7 @@ func TestDebugName(t *testing.T) {
 		}
 		nr := ix.names[ni]
 		sc, ok := ix.scoreName(s, uint32(ni), true)
-		fmt.Printf("name %d acc=%.2f wsum=%.2f score=%.3f ok=%v\n", ni, s.acc[ni], nr.wsum, sc, ok)
+		fmt.Printf("name %d acc=%.2f wsum=%.2f score=%.3f ok=%v\n", ni, s.acc[ni].w, nr.wsum, sc, ok)
 		for _, tk := range ix.toks[nr.off : nr.off+uint32(nr.n)] {
 			v := ix.vocab[tk&tokIDMask]
 			fmt.Printf("   tok %s w=%.2f df=%d kind=%d\n", v.canon, ix.tokWeight(tk), v.df, v.kind)

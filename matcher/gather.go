@@ -114,8 +114,8 @@ func (ix *Index) gather(s *scratch, threshold float32, typ string) {
 	}
 	s.epoch++
 	if s.epoch >= 1<<22 {
-		for i := range s.stamp {
-			s.stamp[i] = 0
+		for i := range s.acc {
+			s.acc[i].stamp = 0
 		}
 		s.epoch = 1
 	}
@@ -131,15 +131,16 @@ func (ix *Index) gather(s *scratch, threshold float32, typ string) {
 			}
 			contrib, qpart := s.contrib[e], s.qpart[e]
 			for _, n := range ix.posts[ix.postOff[v]:ix.postOff[v+1]] {
-				if s.stamp[n] == mark {
+				a := &s.acc[n]
+				if a.stamp == mark {
 					continue
 				}
-				s.stamp[n] = mark
-				if s.acc[n] == 0 {
+				a.stamp = mark
+				if a.w == 0 {
 					s.touched = append(s.touched, n)
 				}
-				s.acc[n] += contrib
-				s.accQ[n] += qpart
+				a.w += contrib
+				a.q += qpart
 			}
 		}
 	}
@@ -163,12 +164,13 @@ func (ix *Index) gather(s *scratch, threshold float32, typ string) {
 					v := s.cands[e].vocab
 					contrib, qpart := s.contrib[e], s.qpart[e]
 					for _, n := range ix.posts[ix.postOff[v]:ix.postOff[v+1]] {
-						if s.acc[n] == 0 || s.stamp[n] == mark {
+						a := &s.acc[n]
+						if a.w == 0 || a.stamp == mark {
 							continue
 						}
-						s.stamp[n] = mark
-						s.acc[n] += contrib
-						s.accQ[n] += qpart
+						a.stamp = mark
+						a.w += contrib
+						a.q += qpart
 					}
 				}
 			}
@@ -178,22 +180,23 @@ func (ix *Index) gather(s *scratch, threshold float32, typ string) {
 	s.top = s.top[:0]
 	k := p.candidates
 	for _, n := range s.touched {
-		a := s.acc[n]
-		nr := &ix.names[n]
-		rest := nr.wsum - a
+		acc := &s.acc[n]
+		a := acc.w
+		nw := &ix.nameW[n]
+		rest := nw.wsum - a
 		if rest < 0 {
 			rest = 0
 		}
 		cn := p.cn
-		if nr.person {
+		if nw.person {
 			cn = p.cnPerson
 		}
-		est := a / (a + p.cq*max(0, wq-s.accQ[n]) + cn*rest)
+		est := a / (a + p.cq*max(0, wq-acc.q) + cn*rest)
 		if est < floor {
 			continue
 		}
 		if typ != "" {
-			if rt := ix.recs[nr.rec].typ; rt != "" && rt != typ {
+			if rt := ix.recs[ix.names[n].rec].typ; rt != "" && rt != typ {
 				continue
 			}
 		}
@@ -209,6 +212,13 @@ func (ix *Index) gather(s *scratch, threshold float32, typ string) {
 			siftDown(s.top, 0)
 		}
 	}
+}
+
+// accum is what gathering has summed for one name.
+type accum struct {
+	w     float32 // pair weight the name's tokens could match
+	q     float32 // query weight those pairs cover
+	stamp uint32  // the last unit that added to it (epoch<<10 | unit key)
 }
 
 // unitSpan is one query unit's candidates, s.order[from:to], and the most
@@ -249,8 +259,8 @@ func (ix *Index) addMinorUnits(s *scratch, essential int, unitKey func(*cand) ui
 				// walk (which takes the unit's best candidate first; here
 				// the first met, an estimate all the same).
 				s.unitSeen[uk] = s.scanStamp
-				s.acc[n] += s.contrib[e]
-				s.accQ[n] += s.qpart[e]
+				s.acc[n].w += s.contrib[e]
+				s.acc[n].q += s.qpart[e]
 			}
 		}
 	}

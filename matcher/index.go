@@ -52,6 +52,9 @@ type Index struct {
 	// posts[postOff[v]:postOff[v+1]], ascending.
 	postOff []uint32
 	posts   []uint32
+	// nameW holds what gathering reads of every name, apart from
+	// names' other fields: estimates touch one small entry per name.
+	nameW []nameWeight
 
 	// oovWeight is the weight of a word the list has never seen.
 	oovWeight float32
@@ -81,6 +84,12 @@ type nameRec struct {
 	off     uint32  // into toks
 	wsum    float32 // weight of the name's ordinary words (not legal forms, function words or titles): what estimates compare
 	person  bool    // the record is an individual
+}
+
+// nameWeight is a name's nameRec.wsum and nameRec.person.
+type nameWeight struct {
+	wsum   float32
+	person bool
 }
 
 type spelling struct {
@@ -276,6 +285,10 @@ func (ix *Index) weigh() {
 			}
 		}
 		nr.wsum = s
+	}
+	ix.nameW = make([]nameWeight, len(ix.names))
+	for i, nr := range ix.names {
+		ix.nameW[i] = nameWeight{wsum: nr.wsum, person: nr.person}
 	}
 }
 

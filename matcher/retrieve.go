@@ -174,11 +174,22 @@ func (ix *Index) partID(s *scratch, w string) (uint32, bool) {
 // "OOOBitreit", "Alnasser"). Among several cuts it prefers the one whose
 // shorter part is longest.
 func (ix *Index) splitWord(s *scratch, w string) (string, string, bool) {
-	if len(w) < 4 || len(w) > maxTypoWord || ix.knownWord(s, w) {
+	if len(w) < 4 || len(w) > maxTypoWord {
 		return "", "", false
 	}
-	s.kb = romanKey(s.kb, w)
-	if isLegalWord(string(s.kb), s.row) || isLegalWord(w, s.row) {
+	known, c := ix.knownCanon(s, w)
+	if known {
+		return "", "", false
+	}
+	// knownCanon has read the key of w's canonical form as a legal word;
+	// w's own key differs only when w has another canonical form.
+	if c != w {
+		s.kb = romanKey(s.kb, w)
+		if isLegalWord(string(s.kb), s.row) {
+			return "", "", false
+		}
+	}
+	if isLegalWord(w, s.row) {
 		return "", "", false
 	}
 	if rest := splitAbd(w); rest != "" && ix.knownWord(s, rest) {
@@ -220,18 +231,25 @@ func (ix *Index) bestCut(s *scratch, w string, maxPrefix int) (string, string, b
 // knownWord reports whether the list has w: as a canonical word, a
 // romanisation key or an abbreviation that expands to several words.
 func (ix *Index) knownWord(s *scratch, w string) bool {
+	known, _ := ix.knownCanon(s, w)
+	return known
+}
+
+// knownCanon is knownWord, also returning w's canonical form when it read
+// it (and w when w is an abbreviation).
+func (ix *Index) knownCanon(s *scratch, w string) (bool, string) {
 	if _, ok := multiWords[w]; ok {
-		return true
+		return true, w
 	}
 	c, _ := canonicalWord(w)
 	if _, ok := ix.byCanon[c]; ok {
-		return true
+		return true, c
 	}
 	s.kb = romanKey(s.kb, c)
 	if _, ok := ix.byKey[string(s.kb)]; ok {
-		return true
+		return true, c
 	}
-	return isLegalWord(string(s.kb), s.row)
+	return isLegalWord(string(s.kb), s.row), c
 }
 
 // partFreq says whether w can be one part of a cut word, and how many
@@ -252,8 +270,7 @@ func (ix *Index) hasTypo(s *scratch, w string) bool {
 	if me == 0 {
 		return false
 	}
-	s.hashes = appendDeletions(s.hashes[:0], w, seedCanon, 2)
-	s.hits = ix.dels.appendHits(s.hits[:0], s.hashes)
+	s.hits = ix.typoHits(s, s.hits[:0], w)
 	for _, k := range s.hits {
 		sp := &ix.spells[k]
 		if sp.key {
@@ -264,6 +281,22 @@ func (ix *Index) hasTypo(s *scratch, w string) bool {
 		}
 	}
 	return false
+}
+
+// typoHits appends the spellings stored under w's two-deletion
+// neighbourhood (seedCanon), remembering them for the query: splitWord
+// looks up a word the list lacks, and typoCands the same word again.
+func (ix *Index) typoHits(s *scratch, dst []uint32, w string) []uint32 {
+	for _, m := range s.typoMemo {
+		if m.w == w {
+			return append(dst, s.typoMemoHits[m.from:m.to]...)
+		}
+	}
+	s.hashes = appendDeletions(s.hashes[:0], w, seedCanon, 2)
+	from := len(s.typoMemoHits)
+	s.typoMemoHits = ix.dels.appendHits(s.typoMemoHits, s.hashes)
+	s.typoMemo = append(s.typoMemo, memoSpan{w: w, from: int32(from), to: int32(len(s.typoMemoHits))})
+	return append(dst, s.typoMemoHits[from:]...)
 }
 
 // typoCands adds the vocabulary words within the typo budget of query token
@@ -312,13 +345,12 @@ func (ix *Index) typoCands(s *scratch, i int) {
 		}
 		return
 	}
-	hs := appendDeletions(s.hashes[:0], t.canon, seedCanon, 2)
+	s.hits = ix.typoHits(s, s.hits[:0], t.canon)
 	if t.text != t.canon {
-		hs = appendDeletions(hs, t.text, seedCanon, 2)
+		s.hits = ix.typoHits(s, s.hits, t.text)
 	}
-	hs = appendDeletions(hs, t.key, seedKey, 1)
-	s.hashes = hs
-	s.hits = ix.dels.appendHits(s.hits[:0], hs)
+	s.hashes = appendDeletions(s.hashes[:0], t.key, seedKey, 1)
+	s.hits = ix.dels.appendHits(s.hits, s.hashes)
 	for _, sp := range s.hits {
 		if s.spellSeen[sp] != s.spellEpoch {
 			s.spellSeen[sp] = s.spellEpoch

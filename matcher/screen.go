@@ -68,35 +68,37 @@ type scratch struct {
 	slot  []int32 // vocabulary id -> first candidate, -1 for none
 	order []int32
 
-	acc        []float32 // per name: pair weight its tokens could match
-	accQ       []float32 // per name: query weight those pairs cover
-	qpart      []float32 // per candidate: the query weight its unit covers
-	stamp      []uint32
-	touched    []uint32
-	epoch      uint32
-	top        []scored
-	edges      []edge
-	order64    []uint64
-	chosen     []edge
-	chosenAlt  []edge
-	contrib    []float32 // per candidate: what it adds to a name's estimate
-	units      []unitSpan
-	minor      []bool   // per unit key: added by reading names, not postings
-	unitSeen   []uint32 // per unit key: the scanStamp it was last added at
-	scanStamp  uint32
-	usedQ      []bool
-	usedN      []bool
-	row        []int
-	kb, cb     []byte
-	idsSeen    []uint32
-	hashes     []uint64 // deletion-neighbourhood hashes of a query word
-	hits       []uint32 // spellings stored under them
-	sb         []byte   // an explanation's summary
-	results    []recBest
-	pens       []float32
-	idx        []int
-	spellSeen  []uint32 // per spelling: the spellEpoch it was last collected in
-	spellEpoch uint32
+	acc       []accum   // per name, one cache line per touch
+	qpart     []float32 // per candidate: the query weight its unit covers
+	touched   []uint32
+	epoch     uint32
+	top       []scored
+	edges     []edge
+	order64   []uint64
+	chosen    []edge
+	chosenAlt []edge
+	contrib   []float32 // per candidate: what it adds to a name's estimate
+	units     []unitSpan
+	minor     []bool   // per unit key: added by reading names, not postings
+	unitSeen  []uint32 // per unit key: the scanStamp it was last added at
+	scanStamp uint32
+	usedQ     []bool
+	usedN     []bool
+	row       []int
+	kb, cb    []byte
+	idsSeen   []uint32
+	hashes    []uint64 // deletion-neighbourhood hashes of a query word
+	hits      []uint32 // spellings stored under them
+	sb        []byte   // an explanation's summary
+	// typoMemo: the query words whose two-deletion neighbourhoods were
+	// looked up, their hits in typoMemoHits (typoHits).
+	typoMemo     []memoSpan
+	typoMemoHits []uint32
+	results      []recBest
+	pens         []float32
+	idx          []int
+	spellSeen    []uint32 // per spelling: the spellEpoch it was last collected in
+	spellEpoch   uint32
 }
 
 // recBest is a record's best-scoring name.
@@ -104,6 +106,12 @@ type recBest struct {
 	rec   uint32
 	name  uint32
 	score float32
+}
+
+// memoSpan is one remembered word and its results, from:to in a buffer.
+type memoSpan struct {
+	w        string
+	from, to int32
 }
 
 type scored struct {
@@ -115,9 +123,7 @@ type scored struct {
 func (ix *Index) newScratch() any {
 	s := &scratch{
 		slot:      make([]int32, len(ix.vocab)),
-		acc:       make([]float32, len(ix.names)),
-		accQ:      make([]float32, len(ix.names)),
-		stamp:     make([]uint32, len(ix.names)),
+		acc:       make([]accum, len(ix.names)),
 		row:       make([]int, 3*64),
 		spellSeen: make([]uint32, len(ix.spells)),
 	}
@@ -258,8 +264,8 @@ func (ix *Index) release(s *scratch) {
 	}
 	s.cands = s.cands[:0]
 	for _, n := range s.touched {
-		s.acc[n] = 0
-		s.accQ[n] = 0
+		s.acc[n].w = 0
+		s.acc[n].q = 0
 	}
 	s.touched = s.touched[:0]
 	ix.pool.Put(s)
@@ -290,6 +296,8 @@ func (ix *Index) prepareQuery(s *scratch, name string) {
 		}
 		s.an2.known = s.an.known
 	}
+	s.typoMemo = s.typoMemo[:0]
+	s.typoMemoHits = s.typoMemoHits[:0]
 	toks := s.an.analyse(name)
 	if len(toks) > ix.params.maxQueryTok {
 		toks = toks[:ix.params.maxQueryTok]
