@@ -273,6 +273,13 @@ func resizeFloats(b []float32, n int) []float32 {
 	return b[:n]
 }
 
+func resizeUint64(b []uint64, n int) []uint64 {
+	if cap(b) < n {
+		return make([]uint64, n)
+	}
+	return b[:n]
+}
+
 func resizeUint32(b []uint32, n int) []uint32 {
 	if cap(b) < n {
 		return make([]uint32, n)

@@ -46,7 +46,7 @@ type Index struct {
 
 	// parts are the words a query word may be cut into, with their
 	// document frequencies (retrieve.go, splitWord).
-	parts map[string]int32
+	parts partSet
 
 	// postings: the names holding vocabulary entry v are
 	// posts[postOff[v]:postOff[v+1]], ascending.
@@ -368,18 +368,18 @@ func (ix *Index) buildLookups(b *builder) {
 			ix.byKey[k] = append(ix.byKey[k], id)
 		}
 	}
-	ix.parts = make(map[string]int32, len(ix.vocab)+len(b.textOrder))
+	parts := make(map[string]int32, len(ix.vocab)+len(b.textOrder))
 	for _, v := range ix.vocab {
 		if v.kind != kindLegal {
-			ix.parts[v.canon] = v.df
+			parts[v.canon] = v.df
 		}
 	}
 	for _, t := range b.textOrder {
-		ix.parts[t] = max(ix.parts[t], ix.vocab[b.texts[t]].df)
+		parts[t] = max(parts[t], ix.vocab[b.texts[t]].df)
 	}
 	for w := range multiWords {
-		if _, ok := ix.parts[w]; !ok {
-			ix.parts[w] = 1
+		if _, ok := parts[w]; !ok {
+			parts[w] = 1
 		}
 	}
 	// Legal forms are common: a cut at one is likely ("OOO"+"Bitreit",
@@ -390,12 +390,14 @@ func (ix *Index) buildLookups(b *builder) {
 				words := strings.Fields(form)
 				for _, w := range words {
 					if len(words) == 1 || len(w) >= 4 {
-						ix.parts[w] = max(ix.parts[w], int32(len(ix.recs)/20+1))
+						parts[w] = max(parts[w], int32(len(ix.recs)/20+1))
 					}
 				}
 			}
 		}
 	}
+	ix.parts = partSet{df: parts}
+	ix.parts.seal()
 	ix.dels = buildDelIndex(func(fn func(h uint64, id uint32)) {
 		for k, sp := range ix.spells {
 			seed, limit := seedCanon, 2

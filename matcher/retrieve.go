@@ -208,8 +208,35 @@ func (ix *Index) bestCut(s *scratch, w string, maxPrefix int) (string, string, b
 	if len(w) > maxTypoWord {
 		return "", "", false
 	}
+	// Most cuts have a part the list does not hold: the parts filter
+	// rules them out from the parts' hashes, made for all cuts in one pass
+	// each way, without a map lookup.
+	n := len(w)
+	last := min(n-2, maxPrefix)
+	if last < 2 {
+		return "", "", false
+	}
+	pre := resizeUint64(s.pre, n+1)
+	suf := resizeUint64(s.suf, n+1)
+	s.pre, s.suf = pre, suf
+	var h uint64
+	for k := 0; k < n; k++ {
+		pre[k] = h
+		h = h*partHashBase + uint64(w[k])
+	}
+	pre[n] = h
+	h, pw := 0, uint64(1)
+	suf[n] = 0
+	for k := n - 1; k >= 0; k-- {
+		h += uint64(w[k]) * pw
+		pw *= partHashBase
+		suf[k] = h
+	}
 	best, bestScore := 0, -1.0
-	for k := 2; k <= min(len(w)-2, maxPrefix); k++ {
+	for k := 2; k <= last; k++ {
+		if !ix.parts.maybe(pre[k], k) || !ix.parts.maybe(suf[k], n-k) {
+			continue
+		}
 		fa, ok := ix.partFreq(w[:k])
 		if !ok {
 			continue
@@ -260,7 +287,7 @@ func (ix *Index) partFreq(w string) (float64, bool) {
 	if len(w) < 2 || honorifics[w] {
 		return 0, false
 	}
-	df, ok := ix.parts[w]
+	df, ok := ix.parts.df[w]
 	return float64(df), ok
 }
 
@@ -441,4 +468,57 @@ func (ix *Index) joinCands(s *scratch) {
 			}
 		}
 	}
+}
+
+// partSet holds the words a query word may be cut into, with their
+// document frequencies, behind a filter on the words' polynomial hashes,
+// which bestCut computes for every prefix and suffix of a word in one pass.
+type partSet struct {
+	df    map[string]int32
+	bloom []uint64 // two bits in one word per part; a power of two long
+}
+
+// partHashBase is the base of the parts' polynomial hash: h(s) is
+// s[0]·B^(n-1) + … + s[n-1], modulo 2^64.
+const partHashBase = 0x100000001b3
+
+func partHash(w string) uint64 {
+	var h uint64
+	for i := 0; i < len(w); i++ {
+		h = h*partHashBase + uint64(w[i])
+	}
+	return h
+}
+
+// bits returns the filter word and bits of a part of n bytes with
+// polynomial hash h.
+func (p *partSet) bits(h uint64, n int) (int, uint64) {
+	h ^= uint64(n) << 56
+	// splitmix64's finaliser: the polynomial hash's low bits mix poorly.
+	h ^= h >> 30
+	h *= 0xbf58476d1ce4e5b9
+	h ^= h >> 27
+	h *= 0x94d049bb133111eb
+	h ^= h >> 31
+	return int(h>>12) & (len(p.bloom) - 1), 1<<(h&63) | 1<<((h>>6)&63)
+}
+
+// seal builds the filter once df is complete.
+func (p *partSet) seal() {
+	n := 1
+	for n < len(p.df) {
+		n *= 2
+	}
+	p.bloom = make([]uint64, max(n/2, 1))
+	for w := range p.df {
+		i, m := p.bits(partHash(w), len(w))
+		p.bloom[i] |= m
+	}
+}
+
+// maybe reports whether the part of n bytes with polynomial hash h may be
+// in the set; false means it is not.
+func (p *partSet) maybe(h uint64, n int) bool {
+	i, m := p.bits(h, n)
+	return p.bloom[i]&m == m
 }

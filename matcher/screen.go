@@ -90,6 +90,7 @@ type scratch struct {
 	hashes    []uint64 // deletion-neighbourhood hashes of a query word
 	hits      []uint32 // spellings stored under them
 	sb        []byte   // an explanation's summary
+	pre, suf  []uint64 // polynomial hashes of a word's prefixes and suffixes (bestCut)
 	// typoMemo: the query words whose two-deletion neighbourhoods were
 	// looked up, their hits in typoMemoHits (typoHits).
 	typoMemo     []memoSpan
