@@ -259,9 +259,10 @@ func isLegalFragment(key string, row []int) bool {
 type fuzzySet struct {
 	members []string
 	byDel   map[uint64][]int32
-	// bloom has a bit set for every deletion hash stored, so that the
-	// common case, a word that is no legal form, costs no map lookup.
-	bloom [1 << 10]uint64
+	// bloom has two bits set in one word for every deletion hash stored,
+	// so that the common case, a word that is no legal form, costs no map
+	// lookup (one in sixty hashes passes it by chance).
+	bloom [1 << 11]uint64
 }
 
 func (f *fuzzySet) add(k string) {
@@ -271,12 +272,18 @@ func (f *fuzzySet) add(k string) {
 	id := int32(len(f.members))
 	f.members = append(f.members, k)
 	forDeletions(k, seedKey, fuzzyEdits(len(k)), func(h uint64) {
-		f.bloom[(h>>6)&(1<<10-1)] |= 1 << (h & 63)
+		i, m := bloomBits(h)
+		f.bloom[i] |= m
 		ids := f.byDel[h]
 		if len(ids) == 0 || ids[len(ids)-1] != id {
 			f.byDel[h] = append(ids, id)
 		}
 	})
+}
+
+// bloomBits returns the word of fuzzySet.bloom for hash h and its two bits.
+func bloomBits(h uint64) (int, uint64) {
+	return int(h>>6) & (1<<11 - 1), 1<<(h&63) | 1<<((h>>32)&63)
 }
 
 // fuzzyEdits mirrors fuzzyKeyEqual's budget.
@@ -305,7 +312,10 @@ func (f *fuzzySet) eachLoose(key string, loose bool, row []int, fn func(m string
 	n := 0
 	stop := false
 	forDeletions(key, seedKey, fuzzyEdits(len(key)), func(h uint64) {
-		if stop || f.bloom[(h>>6)&(1<<10-1)]&(1<<(h&63)) == 0 {
+		if stop {
+			return
+		}
+		if i, m := bloomBits(h); f.bloom[i]&m != m {
 			return
 		}
 		for _, id := range f.byDel[h] {
