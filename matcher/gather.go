@@ -3,7 +3,6 @@ package matcher
 import (
 	"cmp"
 	"slices"
-	"sort"
 )
 
 // Gathering turns the query's candidate vocabulary entries into a short
@@ -66,13 +65,15 @@ func (ix *Index) gather(s *scratch, threshold float32, typ string) {
 			}
 		}
 	}
-	sort.Slice(s.order, func(a, b int) bool {
-		ca, cb := &s.cands[s.order[a]], &s.cands[s.order[b]]
-		ka, kb := unitKey(ca), unitKey(cb)
-		if ka != kb {
-			return ka < kb
+	// slices.SortFunc runs the same pattern-defeating quicksort as
+	// sort.Slice, so ties come out in the same order, without its
+	// reflection and allocations.
+	slices.SortFunc(s.order, func(a, b int32) int {
+		ca, cb := &s.cands[a], &s.cands[b]
+		if ka, kb := unitKey(ca), unitKey(cb); ka != kb {
+			return cmp.Compare(ka, kb)
 		}
-		return ca.sim > cb.sim
+		return cmp.Compare(cb.sim, ca.sim)
 	})
 	// Units, heaviest first. A name that holds none of the first units
 	// cannot reach the estimate floor once the rest weigh too little

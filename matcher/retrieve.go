@@ -57,25 +57,27 @@ func (ix *Index) retrieve(s *scratch) {
 		}
 		// By key, of the canonical form and of the word as written (the
 		// singular rule may have cut a foreign word: "Kompleks").
-		keys := [2]string{t.key, ""}
-		if t.text != t.canon {
-			s.kb = romanKey(s.kb, t.text)
-			if k := string(s.kb); k != t.key {
-				keys[1] = k
+		// Keys of short words collide by chance ("c" and "ccc" are both
+		// "k"); they count only for keys of two letters or more.
+		byKey := func(ids []uint32) {
+			for _, id := range ids {
+				// Vocabulary entries have distinct canonical forms: only
+				// the exact entry has the token's.
+				if qt.exact && id == qt.id {
+					continue
+				}
+				sim := p.keySim(min(len(t.text), len(ix.vocab[id].canon)))
+				s.addCand(i, unitSingle, id, sim, howTranslitCode, 0)
+				note(id, sim)
 			}
 		}
-		for _, key := range keys {
-			// Keys of short words collide by chance ("c" and "ccc" are
-			// both "k"); they count only for keys of two letters or more.
-			if len(key) < 2 {
-				continue
-			}
-			for _, id := range ix.byKey[key] {
-				if ix.vocab[id].canon != t.canon {
-					sim := p.keySim(min(len(t.text), len(ix.vocab[id].canon)))
-					s.addCand(i, unitSingle, id, sim, howTranslitCode, 0)
-					note(id, sim)
-				}
+		if len(t.key) >= 2 {
+			byKey(ix.byKey[t.key])
+		}
+		if t.text != t.canon {
+			s.kb = romanKey(s.kb, t.text)
+			if len(s.kb) >= 2 && string(s.kb) != t.key {
+				byKey(ix.byKey[string(s.kb)])
 			}
 		}
 		// A word the list has in many records is most likely meant as

@@ -64,7 +64,11 @@ type analyser struct {
 	known   func(w string) bool
 	knownDF func(w string) int // records holding w (-1: none); set with known
 	isKnown []bool
-	cut     []rawWord
+	// cur is the word addWord is reading, with its key and whether the
+	// list knows it (analyse has them already).
+	cur, curKey string
+	curKnown    bool
+	cut         []rawWord
 	memo    *analyserMemo // Build only
 }
 
@@ -134,6 +138,8 @@ func (a *analyser) analyse(name string) []token {
 			i += n
 			continue
 		}
+		// push reuses what was just read of this word.
+		a.cur, a.curKey, a.curKnown = words[i].text, a.keys[i], a.isKnown[i]
 		a.addWord(words[i], words, i)
 		i++
 	}
@@ -208,8 +214,12 @@ func (a *analyser) push(w rawWord, text, canon, how string) {
 	case stopwords[canon]:
 		tok.kind = kindStop
 	}
-	tok.key = a.keyOf(canon)
-	if tok.kind == kindWord && (legalFragments[canon] || (a.known == nil || !a.known(text)) && a.isFragment(tok.key)) {
+	if canon == a.cur {
+		tok.key = a.curKey
+	} else {
+		tok.key = a.keyOf(canon)
+	}
+	if tok.kind == kindWord && (legalFragments[canon] || (a.known == nil || !a.knownText(text)) && a.isFragment(tok.key)) {
 		tok.kind = kindLegal
 	}
 	if tok.kind == kindWord {
@@ -261,6 +271,15 @@ func (a *analyser) markTitles() {
 		t.kind = kindTitle
 		words--
 	}
+}
+
+// knownText is a.known(text), from analyse's reading when text is the
+// current word.
+func (a *analyser) knownText(text string) bool {
+	if text == a.cur {
+		return a.curKnown
+	}
+	return a.known(text)
 }
 
 // keyOf returns w's romanisation key, remembered when a.memo is set.
