@@ -245,8 +245,8 @@ func (ix *Index) addMinorUnits(s *scratch, essential int, unitKey func(*cand) ui
 			clear(s.unitSeen)
 			s.scanStamp = 1
 		}
-		nr := &ix.names[n]
-		for _, t := range ix.toks[nr.off : nr.off+uint32(nr.n)] {
+		nw := &ix.nameW[n]
+		for _, t := range ix.toks[nw.off : nw.off+uint32(nw.n)] {
 			for e := s.slot[t&tokIDMask]; e >= 0; e = s.cands[e].next {
 				c := &s.cands[e]
 				if s.qt[c.q].tok.kind != kindWord && c.unit == unitSingle {

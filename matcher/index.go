@@ -52,8 +52,8 @@ type Index struct {
 	// posts[postOff[v]:postOff[v+1]], ascending.
 	postOff []uint32
 	posts   []uint32
-	// nameW holds what gathering reads of every name, apart from
-	// names' other fields: estimates touch one small entry per name.
+	// nameW holds what gathering and scoring read of every name, apart
+	// from names' other fields: they touch one small entry per name.
 	nameW []nameWeight
 
 	// oovWeight is the weight of a word the list has never seen.
@@ -86,9 +86,11 @@ type nameRec struct {
 	person  bool    // the record is an individual
 }
 
-// nameWeight is a name's nameRec.wsum and nameRec.person.
+// nameWeight is what gathering and scoring read of a nameRec.
 type nameWeight struct {
 	wsum   float32
+	off    uint32
+	n      uint16
 	person bool
 }
 
@@ -288,7 +290,7 @@ func (ix *Index) weigh() {
 	}
 	ix.nameW = make([]nameWeight, len(ix.names))
 	for i, nr := range ix.names {
-		ix.nameW[i] = nameWeight{wsum: nr.wsum, person: nr.person}
+		ix.nameW[i] = nameWeight{wsum: nr.wsum, off: nr.off, n: nr.n, person: nr.person}
 	}
 }
 

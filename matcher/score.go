@@ -197,7 +197,7 @@ type edge struct {
 // keep is set, the chosen pairs are left in s.chosen.
 func (ix *Index) scoreName(s *scratch, ni uint32, keep bool) (float32, bool) {
 	p := &ix.params
-	nr := &ix.names[ni]
+	nr := &ix.nameW[ni]
 	toks := ix.toks[nr.off : nr.off+uint32(nr.n)]
 	s.edges = s.edges[:0]
 	for j, t := range toks {
@@ -306,7 +306,7 @@ func (ix *Index) scoreName(s *scratch, ni uint32, keep bool) (float32, bool) {
 
 // tally chooses pairs greedily from s.edges (joined and split pairs only
 // when multi) and scores the alignment, leaving the pairs in s.chosen.
-func (ix *Index) tally(s *scratch, toks []uint32, nr *nameRec, multi bool) (float32, bool) {
+func (ix *Index) tally(s *scratch, toks []uint32, nr *nameWeight, multi bool) (float32, bool) {
 	p := &ix.params
 	es := s.edges
 	nq := len(s.qt)
