@@ -240,17 +240,19 @@ func fuzzyLegalEqual(a, b string, loose bool, row []int) bool {
 // isLegalWord reports whether w (a key or a spelling) is, up to a typo, a
 // word of some legal form; such a word is never cut in two as if it were
 // two joined words.
-func isLegalWord(w string, row []int) bool {
+// dm, when not nil, remembers w's deletion neighbourhood for the other
+// legal-form look-ups of the same query.
+func isLegalWord(w string, row []int, dm *delMemo) bool {
 	if legalWordSet[w] {
 		return true
 	}
-	return len(w) >= 4 && legalWordsFuzzy.has(w, row)
+	return len(w) >= 4 && legalWordsFuzzy.has(w, row, dm)
 }
 
 // isLegalFragment reports whether key is (up to a typo) one of
 // legalFragments.
-func isLegalFragment(key string, row []int) bool {
-	return fragmentsFuzzy.has(key, row)
+func isLegalFragment(key string, row []int, dm *delMemo) bool {
+	return fragmentsFuzzy.has(key, row, dm)
 }
 
 // fuzzySet holds a few hundred keys and finds those within fuzzyKeyEqual of
@@ -299,52 +301,103 @@ func fuzzyEdits(n int) int {
 
 // each calls fn with every member within fuzzyKeyEqual of key, stopping
 // when fn returns false.
-func (f *fuzzySet) each(key string, row []int, fn func(m string) bool) {
-	f.eachLoose(key, false, row, fn)
+func (f *fuzzySet) each(key string, row []int, dm *delMemo, fn func(m string) bool) {
+	f.eachLoose(key, false, row, dm, fn)
 }
 
-// eachLoose is each, with the looser budget for words the list lacks.
-func (f *fuzzySet) eachLoose(key string, loose bool, row []int, fn func(m string) bool) {
+// eachLoose is each, with the looser budget for words the list lacks. dm,
+// when not nil, holds key's deletion hashes, or will.
+func (f *fuzzySet) eachLoose(key string, loose bool, row []int, dm *delMemo, fn func(m string) bool) {
 	if f.byDel == nil {
 		return
 	}
-	var seen [32]int32
-	n := 0
-	stop := false
-	forDeletions(key, seedKey, fuzzyEdits(len(key)), func(h uint64) {
-		if stop {
-			return
-		}
-		if i, m := bloomBits(h); f.bloom[i]&m != m {
-			return
-		}
-		for _, id := range f.byDel[h] {
-			dup := false
-			for _, x := range seen[:n] {
-				if x == id {
-					dup = true
-					break
-				}
-			}
-			if dup {
-				continue
-			}
-			if n < len(seen) {
-				seen[n] = id
-				n++
-			}
-			if m := f.members[id]; fuzzyLegalEqual(key, m, loose, row) && !fn(m) {
-				stop = true
+	var w fuzzyWalk
+	if dm != nil {
+		for _, h := range dm.hashes(key) {
+			if w.stop {
 				return
 			}
+			f.step(&w, h, key, loose, row, fn)
 		}
-	})
+		return
+	}
+	forDeletions(key, seedKey, fuzzyEdits(len(key)), func(h uint64) { f.step(&w, h, key, loose, row, fn) })
 }
 
-func (f *fuzzySet) has(key string, row []int) bool {
+// fuzzyWalk is the state of one eachLoose.
+type fuzzyWalk struct {
+	seen [32]int32
+	n    int
+	stop bool
+}
+
+// step visits the members stored under deletion hash h.
+func (f *fuzzySet) step(w *fuzzyWalk, h uint64, key string, loose bool, row []int, fn func(m string) bool) {
+	if w.stop {
+		return
+	}
+	if i, m := bloomBits(h); f.bloom[i]&m != m {
+		return
+	}
+	for _, id := range f.byDel[h] {
+		dup := false
+		for _, x := range w.seen[:w.n] {
+			if x == id {
+				dup = true
+				break
+			}
+		}
+		if dup {
+			continue
+		}
+		if w.n < len(w.seen) {
+			w.seen[w.n] = id
+			w.n++
+		}
+		if m := f.members[id]; fuzzyLegalEqual(key, m, loose, row) && !fn(m) {
+			w.stop = true
+			return
+		}
+	}
+}
+
+func (f *fuzzySet) has(key string, row []int, dm *delMemo) bool {
 	found := false
-	f.each(key, row, func(string) bool { found = true; return false })
+	f.each(key, row, dm, func(string) bool { found = true; return false })
 	return found
+}
+
+// delMemo remembers, for one query, the deletion hashes (seedKey, the
+// legal-form sets' budget) of the words the legal-form look-ups read: a
+// word the list lacks is read against three sets, by key and as written.
+type delMemo struct {
+	words []byte // the words, one after another
+	ents  []delMemoEnt
+	hs    []uint64
+}
+
+type delMemoEnt struct {
+	wOff, wLen, hOff, hLen int32
+}
+
+func (m *delMemo) reset() {
+	m.words, m.ents, m.hs = m.words[:0], m.ents[:0], m.hs[:0]
+}
+
+// hashes returns what forDeletions gives for w with the legal-form sets'
+// seed and budget; valid until the next reset.
+func (m *delMemo) hashes(w string) []uint64 {
+	for _, e := range m.ents {
+		if string(m.words[e.wOff:e.wOff+e.wLen]) == w {
+			return m.hs[e.hOff : e.hOff+e.hLen]
+		}
+	}
+	e := delMemoEnt{wOff: int32(len(m.words)), wLen: int32(len(w)), hOff: int32(len(m.hs))}
+	m.words = append(m.words, w...)
+	m.hs = appendDeletions(m.hs, w, seedKey, fuzzyEdits(len(w)))
+	e.hLen = int32(len(m.hs)) - e.hOff
+	m.ents = append(m.ents, e)
+	return m.hs[e.hOff:]
 }
 
 // legalWordEqual reports whether a name's word (text, key) is the legal-form
@@ -367,7 +420,7 @@ func legalWordEqual(text, key, ptext, pkey string, row []int) bool {
 // name's last word outside parentheses, for the edge and tail rules. known,
 // when not nil, marks words the list has as ordinary words: they are not
 // read as misspelt legal forms.
-func matchLegal(texts, keys []string, known []bool, i, last int, row []int) (string, int) {
+func matchLegal(texts, keys []string, known []bool, i, last int, row []int, dm *delMemo) (string, int) {
 	k := keys[i]
 	best, bestLen := "", 0
 	try := func(ps []*legalPhrase) {
@@ -424,9 +477,9 @@ func matchLegal(texts, keys []string, known []bool, i, last int, row []int) (str
 			try(ps)
 			return true
 		}
-		legalFirstFuzzy.eachLoose(k, loose, row, visit)
+		legalFirstFuzzy.eachLoose(k, loose, row, dm, visit)
 		if texts[i] != k {
-			legalFirstFuzzy.eachLoose(texts[i], loose, row, visit)
+			legalFirstFuzzy.eachLoose(texts[i], loose, row, dm, visit)
 		}
 	}
 	return best, bestLen

@@ -187,11 +187,11 @@ func (ix *Index) splitWord(s *scratch, w string) (string, string, bool) {
 	// w's own key differs only when w has another canonical form.
 	if c != w {
 		s.kb = romanKey(s.kb, w)
-		if isLegalWord(string(s.kb), s.row) {
+		if isLegalWord(string(s.kb), s.row, &s.an.dm) {
 			return "", "", false
 		}
 	}
-	if isLegalWord(w, s.row) {
+	if isLegalWord(w, s.row, &s.an.dm) {
 		return "", "", false
 	}
 	if rest := splitAbd(w); rest != "" && ix.knownWord(s, rest) {
@@ -278,7 +278,7 @@ func (ix *Index) knownCanon(s *scratch, w string) (bool, string) {
 	if _, ok := ix.byKey[string(s.kb)]; ok {
 		return true, c
 	}
-	return isLegalWord(string(s.kb), s.row), c
+	return isLegalWord(string(s.kb), s.row, &s.an.dm), c
 }
 
 // partFreq says whether w can be one part of a cut word, and how many

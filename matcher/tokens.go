@@ -69,7 +69,10 @@ type analyser struct {
 	cur, curKey string
 	curKnown    bool
 	cut         []rawWord
-	memo    *analyserMemo // Build only
+	// dm remembers deletion hashes for the legal-form look-ups of one
+	// query (queries only: used when known is set).
+	dm   delMemo
+	memo *analyserMemo // Build only
 }
 
 // sunLetterArticles are the forms "al-" takes before a "sun letter"
@@ -85,6 +88,7 @@ var sunLetterArticles = map[string]string{
 func (a *analyser) analyse(name string) []token {
 	words := a.sp.split(name)
 	a.toks = a.toks[:0]
+	a.dm.reset()
 	if len(words) == 0 {
 		return a.toks
 	}
@@ -125,7 +129,7 @@ func (a *analyser) analyse(name string) []token {
 		last--
 	}
 	for i := 0; i < len(words); {
-		if class, n := matchLegal(a.texts, a.keys, a.isKnown, i, last, a.row); n > 0 {
+		if class, n := matchLegal(a.texts, a.keys, a.isKnown, i, last, a.row, a.delMemo()); n > 0 {
 			text := words[i].text
 			if n > 1 {
 				parts := make([]string, n)
@@ -162,7 +166,7 @@ func (a *analyser) readLookalikes(w *rawWord) {
 	lookalikeVariants(w.raw, func(v string) bool {
 		if df := a.knownDF(v); df > bestDF {
 			best, bestDF = v, df
-		} else if legal == "" && (legalTexts[v] || len(v) >= 5 && isLegalWord(v, a.rowScratch())) {
+		} else if legal == "" && (legalTexts[v] || len(v) >= 5 && isLegalWord(v, a.rowScratch(), nil)) {
 			legal = v
 		}
 		return false
@@ -297,6 +301,14 @@ func (a *analyser) keyOf(w string) string {
 	return k
 }
 
+// delMemo returns the query's deletion-hash memo, or nil in Build.
+func (a *analyser) delMemo() *delMemo {
+	if a.known == nil {
+		return nil
+	}
+	return &a.dm
+}
+
 // isFragment is isLegalFragment, remembered when a.memo is set.
 func (a *analyser) isFragment(key string) bool {
 	if a.memo != nil {
@@ -304,7 +316,7 @@ func (a *analyser) isFragment(key string) bool {
 			return f
 		}
 	}
-	f := isLegalFragment(key, a.rowScratch())
+	f := isLegalFragment(key, a.rowScratch(), a.delMemo())
 	if a.memo != nil {
 		a.memo.fragments[key] = f
 	}
