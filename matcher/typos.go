@@ -78,22 +78,49 @@ func forDeletions(w string, seed uint64, limit int, fn func(h uint64)) {
 	if d == 0 {
 		return
 	}
-	for i := 0; i < len(w); i++ {
+	// The hashes are hashSkip's, made from the FNV state after each prefix
+	// rather than from the start: a third of the work for two deletions.
+	n := len(w)
+	var pre [maxTypoWord + 1]uint64
+	pre[0] = seed ^ fnvOffset
+	for k := 0; k < n; k++ {
+		pre[k+1] = (pre[k] ^ uint64(w[k])) * fnvPrime
+	}
+	for i := 0; i < n; i++ {
 		// Deleting either letter of a doubled pair gives the same string.
 		if i > 0 && w[i] == w[i-1] {
 			continue
 		}
-		fn(hashSkip(w, i, -1, seed))
+		fn(fnvFinish(fnvFeed(pre[i], w[i+1:]), n-1))
 		if d < 2 {
 			continue
 		}
-		for j := i + 1; j < len(w); j++ {
-			if j > i+1 && w[j] == w[j-1] {
-				continue
+		q := pre[i] // w[:i], then w[i+1:j]
+		for j := i + 1; j < n; j++ {
+			if !(j > i+1 && w[j] == w[j-1]) {
+				fn(fnvFinish(fnvFeed(q, w[j+1:]), n-2))
 			}
-			fn(hashSkip(w, i, j, seed))
+			q = (q ^ uint64(w[j])) * fnvPrime
 		}
 	}
+}
+
+const (
+	fnvOffset = 0xcbf29ce484222325
+	fnvPrime  = 0x100000001b3
+)
+
+// fnvFeed continues an FNV-1a hash over s.
+func fnvFeed(h uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		h = (h ^ uint64(s[i])) * fnvPrime
+	}
+	return h
+}
+
+// fnvFinish ends a deletion hash with the length of the string hashed.
+func fnvFinish(h uint64, n int) uint64 {
+	return (h ^ uint64(n)) * fnvPrime
 }
 
 // appendDeletions appends to hs the hashes forDeletions gives, in its
