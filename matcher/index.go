@@ -31,6 +31,10 @@ type Index struct {
 	byCanon map[string]uint32
 	byKey   map[string][]uint32
 	bySkel  map[string][]uint32
+	// canonF and keyF are filters over byCanon's and byKey's words, for
+	// the look-ups that mostly miss: two query words written as one, a
+	// word the list lacks.
+	canonF, keyF strFilter
 	// spells are the written forms typos are measured against: every
 	// word's canonical form, its key and the surface forms it was reached
 	// from ("flores" for canonical "flore", "osama" for "usama").
@@ -398,6 +402,8 @@ func (ix *Index) buildLookups(b *builder) {
 			}
 		}
 	}
+	ix.canonF = newStrFilter(ix.byCanon)
+	ix.keyF = newStrFilter(ix.byKey)
 	ix.parts = partSet{df: parts}
 	ix.parts.seal()
 	ix.dels = buildDelIndex(func(fn func(h uint64, id uint32)) {

@@ -447,12 +447,14 @@ func (ix *Index) joinCands(s *scratch) {
 			continue
 		}
 		s.cb = append(append(s.cb[:0], a.text...), b.text...)
-		if id, ok := ix.byCanon[string(s.cb)]; ok && ix.vocab[id].kind == kindWord {
-			s.addCand(i, unitJoin, id, p.simJoin, howJoinedCode, 0)
-			continue
+		if ix.canonF.hasBytes(s.cb) {
+			if id, ok := ix.byCanon[string(s.cb)]; ok && ix.vocab[id].kind == kindWord {
+				s.addCand(i, unitJoin, id, p.simJoin, howJoinedCode, 0)
+				continue
+			}
 		}
 		joined := string(s.cb)
-		if c, _ := canonicalWord(joined); c != joined {
+		if c, _ := canonicalWord(joined); c != joined && ix.canonF.has(c) {
 			if id, ok := ix.byCanon[c]; ok && ix.vocab[id].kind == kindWord {
 				s.addCand(i, unitJoin, id, p.simJoin, howJoinedCode, 0)
 				continue
@@ -462,6 +464,9 @@ func (ix *Index) joinCands(s *scratch) {
 		// syllables fold away ("Kai"+"Yan" has the key of "Kan").
 		s.kb = romanKey(s.kb, joined)
 		if len(s.kb) < 5 || 3*len(s.kb) < 2*len(joined) {
+			continue
+		}
+		if !ix.keyF.hasBytes(s.kb) {
 			continue
 		}
 		for _, id := range ix.byKey[string(s.kb)] {
