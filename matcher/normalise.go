@@ -71,12 +71,20 @@ type splitter struct {
 	runes []rune
 	out   []byte
 	words []rawWord
+	// all holds the folded words one after another; split makes it one
+	// string and the words' texts substrings of it: one allocation per
+	// name rather than one per word. spans[k] is word k's end in all, or
+	// -1 when its text was made otherwise (digits read as letters).
+	all   []byte
+	spans []int32
 }
 
 // split cuts s into folded words, appending them to sp.words.
 func (sp *splitter) split(s string) []rawWord {
 	sp.words = sp.words[:0]
 	sp.runes = sp.runes[:0]
+	sp.all = sp.all[:0]
+	sp.spans = sp.spans[:0]
 	depth := 0
 	wordParen := false
 	flush := func(hyphen bool) {
@@ -149,6 +157,16 @@ func (sp *splitter) split(s string) []rawWord {
 		i = j
 	}
 	flush(false)
+	if len(sp.all) > 0 {
+		all := string(sp.all)
+		from := int32(0)
+		for k, end := range sp.spans {
+			if end >= 0 {
+				sp.words[k].text = all[from:end]
+				from = end
+			}
+		}
+	}
 	return sp.words
 }
 
@@ -233,7 +251,14 @@ func (sp *splitter) emit(paren, hyphen bool) {
 		return
 	}
 	w := rawWord{paren: paren, hyphen: hyphen}
-	w.text, w.alt, w.lookalike = readLookalikeDigits(out)
+	if hasDigit(out) {
+		w.text, w.alt, w.lookalike = readLookalikeDigits(out)
+		sp.spans = append(sp.spans, -1)
+	} else {
+		// The text is out as it is: split makes it from sp.all.
+		sp.all = append(sp.all, out...)
+		sp.spans = append(sp.spans, int32(len(sp.all)))
+	}
 	if hasDigitAndLetter(out) && !isOrdinal(out) {
 		w.raw = string(out)
 	}
@@ -346,6 +371,15 @@ func readLookalikeDigits(b []byte) (text, alt string, changed bool) {
 		alt = string(a)
 	}
 	return text, alt, true
+}
+
+func hasDigit(b []byte) bool {
+	for _, c := range b {
+		if c >= '0' && c <= '9' {
+			return true
+		}
+	}
+	return false
 }
 
 func hasDigitAndLetter(b []byte) bool {

@@ -64,6 +64,10 @@ type analyser struct {
 	known   func(w string) bool
 	knownDF func(w string) int // records holding w (-1: none); set with known
 	isKnown []bool
+	// keyBytes holds the words' keys one after another, keyEnds their
+	// ends: analyse makes them one string.
+	keyBytes []byte
+	keyEnds  []int32
 	// cur is the word addWord is reading, with its key and whether the
 	// list knows it (analyse has them already).
 	cur, curKey string
@@ -117,9 +121,26 @@ func (a *analyser) analyse(name string) []token {
 	a.texts = a.texts[:0]
 	a.isKnown = a.isKnown[:0]
 	for _, w := range words {
-		a.keys = append(a.keys, a.keyOf(w.text))
+		if a.memo == nil {
+			// One string for all the words' keys, made below.
+			a.kbuf = romanKey(a.kbuf, w.text)
+			a.keyBytes = append(a.keyBytes, a.kbuf...)
+			a.keyEnds = append(a.keyEnds, int32(len(a.keyBytes)))
+			a.keys = append(a.keys, "")
+		} else {
+			a.keys = append(a.keys, a.keyOf(w.text))
+		}
 		a.texts = append(a.texts, w.text)
 		a.isKnown = append(a.isKnown, a.known != nil && a.known(w.text))
+	}
+	if a.memo == nil {
+		all := string(a.keyBytes)
+		from := int32(0)
+		for k, end := range a.keyEnds {
+			a.keys[k] = all[from:end]
+			from = end
+		}
+		a.keyBytes, a.keyEnds = a.keyBytes[:0], a.keyEnds[:0]
 	}
 	if a.row == nil {
 		a.row = make([]int, 3*64)
