@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Explanations are built only for the matches returned, by re-running the
@@ -203,8 +204,17 @@ func appendList(b []byte, label string, words []string) []byte {
 func countFields(s string) int {
 	n := 0
 	in := false
-	for _, r := range s {
-		if unicode.IsSpace(r) {
+	for i := 0; i < len(s); {
+		var space bool
+		if c := s[i]; c < utf8.RuneSelf {
+			space = c == ' ' || '\t' <= c && c <= '\r'
+			i++
+		} else {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			space = unicode.IsSpace(r)
+			i += size
+		}
+		if space {
 			in = false
 		} else if !in {
 			in = true
