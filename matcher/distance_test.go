@@ -13,7 +13,7 @@ func TestEditDistance(t *testing.T) {
 		{"kaspersky", "kasperskiy", 2, 1},
 		{"kaspersky", "kapsersky", 2, 1}, // a swap is one edit (OSA)
 		{"kaspersky", "kasparov", 2, 3},  // over the budget: max+1
-		{"华为技术", "华为技木", 2, 1},         // one letter, not three bytes
+		{"华为技术", "华为技木", 2, 1},           // one letter, not three bytes
 		{"华为技术", "华为", 2, 2},
 		{"华为技术", "中兴通讯", 2, 3},
 		{"שלום", "שלומ", 1, 1},
