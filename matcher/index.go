@@ -48,6 +48,11 @@ type Index struct {
 	nbOff []uint32
 	nbs   []neighbour
 
+	// facts holds what analysing each word of the list's names gives a
+	// query (wordFacts), by word: factList[facts[w]].
+	facts    map[string]uint32
+	factList []wordFacts
+
 	// parts are the words a query word may be cut into, with their
 	// document frequencies (retrieve.go, splitWord).
 	parts partSet
@@ -160,7 +165,7 @@ func Build(records []Record) *Index {
 	ix.recs = make([]recMeta, len(records))
 	an := analyser{memo: newAnalyserMemo()}
 	recOfVocab := []int32{}
-	b := &builder{texts: map[string]uint32{}, intern: map[string]string{}}
+	b := &builder{texts: map[string]uint32{}, intern: map[string]string{}, words: map[string]struct{}{}}
 	for r, rec := range records {
 		m := recMeta{id: rec.ID, typ: strings.ToLower(strings.TrimSpace(rec.Type)), names: slices.Clone(rec.Names)}
 		for _, c := range rec.Countries {
@@ -183,6 +188,7 @@ func Build(records []Record) *Index {
 	ix.weigh()
 	ix.buildPostings()
 	ix.buildLookups(b)
+	ix.buildFacts(b)
 	ix.pool.New = func() any { return ix.newScratch() }
 	return ix
 }
@@ -195,10 +201,14 @@ type builder struct {
 	texts     map[string]uint32 // surface form -> vocabulary entry
 	textOrder []string
 	intern    map[string]string
+	words     map[string]struct{} // every word of every name, as split
 }
 
 func (ix *Index) addName(an *analyser, b *builder, rec uint32, nameIdx uint16, sub uint8, name string, recOfVocab *[]int32) {
 	toks := an.analyse(name)
+	for _, w := range an.texts {
+		b.words[w] = struct{}{}
+	}
 	if len(toks) == 0 || len(toks) > math.MaxUint16 {
 		return
 	}
@@ -461,4 +471,49 @@ func (ix *Index) buildNeighbours() {
 		ix.nbOff[v+1] = uint32(len(ix.nbs))
 	}
 	ix.nbs = slices.Clip(ix.nbs)
+}
+
+// buildFacts reads every word of the list's names as a query would
+// (analyser.readWord), so that a query reads only the words the list lacks.
+func (ix *Index) buildFacts(b *builder) {
+	s := ix.newScratch().(*scratch)
+	ix.bindAnalyser(s)
+	ix.facts = make(map[string]uint32, len(b.words))
+	ix.factList = make([]wordFacts, 0, len(b.words))
+	words := make([]string, 0, len(b.words))
+	for w := range b.words {
+		words = append(words, w)
+	}
+	slices.Sort(words) // the same index from the same list
+	// The keys repeat, and most are vocabulary keys: keep one copy of each.
+	keys := make(map[string]string, len(ix.vocab))
+	for _, v := range ix.vocab {
+		keys[v.key] = v.key
+	}
+	for _, w := range words {
+		s.typoMemo, s.typoMemoHits = s.typoMemo[:0], s.typoMemoHits[:0]
+		s.an.dm.reset()
+		f, ok := s.an.readWord(w)
+		if !ok {
+			continue
+		}
+		for _, k := range []*string{&f.key, &f.canonKey} {
+			if c, ok := keys[*k]; ok {
+				*k = c
+			} else {
+				keys[*k] = *k
+			}
+		}
+		ix.facts[w] = uint32(len(ix.factList))
+		ix.factList = append(ix.factList, f)
+	}
+	ix.factList = slices.Clip(ix.factList)
+}
+
+// wordFactsOf returns what Build read of w, or nil for a word it did not.
+func (ix *Index) wordFactsOf(w string) *wordFacts {
+	if i, ok := ix.facts[w]; ok {
+		return &ix.factList[i]
+	}
+	return nil
 }

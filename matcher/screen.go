@@ -275,27 +275,8 @@ func (ix *Index) release(s *scratch) {
 // prepareQuery analyses the query and weighs its tokens.
 func (ix *Index) prepareQuery(s *scratch, name string) {
 	if s.an.split == nil {
-		s.an.split = func(w string) (string, string, bool) { return ix.splitWord(s, w) }
-		s.an.known = func(w string) bool {
-			id, ok := ix.byCanon[w]
-			if !ok {
-				c, _ := canonicalWord(w)
-				id, ok = ix.byCanon[c]
-			}
-			return ok && ix.vocab[id].kind == kindWord
-		}
-		s.an.knownDF = func(w string) int {
-			id, ok := ix.byCanon[w]
-			if !ok {
-				c, _ := canonicalWord(w)
-				id, ok = ix.byCanon[c]
-			}
-			if !ok || ix.vocab[id].kind == kindLegal {
-				return -1
-			}
-			return int(ix.vocab[id].df)
-		}
-		s.an2.known = s.an.known
+		ix.bindAnalyser(s)
+		s.an.facts = ix.wordFactsOf
 	}
 	s.typoMemo = s.typoMemo[:0]
 	s.typoMemoHits = s.typoMemoHits[:0]
@@ -309,6 +290,31 @@ func (ix *Index) prepareQuery(s *scratch, name string) {
 		s.qt = append(s.qt, qtok{tok: t})
 		s.qw = append(s.qw, 0)
 	}
+}
+
+// bindAnalyser sets s's query analyser to read words against ix.
+func (ix *Index) bindAnalyser(s *scratch) {
+	s.an.split = func(w string) (string, string, bool) { return ix.splitWord(s, w) }
+	s.an.known = func(w string) bool {
+		id, ok := ix.byCanon[w]
+		if !ok {
+			c, _ := canonicalWord(w)
+			id, ok = ix.byCanon[c]
+		}
+		return ok && ix.vocab[id].kind == kindWord
+	}
+	s.an.knownDF = func(w string) int {
+		id, ok := ix.byCanon[w]
+		if !ok {
+			c, _ := canonicalWord(w)
+			id, ok = ix.byCanon[c]
+		}
+		if !ok || ix.vocab[id].kind == kindLegal {
+			return -1
+		}
+		return int(ix.vocab[id].df)
+	}
+	s.an2.known = s.an.known
 }
 
 // addCand records that query unit (q, unit) may be vocabulary entry id with

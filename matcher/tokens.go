@@ -1,6 +1,9 @@
 package matcher
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // A name becomes a list of tokens: normalised words (normalise.go) read
 // against the legal-form table (legalform.go) and the synonym tables
@@ -73,6 +76,10 @@ type analyser struct {
 	cur, curKey string
 	curKnown    bool
 	cut         []rawWord
+	// facts, when set, returns what Build already read of a word the list
+	// has (wordFacts), or nil; only queries use it.
+	facts  func(w string) *wordFacts
+	wfacts []*wordFacts // per word of the name being analysed, after cuts
 	// dm remembers deletion hashes for the legal-form look-ups of one
 	// query (queries only: used when known is set).
 	dm   delMemo
@@ -103,24 +110,46 @@ func (a *analyser) analyse(name string) []token {
 			}
 		}
 	}
+	a.wfacts = a.wfacts[:0]
 	if a.split != nil {
 		a.cut = a.cut[:0]
 		for _, w := range words {
+			if a.facts != nil {
+				if f := a.facts(w.text); f != nil {
+					// Build found that the word is not cut.
+					a.cut = append(a.cut, w)
+					a.wfacts = append(a.wfacts, f)
+					continue
+				}
+			}
 			if x, y, ok := a.split(w.text); ok {
 				w1, w2 := w, w
 				w1.text, w1.alt, w1.hyphen, w1.split = x, "", false, 1
 				w2.text, w2.alt, w2.split = y, "", 2
 				a.cut = append(a.cut, w1, w2)
+				a.wfacts = append(a.wfacts, a.factsOf(x), a.factsOf(y))
 				continue
 			}
 			a.cut = append(a.cut, w)
+			a.wfacts = append(a.wfacts, nil)
 		}
 		words = a.cut
+	} else {
+		for range words {
+			a.wfacts = append(a.wfacts, nil)
+		}
 	}
 	a.keys = a.keys[:0]
 	a.texts = a.texts[:0]
 	a.isKnown = a.isKnown[:0]
-	for _, w := range words {
+	for k, w := range words {
+		if f := a.wfacts[k]; f != nil {
+			a.keys = append(a.keys, f.key)
+			a.texts = append(a.texts, w.text)
+			a.isKnown = append(a.isKnown, f.known)
+			a.keyEnds = append(a.keyEnds, -1)
+			continue
+		}
 		if a.memo == nil {
 			// One string for all the words' keys, made below.
 			a.kbuf = romanKey(a.kbuf, w.text)
@@ -137,8 +166,10 @@ func (a *analyser) analyse(name string) []token {
 		all := string(a.keyBytes)
 		from := int32(0)
 		for k, end := range a.keyEnds {
-			a.keys[k] = all[from:end]
-			from = end
+			if end >= 0 {
+				a.keys[k] = all[from:end]
+				from = end
+			}
 		}
 		a.keyBytes, a.keyEnds = a.keyBytes[:0], a.keyEnds[:0]
 	}
@@ -161,6 +192,11 @@ func (a *analyser) analyse(name string) []token {
 			}
 			a.toks = append(a.toks, token{text: text, canon: class, key: class, kind: kindLegal, paren: words[i].paren})
 			i += n
+			continue
+		}
+		if f := a.wfacts[i]; f != nil && f.plain && !sunArticle(words, i) {
+			a.pushFacts(words[i], f)
+			i++
 			continue
 		}
 		// push reuses what was just read of this word.
@@ -220,12 +256,94 @@ func (a *analyser) addWord(w rawWord, words []rawWord, i int) {
 		a.toks[len(a.toks)-3].expanded = true
 		return
 	}
-	if lead, ok := sunLetterArticles[t]; ok && i+1 < len(words) && lead != "" && strings.HasPrefix(words[i+1].text, lead) && len(words[i+1].text) > len(lead)+1 {
+	if sunArticle(words, i) {
 		a.push(w, t, "al", HowTransliteration)
 		return
 	}
 	c, how := canonicalWord(t)
 	a.push(w, t, c, how)
+}
+
+// sunArticle reports whether word i is "al" written as it sounds before
+// the next word's first letter ("ar-Rahman").
+func sunArticle(words []rawWord, i int) bool {
+	lead, ok := sunLetterArticles[words[i].text]
+	return ok && i+1 < len(words) && lead != "" && strings.HasPrefix(words[i+1].text, lead) && len(words[i+1].text) > len(lead)+1
+}
+
+// wordFacts is what reading one word of a query gives, apart from its
+// place among the other words: whether it is cut in two, its key, whether
+// the list knows it, and the token addWord makes of it. Build reads every
+// word of the list's names so (Index.facts), since most query words are
+// listed words; a query reads only the others.
+type wordFacts struct {
+	key      string // the word's romanisation key
+	canon    string // its canonical form (canonicalWord)
+	canonKey string // the canonical form's key
+	how      uint8  // how canon was reached: factHows[how]
+	legalAlt uint8  // the token's legalAlt: factLegal[legalAlt]
+	known    bool   // analyser.known
+	// plain is set when the word is a single token of its own: neither
+	// an abbreviation of several words nor a name glued to "Abd".
+	plain bool
+	kind  kind
+}
+
+// factHows and factLegal are the values wordFacts codes in a byte.
+var (
+	factHows  = []string{"", HowSynonym, HowTransliteration}
+	factLegal = func() []string {
+		out := []string{""}
+		for _, f := range legalForms {
+			out = append(out, f.class)
+		}
+		return out
+	}()
+)
+
+// readWord returns what analysing w alone gives, as analyse would read it
+// in a query; ok is false for a word analyse cuts in two. a must be a
+// query's analyser.
+func (a *analyser) readWord(w string) (f wordFacts, ok bool) {
+	if _, _, cut := a.split(w); cut {
+		return f, false
+	}
+	a.kbuf = romanKey(a.kbuf, w)
+	f.key = string(a.kbuf)
+	f.known = a.known(w)
+	_, multi := multiWords[w]
+	f.plain = !multi && splitAbd(w) == ""
+	c, how := canonicalWord(w)
+	f.canon = c
+	a.cur, a.curKey, a.curKnown = w, f.key, f.known
+	a.toks = a.toks[:0]
+	a.push(rawWord{text: w}, w, c, how)
+	t := a.toks[0]
+	a.toks = a.toks[:0]
+	f.kind, f.canonKey = t.kind, t.key
+	hi, li := slices.Index(factHows, how), slices.Index(factLegal, t.legalAlt)
+	if hi < 0 || li < 0 {
+		return f, false // not expected: such a word is read in full
+	}
+	f.how, f.legalAlt = uint8(hi), uint8(li)
+	return f, true
+}
+
+// factsOf returns a.facts(w), or nil when a has none.
+func (a *analyser) factsOf(w string) *wordFacts {
+	if a.facts == nil {
+		return nil
+	}
+	return a.facts(w)
+}
+
+// pushFacts is addWord for a plain word Build has read.
+func (a *analyser) pushFacts(w rawWord, f *wordFacts) {
+	tok := token{text: w.text, canon: f.canon, key: f.canonKey, how: factHows[f.how], legalAlt: factLegal[f.legalAlt], kind: f.kind, paren: w.paren, lookalike: w.lookalike, split: w.split}
+	if w.alt != "" {
+		tok.alt, _ = canonicalWord(w.alt)
+	}
+	a.toks = append(a.toks, tok)
 }
 
 func (a *analyser) push(w rawWord, text, canon, how string) {

@@ -1,6 +1,7 @@
 package matcher
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -146,4 +147,44 @@ func TestLegalFormAloneNeverMatches(t *testing.T) {
 	if len(ms) != 1 || ms[0].Score < DefaultThreshold || ms[0].Score >= 1 {
 		t.Errorf("Acme Inc: a changed legal form should cost a little, got %+v", ms)
 	}
+}
+
+// TestWordFactsReadTheSame checks that a query analysed with what Build
+// read of the list's words (wordFacts) gives the same tokens as one that
+// reads every word itself: on the small list, and on the full list over
+// the tuning set when it is present.
+func TestWordFactsReadTheSame(t *testing.T) {
+	check := func(ix *Index, names []string) {
+		t.Helper()
+		with := ix.newScratch().(*scratch)
+		without := ix.newScratch().(*scratch)
+		ix.bindAnalyser(with)
+		with.an.facts = ix.wordFactsOf
+		ix.bindAnalyser(without)
+		for _, n := range names {
+			a := append([]token(nil), with.an.analyse(n)...)
+			b := without.an.analyse(n)
+			if !reflect.DeepEqual(a, b) {
+				t.Errorf("%q: with word facts %+v, without %+v", n, a, b)
+			}
+		}
+	}
+	var names []string
+	for _, r := range testRecords() {
+		names = append(names, r.Names...)
+	}
+	names = append(names, "Kasperskiy Labs Ltd", "KasperskyLab", "Ar-Rahman Trading", "Abdulrahman Kasp3rsky", "Intl Centre")
+	check(testIndex(), names)
+	if testing.Short() {
+		return
+	}
+	_, ix := fullList(t)
+	names = names[:0]
+	for i, c := range tuningSet(t) {
+		if raceEnabled && i%8 != 0 {
+			continue
+		}
+		names = append(names, c.Query.Name)
+	}
+	check(ix, names)
 }
