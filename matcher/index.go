@@ -47,6 +47,10 @@ type Index struct {
 	// than in dels (buildNeighbours).
 	nbOff []uint32
 	nbs   []neighbour
+	// mates[mateOff[v]:mateOff[v+1]] is byKey[vocab[v].key]: the entries
+	// a query word the list has meets by key, without the look-up.
+	mateOff []uint32
+	mates   []keyMate
 
 	// facts holds what analysing each word of the list's names gives a
 	// query (wordFacts), by word: factList[facts[w]].
@@ -426,6 +430,19 @@ func (ix *Index) buildLookups(b *builder) {
 		}
 	})
 	ix.buildNeighbours()
+	ix.mateOff = make([]uint32, len(ix.vocab)+1)
+	for v := range ix.vocab {
+		for _, id := range ix.byKey[ix.vocab[v].key] {
+			ix.mates = append(ix.mates, keyMate{id: id, n: uint32(len(ix.vocab[id].canon))})
+		}
+		ix.mateOff[v+1] = uint32(len(ix.mates))
+	}
+	ix.mates = slices.Clip(ix.mates)
+}
+
+// keyMate is a vocabulary entry and the length of its canonical form.
+type keyMate struct {
+	id, n uint32
 }
 
 // neighbour is one spelling in a vocabulary entry's typo neighbourhood.
@@ -503,6 +520,10 @@ func (ix *Index) buildFacts(b *builder) {
 			} else {
 				keys[*k] = *k
 			}
+		}
+		f.canonID = -1
+		if id, ok := ix.byCanon[f.canon]; ok {
+			f.canonID = int32(id) + 1
 		}
 		ix.facts[w] = uint32(len(ix.factList))
 		ix.factList = append(ix.factList, f)

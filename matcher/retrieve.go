@@ -17,13 +17,13 @@ func (ix *Index) retrieve(s *scratch) {
 		t := &qt.tok
 		switch t.kind {
 		case kindLegal:
-			if id, ok := ix.byCanon[t.canon]; ok {
+			if id, ok := ix.canonID(t); ok {
 				s.addCand(i, unitSingle, id, 1, howLegalCode, 0)
 			}
 			s.qw[i] = p.legalWeight
 			continue
 		case kindStop:
-			if id, ok := ix.byCanon[t.canon]; ok {
+			if id, ok := ix.canonID(t); ok {
 				s.addCand(i, unitSingle, id, 1, howExactCode, 0)
 			}
 			s.qw[i] = p.stopWeight
@@ -41,7 +41,7 @@ func (ix *Index) retrieve(s *scratch) {
 				bestSim, bestW = sim, ix.vocab[id].w
 			}
 		}
-		if id, ok := ix.byCanon[t.canon]; ok {
+		if id, ok := ix.canonID(t); ok {
 			s.addCand(i, unitSingle, id, 1, exactHow, 0)
 			qt.exact, qt.id = true, id
 			note(id, 1)
@@ -71,7 +71,20 @@ func (ix *Index) retrieve(s *scratch) {
 				note(id, sim)
 			}
 		}
-		if len(t.key) >= 2 {
+		switch {
+		case len(t.key) < 2:
+		case qt.exact:
+			// A token's key is its canonical form's, as the vocabulary
+			// entry's is: Build has this look-up.
+			for _, m := range ix.mates[ix.mateOff[qt.id]:ix.mateOff[qt.id+1]] {
+				if m.id == qt.id {
+					continue
+				}
+				sim := p.keySim(min(len(t.text), int(m.n)))
+				s.addCand(i, unitSingle, m.id, sim, howTranslitCode, 0)
+				note(m.id, sim)
+			}
+		default:
 			byKey(ix.byKey[t.key])
 		}
 		if t.text != t.canon {
@@ -119,6 +132,15 @@ func (ix *Index) retrieve(s *scratch) {
 	}
 	ix.joinCands(s)
 	ix.splitCands(s)
+}
+
+// canonID returns the vocabulary entry of t's canonical form.
+func (ix *Index) canonID(t *token) (uint32, bool) {
+	if t.canonID != 0 {
+		return uint32(t.canonID - 1), t.canonID > 0
+	}
+	id, ok := ix.byCanon[t.canon]
+	return id, ok
 }
 
 // splitCands offers, for every query word, its likeliest cut into two

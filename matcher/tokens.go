@@ -47,6 +47,9 @@ type token struct {
 	// expanded is set when the token is one of several a word stands for
 	// ("Abdul" = "abd", "al").
 	expanded bool
+	// canonID is canon's vocabulary entry plus one, -1 when the list
+	// lacks it, or 0 when not known yet (retrieve looks it up).
+	canonID int32
 }
 
 // analyser holds the scratch space of one name's analysis.
@@ -280,6 +283,7 @@ type wordFacts struct {
 	key      string // the word's romanisation key
 	canon    string // its canonical form (canonicalWord)
 	canonKey string // the canonical form's key
+	canonID  int32  // token.canonID
 	how      uint8  // how canon was reached: factHows[how]
 	legalAlt uint8  // the token's legalAlt: factLegal[legalAlt]
 	known    bool   // analyser.known
@@ -339,7 +343,7 @@ func (a *analyser) factsOf(w string) *wordFacts {
 
 // pushFacts is addWord for a plain word Build has read.
 func (a *analyser) pushFacts(w rawWord, f *wordFacts) {
-	tok := token{text: w.text, canon: f.canon, key: f.canonKey, how: factHows[f.how], legalAlt: factLegal[f.legalAlt], kind: f.kind, paren: w.paren, lookalike: w.lookalike, split: w.split}
+	tok := token{text: w.text, canon: f.canon, key: f.canonKey, how: factHows[f.how], legalAlt: factLegal[f.legalAlt], kind: f.kind, canonID: f.canonID, paren: w.paren, lookalike: w.lookalike, split: w.split}
 	if w.alt != "" {
 		tok.alt, _ = canonicalWord(w.alt)
 	}

@@ -164,6 +164,17 @@ func TestWordFactsReadTheSame(t *testing.T) {
 		for _, n := range names {
 			a := append([]token(nil), with.an.analyse(n)...)
 			b := without.an.analyse(n)
+			// A word Build read carries its vocabulary entry.
+			for k := range a {
+				if a[k].canonID == 0 {
+					continue
+				}
+				id, ok := ix.byCanon[a[k].canon]
+				if want := map[bool]int32{true: int32(id) + 1, false: -1}[ok]; a[k].canonID != want {
+					t.Errorf("%q: token %q has vocabulary entry %d, want %d", n, a[k].text, a[k].canonID, want)
+				}
+				a[k].canonID = 0
+			}
 			if !reflect.DeepEqual(a, b) {
 				t.Errorf("%q: with word facts %+v, without %+v", n, a, b)
 			}
