@@ -107,7 +107,7 @@ func TestExactTokensHaveTheirEntrysKey(t *testing.T) {
 		}
 	}
 	for i, r := range recs {
-		if i%7 == 0 {
+		if i%7 == 0 && (!raceEnabled || i%49 == 0) {
 			names = append(names, r.Names...)
 		}
 	}
