@@ -357,18 +357,12 @@ func (ix *Index) typoCands(s *scratch, i int) {
 	if maxEdits(letters(t.text)) == 0 && maxEdits(letters(t.canon)) == 0 && maxEdits(letters(t.key)) == 0 {
 		return
 	}
-	s.idsSeen = s.idsSeen[:0]
-	s.spellEpoch++
-	if s.spellEpoch == 0 {
-		clear(s.spellSeen)
-		s.spellEpoch = 1
-	}
 	// A word the list has as written gets the one-edit neighbourhood only
 	// (it is most likely right); an unknown word the full budget, in
 	// spelling and in key space.
 	p := &ix.params
 	if s.qt[i].exact {
-		// Build collected this neighbourhood (Index.neighbours) and
+		// Build collected this neighbourhood (Index.nbs) and
 		// measured it against the canonical form; only the word as
 		// written and romanisation keys are left to measure.
 		v := s.qt[i].id
@@ -402,6 +396,12 @@ func (ix *Index) typoCands(s *scratch, i int) {
 	}
 	s.hashes = appendDeletions(s.hashes[:0], t.key, seedKey, 1)
 	s.hits = ix.dels.appendHits(s.hits, s.hashes)
+	s.idsSeen = s.idsSeen[:0]
+	s.spellEpoch++
+	if s.spellEpoch == 0 {
+		clear(s.spellSeen)
+		s.spellEpoch = 1
+	}
 	for _, sp := range s.hits {
 		if s.spellSeen[sp] != s.spellEpoch {
 			s.spellSeen[sp] = s.spellEpoch

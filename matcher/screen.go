@@ -61,7 +61,6 @@ type qtok struct {
 // scratch is one Screen call's working memory, pooled per Index.
 type scratch struct {
 	an    analyser
-	an2   analyser // for listed names, in explanations
 	qt    []qtok
 	qw    []float32
 	cands []cand
@@ -314,7 +313,6 @@ func (ix *Index) bindAnalyser(s *scratch) {
 		}
 		return int(ix.vocab[id].df)
 	}
-	s.an2.known = s.an.known
 }
 
 // addCand records that query unit (q, unit) may be vocabulary entry id with
