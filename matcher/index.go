@@ -54,8 +54,9 @@ type Index struct {
 
 	// facts holds what analysing each word of the list's names gives a
 	// query (wordFacts), by word: factList[facts[w]].
-	facts    map[string]uint32
-	factList []wordFacts
+	facts     map[string]uint32
+	factList  []factRec
+	factExtra []factStrings
 
 	// parts are the words a query word may be cut into, with their
 	// document frequencies (retrieve.go, splitWord).
@@ -496,7 +497,7 @@ func (ix *Index) buildFacts(b *builder) {
 	s := ix.newScratch().(*scratch)
 	ix.bindAnalyser(s)
 	ix.facts = make(map[string]uint32, len(b.words))
-	ix.factList = make([]wordFacts, 0, len(b.words))
+	ix.factList = make([]factRec, 0, len(b.words))
 	words := make([]string, 0, len(b.words))
 	for w := range b.words {
 		words = append(words, w)
@@ -521,20 +522,51 @@ func (ix *Index) buildFacts(b *builder) {
 				keys[*k] = *k
 			}
 		}
-		f.canonID = -1
+		r := factRec{extra: -1, canonID: -1, how: f.how, legalAlt: f.legalAlt, known: f.known, plain: f.plain, kind: f.kind}
 		if id, ok := ix.byCanon[f.canon]; ok {
-			f.canonID = int32(id) + 1
+			r.canonID = int32(id) + 1
+		}
+		// Most words' canonical form is a vocabulary entry, whose key is
+		// the word's own: the entry holds the strings.
+		if r.canonID < 0 || f.canonKey != ix.vocab[r.canonID-1].key || f.key != f.canonKey {
+			r.extra = int32(len(ix.factExtra))
+			ix.factExtra = append(ix.factExtra, factStrings{key: f.key, canon: f.canon, canonKey: f.canonKey})
 		}
 		ix.facts[w] = uint32(len(ix.factList))
-		ix.factList = append(ix.factList, f)
+		ix.factList = append(ix.factList, r)
 	}
 	ix.factList = slices.Clip(ix.factList)
+	ix.factExtra = slices.Clip(ix.factExtra)
 }
 
-// wordFactsOf returns what Build read of w, or nil for a word it did not.
-func (ix *Index) wordFactsOf(w string) *wordFacts {
-	if i, ok := ix.facts[w]; ok {
-		return &ix.factList[i]
+// factRec is a wordFacts as the Index keeps it: its strings are its
+// vocabulary entry's, or in factExtra.
+type factRec struct {
+	extra         int32 // into factExtra, or -1
+	canonID       int32
+	how, legalAlt uint8
+	known, plain  bool
+	kind          kind
+}
+
+type factStrings struct {
+	key, canon, canonKey string
+}
+
+// loadFacts fills in what Build read of w and reports whether it had.
+func (ix *Index) loadFacts(w string, f *wordFacts) bool {
+	i, ok := ix.facts[w]
+	if !ok {
+		return false
 	}
-	return nil
+	r := &ix.factList[i]
+	if r.extra >= 0 {
+		e := &ix.factExtra[r.extra]
+		f.key, f.canon, f.canonKey = e.key, e.canon, e.canonKey
+	} else {
+		v := &ix.vocab[r.canonID-1]
+		f.key, f.canon, f.canonKey = v.key, v.canon, v.key
+	}
+	f.canonID, f.how, f.legalAlt, f.known, f.plain, f.kind = r.canonID, r.how, r.legalAlt, r.known, r.plain, r.kind
+	return true
 }

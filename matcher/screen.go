@@ -275,7 +275,7 @@ func (ix *Index) release(s *scratch) {
 func (ix *Index) prepareQuery(s *scratch, name string) {
 	if s.an.split == nil {
 		ix.bindAnalyser(s)
-		s.an.facts = ix.wordFactsOf
+		s.an.facts = ix.loadFacts
 	}
 	s.typoMemo = s.typoMemo[:0]
 	s.typoMemoHits = s.typoMemoHits[:0]

@@ -79,10 +79,12 @@ type analyser struct {
 	cur, curKey string
 	curKnown    bool
 	cut         []rawWord
-	// facts, when set, returns what Build already read of a word the list
-	// has (wordFacts), or nil; only queries use it.
-	facts  func(w string) *wordFacts
-	wfacts []*wordFacts // per word of the name being analysed, after cuts
+	// facts, when set, fills in what Build already read of a word the
+	// list has (wordFacts) and reports whether it had; only queries use
+	// it.
+	facts   func(w string, f *wordFacts) bool
+	wfacts  []*wordFacts // per word of the name being analysed, after cuts
+	factBuf []wordFacts  // what wfacts points to
 	// dm remembers deletion hashes for the legal-form look-ups of one
 	// query (queries only: used when known is set).
 	dm   delMemo
@@ -114,11 +116,12 @@ func (a *analyser) analyse(name string) []token {
 		}
 	}
 	a.wfacts = a.wfacts[:0]
+	a.factBuf = a.factBuf[:0]
 	if a.split != nil {
 		a.cut = a.cut[:0]
 		for _, w := range words {
 			if a.facts != nil {
-				if f := a.facts(w.text); f != nil {
+				if f := a.factsOf(w.text); f != nil {
 					// Build found that the word is not cut.
 					a.cut = append(a.cut, w)
 					a.wfacts = append(a.wfacts, f)
@@ -333,12 +336,20 @@ func (a *analyser) readWord(w string) (f wordFacts, ok bool) {
 	return f, true
 }
 
-// factsOf returns a.facts(w), or nil when a has none.
+// factsOf returns what Build read of w, or nil.
 func (a *analyser) factsOf(w string) *wordFacts {
 	if a.facts == nil {
 		return nil
 	}
-	return a.facts(w)
+	// A pointer into factBuf stays valid when append moves factBuf: it
+	// keeps the old array, which is not written again in this analysis.
+	a.factBuf = append(a.factBuf, wordFacts{})
+	f := &a.factBuf[len(a.factBuf)-1]
+	if !a.facts(w, f) {
+		a.factBuf = a.factBuf[:len(a.factBuf)-1]
+		return nil
+	}
+	return f
 }
 
 // pushFacts is addWord for a plain word Build has read.

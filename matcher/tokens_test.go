@@ -159,7 +159,7 @@ func TestWordFactsReadTheSame(t *testing.T) {
 		with := ix.newScratch().(*scratch)
 		without := ix.newScratch().(*scratch)
 		ix.bindAnalyser(with)
-		with.an.facts = ix.wordFactsOf
+		with.an.facts = ix.loadFacts
 		ix.bindAnalyser(without)
 		for _, n := range names {
 			a := append([]token(nil), with.an.analyse(n)...)
