@@ -234,7 +234,7 @@ func fuzzyLegalEqual(a, b string, loose bool, row []int) bool {
 	if len(b) >= 10 || (loose && len(b) >= 7) {
 		max = 2
 	}
-	return osa(a, b, max, row) <= max
+	return editDistance(a, b, max, row) <= max
 }
 
 // isLegalWord reports whether w (a key or a spelling) is, up to a typo, a
