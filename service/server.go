@@ -22,6 +22,13 @@ import (
 // zero values.
 type Options struct {
 	Catalog *Catalog
+	// AccessLog, when set, receives the access log; otherwise it goes
+	// through Logger.
+	AccessLog *AccessLog
+	// TrustedProxies are the addresses or CIDRs whose X-Forwarded-For and
+	// X-Real-IP are believed for the client address (logs, rate limits by
+	// address). Empty: none, the connection's address is the client.
+	TrustedProxies []string
 	// Store is the list store, reported by /readyz and /v1/lists.
 	Store lists.Store
 	// Refresh describes the configured list source for /v1/lists.
@@ -113,9 +120,14 @@ func New(o Options) *Server {
 	}
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
+	if err := e.SetTrustedProxies(o.TrustedProxies); err != nil {
+		// LoadConfig validates them; a bad list here is a caller's bug.
+		s.log.Error("ignoring invalid trusted proxies", "error", err)
+		e.SetTrustedProxies(nil)
+	}
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true // c.Request.Context() cancellation reaches handlers
-	e.Use(withRequestID(), withAccessLog(s.log), s.metrics.instrument(), withRecovery(s.log))
+	e.Use(withRequestID(), withAccessLog(s.log, o.AccessLog), s.metrics.instrument(), withRecovery(s.log))
 	e.NoRoute(func(c *gin.Context) {
 		problem(c, http.StatusNotFound, kindNotFound, "no such endpoint: "+c.Request.Method+" "+c.Request.URL.Path)
 	})

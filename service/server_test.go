@@ -1,6 +1,7 @@
 package service
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -9,7 +10,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/cslscreen/screener/lists"
 	"github.com/gin-gonic/gin"
@@ -421,4 +424,60 @@ func TestScreenAcceptsMojibakeAndLineBreaks(t *testing.T) {
 			t.Errorf("%s: no match", body)
 		}
 	}
+}
+
+// TestAccessLogLine: one JSON line per request with the route template,
+// never the name screened; the client address comes from X-Forwarded-For
+// only through a trusted proxy.
+func TestAccessLogLine(t *testing.T) {
+	for _, tc := range []struct {
+		trusted []string
+		remote  string
+	}{
+		{nil, "192.0.2.1"},                        // httptest's RemoteAddr; the header is not believed
+		{[]string{"192.0.2.0/24"}, "203.0.113.7"}, // through a trusted proxy it is
+	} {
+		var buf lockedBuffer
+		keys, _ := ParseKeys(strings.NewReader("ops:"+hashKey("k")), "test")
+		s := newTestServer(t, Options{AccessLog: &AccessLog{W: &buf, Level: slog.LevelInfo}, Keys: keys, TrustedProxies: tc.trusted})
+		do(t, s.Handler(), "POST", "/v1/screen", "application/json", `{"name":"Secret Counterparty Name"}`, "X-API-Key", "k", "X-Forwarded-For", "203.0.113.7")
+		do(t, s.Handler(), "GET", "/healthz", "", "") // debug level: not written
+		lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+		if len(lines) != 1 {
+			t.Fatalf("lines = %q, want one", lines)
+		}
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(lines[0]), &rec); err != nil {
+			t.Fatalf("not JSON: %v: %s", err, lines[0])
+		}
+		for k, want := range map[string]any{"level": "INFO", "msg": "http request", "method": "POST", "route": "/v1/screen",
+			"status": float64(200), "key_id": "ops", "remote": tc.remote} {
+			if rec[k] != want {
+				t.Errorf("%s = %v, want %v (%s)", k, rec[k], want, lines[0])
+			}
+		}
+		if _, err := time.Parse(time.RFC3339Nano, rec["time"].(string)); err != nil || rec["request_id"] == "" || rec["duration_ms"] == nil {
+			t.Errorf("time/request_id/duration: %s", lines[0])
+		}
+		if strings.Contains(lines[0], "Secret") {
+			t.Error("the screened name is in the access log")
+		}
+	}
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

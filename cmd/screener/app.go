@@ -24,6 +24,9 @@ type Main struct {
 	Config Config
 	Logger *slog.Logger
 	Build  service.BuildInfo
+	// AccessLog, when set, takes the access log lines (the binary points it
+	// at its buffered stderr writer); otherwise they go through Logger.
+	AccessLog *service.AccessLog
 
 	rdb       redis.UniversalClient
 	store     lists.Store
@@ -146,6 +149,7 @@ func (m *Main) Run(ctx context.Context) error {
 
 	m.server = service.New(service.Options{
 		Catalog: m.catalog, Store: m.store, Refresh: refreshInfo, Logger: log, Metrics: m.metrics,
+		AccessLog: m.AccessLog, TrustedProxies: cfg.TrustedProxies,
 		Threshold: cfg.MatchThreshold, MaxBodyBytes: cfg.MaxBodyBytes, Keys: cfg.APIKeys, Limiter: limiter, Audit: audit,
 		OpenAPI: screener.OpenAPI, MetricsOnMain: cfg.MetricsAddr == "", Batches: batches,
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout, ReadTimeout: cfg.ReadTimeout, WriteTimeout: cfg.WriteTimeout, IdleTimeout: cfg.IdleTimeout,

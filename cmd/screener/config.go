@@ -37,6 +37,7 @@ type Config struct {
 
 	MatchThreshold float64
 
+	TrustedProxies    []string
 	ShutdownTimeout   time.Duration
 	ReadHeaderTimeout time.Duration
 	ReadTimeout       time.Duration
@@ -84,6 +85,7 @@ var envVars = []envVar{
 	{"LIST_POLL_INTERVAL", "30s", "how often replicas poll Redis for a new version (besides pub/sub)"},
 	{"LIST_VERSION_TTL", "24h", "how long a superseded version stays loadable in Redis"},
 	{"MATCH_THRESHOLD", strconv.FormatFloat(matcher.DefaultThreshold, 'f', -1, 64), "default minimum score of a reported match (0..1)"},
+	{"TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of proxies whose X-Forwarded-For names the client"},
 	{"SHUTDOWN_TIMEOUT", "20s", "how long in-flight requests get to finish on SIGTERM"},
 	{"READ_HEADER_TIMEOUT", "5s", "http.Server ReadHeaderTimeout"},
 	{"READ_TIMEOUT", "5m", "http.Server ReadTimeout (covers batch uploads)"},
@@ -219,6 +221,18 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	c.MatchThreshold = frac("MATCH_THRESHOLD")
 	if c.MatchThreshold == 0 {
 		bad("MATCH_THRESHOLD", get("MATCH_THRESHOLD"), "must be above 0")
+	}
+	for _, p := range strings.Split(get("TRUSTED_PROXIES"), ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if net.ParseIP(p) == nil {
+			if _, _, err := net.ParseCIDR(p); err != nil {
+				bad("TRUSTED_PROXIES", p, "want IP addresses or CIDRs such as 10.0.0.0/8")
+				continue
+			}
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p)
 	}
 	c.ShutdownTimeout = dur("SHUTDOWN_TIMEOUT", false)
 	c.ReadHeaderTimeout = dur("READ_HEADER_TIMEOUT", false)

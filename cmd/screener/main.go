@@ -106,7 +106,7 @@ func serve(stderr io.Writer) int {
 	redis.SetLogger(redisLogger{log})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	m := &Main{Config: cfg, Logger: log, Build: buildInfo()}
+	m := &Main{Config: cfg, Logger: log, Build: buildInfo(), AccessLog: &service.AccessLog{W: lw, Level: cfg.LogLevel}}
 	if err := m.Run(ctx); err != nil {
 		log.Error("screener failed to start", "error", err)
 		m.Close()
