@@ -260,27 +260,22 @@ func (ix *Index) addName(an *analyser, b *builder, rec uint32, nameIdx uint16, s
 	ix.names = append(ix.names, nr)
 }
 
-// genericCanon is genericWords in canonical form.
-var genericCanon = func() map[string]bool {
-	m := map[string]bool{}
-	for w := range genericWords {
-		c, _ := canonicalWord(w)
-		m[c] = true
-		m[w] = true
-	}
-	return m
-}()
+// genericCanon and orgTypeCanon are genericWords and orgTypeWords with
+// their canonical forms added.
+var (
+	genericCanon = withCanonical(genericWords)
+	orgTypeCanon = withCanonical(orgTypeWords)
+)
 
-// orgTypeCanon is orgTypeWords in canonical form.
-var orgTypeCanon = func() map[string]bool {
+func withCanonical[V any](words map[string]V) map[string]bool {
 	m := map[string]bool{}
-	for w := range orgTypeWords {
+	for w := range words {
 		c, _ := canonicalWord(w)
 		m[c] = true
 		m[w] = true
 	}
 	return m
-}()
+}
 
 // weigh sets every vocabulary entry's weight from its rarity, and every
 // name's total weight.
