@@ -13,7 +13,7 @@ import (
 	"github.com/cslscreen/screener/internal/fixtures"
 	"github.com/cslscreen/screener/lists"
 	"github.com/cslscreen/screener/matcher"
-	"github.com/cslscreen/screener/service/batch"
+	"github.com/cslscreen/screener/batch"
 )
 
 // benchCatalog loads the full CSL fixture and the tuning set's names.

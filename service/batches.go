@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/cslscreen/screener/matcher"
-	"github.com/cslscreen/screener/service/batch"
+	"github.com/cslscreen/screener/batch"
 	"github.com/gin-gonic/gin"
 	"github.com/redis/go-redis/v9"
 )

@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/cslscreen/screener/lists"
-	"github.com/cslscreen/screener/service/batch"
+	"github.com/cslscreen/screener/batch"
 )
 
 // batchServer is a server with batch routes on the embedded snapshot, in

@@ -23,7 +23,7 @@ import (
 
 	"github.com/cslscreen/screener/lists"
 	"github.com/cslscreen/screener/service"
-	"github.com/cslscreen/screener/service/batch"
+	"github.com/cslscreen/screener/batch"
 )
 
 // batchCmd screens a CSV or JSON lines file: on a running server (upload,

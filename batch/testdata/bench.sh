@@ -2,8 +2,8 @@
 # Measures batch screening for docs/BENCHMARKS.md (## Batch). From the
 # repository root, with redis-server, wrk, curl and python3 installed:
 #
-#   bash service/batch/testdata/bench.sh            # everything
-#   STEPS="memory wrk" bash service/batch/testdata/bench.sh
+#   bash batch/testdata/bench.sh            # everything
+#   STEPS="memory wrk" bash batch/testdata/bench.sh
 #
 # Steps: memory (1M rows, in-process mode), redis (the same with Redis),
 # wrk (single-request POST /v1/screen throughput, same names), kill (two
@@ -28,7 +28,7 @@ say() { echo "$*" | tee -a "$FIG"; }
 now() { date +%s.%N; }
 
 go build -o "$WORK/screener" ./cmd/screener
-go build -o "$WORK/batchgen" ./service/batch/testdata/batchgen
+go build -o "$WORK/batchgen" ./batch/testdata/batchgen
 if [[ ! -s $WORK/batch.csv || ! -s $WORK/names.jsonl ]]; then
 	"$WORK/batchgen" -rows "$ROWS" -o "$WORK/batch.csv" -names "$WORK/names.jsonl" -dev "$(dirname "$LIST")/../eval/dev.jsonl"
 fi

@@ -1,8 +1,8 @@
 // Command batchgen builds the large CSV used to measure batch screening, and
 // checks a results file against it. The generated file is not committed.
 //
-//	go run ./service/batch/testdata/batchgen -rows 1000000 -o /tmp/batch-1m.csv
-//	go run ./service/batch/testdata/batchgen -check /tmp/batch-1m.results.csv -manifest /tmp/batch-1m.csv.manifest.json
+//	go run ./batch/testdata/batchgen -rows 1000000 -o /tmp/batch-1m.csv
+//	go run ./batch/testdata/batchgen -check /tmp/batch-1m.results.csv -manifest /tmp/batch-1m.csv.manifest.json
 //
 // Rows are the names of ../shared/eval/dev.jsonl (real listed names and their
 // variants, and real unlisted counterparties) mixed with generated company and
