@@ -44,8 +44,11 @@ type HeaderError struct {
 }
 
 func (e *HeaderError) Error() string {
-	return fmt.Sprintf("line %d: %s; the header has the columns: %s", e.Line, e.Reason, quoteList(e.Found))
+	return fmt.Sprintf("line %d: %s; the header has the columns: %s", e.Line, e.Reason, e.Columns())
 }
+
+// Columns lists the header's columns, each quoted, for messages.
+func (e *HeaderError) Columns() string { return quoteList(e.Found) }
 
 // InputError is an upload that cannot be read at all: a corrupt gzip
 // stream, an empty file, a header line that does not parse (400).

@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/cslscreen/screener/screening"
 )
 
 var quietLog = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -31,7 +33,7 @@ func (f *fakeScreener) CurrentVersion() (string, error) { return f.version, nil 
 
 func (f *fakeScreener) Version(_ context.Context, id string) (ScreenFunc, error) {
 	if f.gone.Load() {
-		return nil, fmt.Errorf("%w: %s", ErrVersionGone, id)
+		return nil, fmt.Errorf("%w: %s", screening.ErrVersionGone, id)
 	}
 	return f.screen, nil
 }
@@ -63,7 +65,8 @@ type countingObserver struct {
 	finished []State
 }
 
-func (o *countingObserver) Queued(*Job) { o.mu.Lock(); o.queued++; o.mu.Unlock() }
+func (o *countingObserver) Queued(*Job)       { o.mu.Lock(); o.queued++; o.mu.Unlock() }
+func (o *countingObserver) Screened(*Outcome) {}
 func (o *countingObserver) Stored(c Counts) {
 	o.mu.Lock()
 	o.chunks++

@@ -5,10 +5,10 @@
 // disk), screens them with a worker pool and streams the results back, every
 // input row exactly once and in input order.
 //
-// The package knows nothing of HTTP, list formats or string similarity: the
-// caller supplies a Screener that judges one row (package service, which
-// validates and screens rows exactly like single requests) and maps the typed
-// errors below onto its responses.
+// Rows are checked and screened through package screening, exactly like
+// single requests, against the list version a job started with. The package
+// knows nothing of HTTP: the service maps its typed errors onto responses
+// and hears of jobs through an Observer, for metrics and the audit trail.
 package batch
 
 import (

@@ -9,6 +9,9 @@ import (
 	"runtime"
 	"sync"
 	"time"
+
+	"github.com/cslscreen/screener/matcher"
+	"github.com/cslscreen/screener/screening"
 )
 
 // Observer hears about jobs, for metrics and the audit trail. Its methods
@@ -16,6 +19,8 @@ import (
 type Observer interface {
 	// Queued: a job was accepted.
 	Queued(j *Job)
+	// Screened: a row was screened (its outcome; called from the workers).
+	Screened(o *Outcome)
 	// Stored: a chunk's results were stored. Each chunk is reported once,
 	// by the replica that stored it, even if it was screened twice.
 	Stored(c Counts)
@@ -26,26 +31,36 @@ type Observer interface {
 
 type nopObserver struct{}
 
-func (nopObserver) Queued(*Job)     {}
-func (nopObserver) Stored(Counts)   {}
-func (nopObserver) Finished(j *Job) {}
+func (nopObserver) Queued(*Job)       {}
+func (nopObserver) Screened(*Outcome) {}
+func (nopObserver) Stored(Counts)     {}
+func (nopObserver) Finished(j *Job)   {}
 
-// Options configures a Manager. Store and Screener are required.
+// DefaultChunkRows is the rows per chunk unless configured otherwise.
+const DefaultChunkRows = 2000
+
+// Options configures a Manager. Store and Catalog are required.
 type Options struct {
-	Store    Store
-	Screener Screener
-	Observer Observer
-	Logger   *slog.Logger
+	Store Store
+	// Catalog is the list versions rows are screened against, with
+	// Threshold as the default minimum score of a reported match.
+	Catalog   *screening.Catalog
+	Threshold float64
+	Observer  Observer
+	Logger    *slog.Logger
 	// MaxRows refuses uploads with more data rows (0: no limit).
 	MaxRows int64
 	// WaitMaxRows is the most rows Submit screens at once when asked to wait.
 	WaitMaxRows int64
-	// ChunkRows is the rows per chunk; default 2000.
+	// ChunkRows is the rows per chunk; default DefaultChunkRows.
 	ChunkRows int
 	// Workers is the chunks screened at once; default GOMAXPROCS.
 	Workers int
 	// SweepEvery is how often expired jobs are swept; default a minute.
 	SweepEvery time.Duration
+	// rows screens rows: catalogRows over Catalog, or a test's fake.
+	rows rowScreener
+
 	// PollWait bounds how long an idle worker waits for a chunk before it
 	// looks again; it is also how long a shutdown may wait for an idle
 	// worker blocked on Redis. Default one second.
@@ -78,7 +93,13 @@ func New(o Options) *Manager {
 		o.Logger = slog.Default()
 	}
 	if o.ChunkRows <= 0 {
-		o.ChunkRows = 2000
+		o.ChunkRows = DefaultChunkRows
+	}
+	if o.Threshold <= 0 {
+		o.Threshold = matcher.DefaultThreshold
+	}
+	if o.rows == nil {
+		o.rows = catalogRows{catalog: o.Catalog, threshold: o.Threshold}
 	}
 	if o.Workers <= 0 {
 		o.Workers = runtime.GOMAXPROCS(0)
@@ -91,9 +112,6 @@ func New(o Options) *Manager {
 	}
 	return &Manager{o: o, log: o.Logger, stop: make(chan struct{}), active: map[string]time.Time{}}
 }
-
-// Store returns the manager's store.
-func (m *Manager) Store() Store { return m.o.Store }
 
 // Upload is a file to screen.
 type Upload struct {
@@ -112,7 +130,7 @@ type Upload struct {
 // Done. The upload is refused as a whole (nothing is queued) with a
 // *HeaderError, *InputError or *LimitError, or the read error of the body.
 func (m *Manager) Submit(ctx context.Context, u Upload) (*Job, error) {
-	version, err := m.o.Screener.CurrentVersion()
+	version, err := m.o.rows.CurrentVersion()
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +214,7 @@ func (m *Manager) Submit(ctx context.Context, u Upload) (*Job, error) {
 // screenNow screens a small upload in the request, on every core, and
 // stores it as a finished job.
 func (m *Manager) screenNow(ctx context.Context, j *Job, rows []Row) (*Job, error) {
-	fn, err := m.o.Screener.Version(ctx, j.ListVersion)
+	fn, err := m.o.rows.Version(ctx, j.ListVersion)
 	if err != nil {
 		return nil, err
 	}
@@ -271,6 +289,7 @@ func (m *Manager) screenRow(fn ScreenFunc, r *Row) (res Result) {
 		}
 	}()
 	res.Outcome = fn(r)
+	m.o.Observer.Screened(&res.Outcome)
 	return res
 }
 
@@ -525,9 +544,9 @@ func (m *Manager) process(ctx context.Context, t *Task) {
 		return
 	}
 	m.seen(j.ID)
-	fn, err := m.o.Screener.Version(ctx, j.ListVersion)
+	fn, err := m.o.rows.Version(ctx, j.ListVersion)
 	if err != nil {
-		if errors.Is(err, ErrVersionGone) {
+		if errors.Is(err, screening.ErrVersionGone) {
 			m.fail(ctx, t, err.Error())
 			return
 		}

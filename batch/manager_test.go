@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-func newMemManager(t *testing.T, s Screener, o Options) (*Manager, *MemoryStore) {
+func newMemManager(t *testing.T, s rowScreener, o Options) (*Manager, *MemoryStore) {
 	t.Helper()
 	ttl := 24 * time.Hour
 	if o.SweepEvery > 0 {
@@ -20,7 +20,7 @@ func newMemManager(t *testing.T, s Screener, o Options) (*Manager, *MemoryStore)
 	if err != nil {
 		t.Fatal(err)
 	}
-	o.Store, o.Screener = st, s
+	o.Store, o.rows = st, s
 	if o.Logger == nil {
 		o.Logger = quietLog
 	}

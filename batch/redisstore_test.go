@@ -30,7 +30,7 @@ func newReplica(t *testing.T, srv *redistest.Server, scr *fakeScreener, claim, t
 		t.Fatal(err)
 	}
 	obs := &countingObserver{}
-	o.Store, o.Screener, o.Observer, o.Logger = st, scr, obs, quietLog
+	o.Store, o.rows, o.Observer, o.Logger = st, scr, obs, quietLog
 	o.PollWait = 50 * time.Millisecond
 	return &replica{m: New(o), rdb: rdb, obs: obs, scr: scr}
 }

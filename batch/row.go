@@ -1,9 +1,6 @@
 package batch
 
-import (
-	"context"
-	"errors"
-)
+import "github.com/cslscreen/screener/screening"
 
 // Row is one data row of an upload.
 type Row struct {
@@ -51,35 +48,10 @@ type Outcome struct {
 }
 
 // TopMatch is one listed party in a result row.
-type TopMatch struct {
-	ID          string
-	List        string
-	Name        string
-	MatchedName string
-	Score       float64
-}
+type TopMatch = screening.Brief
 
 // Result is one row with its outcome.
 type Result struct {
 	Row
 	Outcome
 }
-
-// ScreenFunc screens one row that was read without error. It is called from
-// several goroutines at once.
-type ScreenFunc func(r *Row) Outcome
-
-// Screener judges rows; package service implements it so batch rows are
-// validated and matched exactly like single requests.
-type Screener interface {
-	// CurrentVersion returns the list version a new job is screened against.
-	CurrentVersion() (string, error)
-	// Version returns a function screening rows against list version id.
-	// An error wrapping ErrVersionGone fails the job; any other error is
-	// taken as passing (the chunk is handed back and tried again).
-	Version(ctx context.Context, id string) (ScreenFunc, error)
-}
-
-// ErrVersionGone is wrapped by a Screener that can no longer load a job's
-// list version: the job cannot finish and fails.
-var ErrVersionGone = errors.New("the job's list version is no longer available")

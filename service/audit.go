@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cslscreen/screener/screening"
 	"github.com/gin-gonic/gin"
 	"github.com/redis/go-redis/v9"
 )
@@ -20,16 +21,16 @@ import (
 // version, and what came back.
 type AuditRecord struct {
 	// Cursor is the record's position in the log (set when read back).
-	Cursor      string        `json:"cursor,omitempty"`
-	ID          string        `json:"id"`
-	Time        time.Time     `json:"time"`
-	KeyID       string        `json:"key_id,omitempty"`
-	Channel     string        `json:"channel"`
-	Query       ScreenQuery   `json:"query"`
-	ListVersion string        `json:"list_version"`
-	MatchCount  int           `json:"match_count"`
-	TopMatches  []AuditMatch  `json:"top_matches"`
-	Batch       *AuditBatchIn `json:"batch,omitempty"`
+	Cursor      string          `json:"cursor,omitempty"`
+	ID          string          `json:"id"`
+	Time        time.Time       `json:"time"`
+	KeyID       string          `json:"key_id,omitempty"`
+	Channel     string          `json:"channel"`
+	Query       screening.Query `json:"query"`
+	ListVersion string          `json:"list_version"`
+	MatchCount  int             `json:"match_count"`
+	TopMatches  []AuditMatch    `json:"top_matches"`
+	Batch       *AuditBatchIn   `json:"batch,omitempty"`
 }
 
 // AuditMatch is a match as the audit trail keeps it.
@@ -204,7 +205,7 @@ func (s *Server) auditScreening(c *gin.Context, resp *ScreenResponse) {
 	s.metrics.AuditWritten.Inc()
 }
 
-func topAuditMatches(ms []Match) []AuditMatch {
+func topAuditMatches(ms []screening.Match) []AuditMatch {
 	out := make([]AuditMatch, 0, min(len(ms), auditTopMatches))
 	for i := 0; i < len(ms) && i < auditTopMatches; i++ {
 		out = append(out, AuditMatch{ID: ms[i].ID, List: ms[i].List, Name: ms[i].Name, Score: ms[i].Score})

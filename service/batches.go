@@ -10,54 +10,21 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
-	"github.com/cslscreen/screener/matcher"
 	"github.com/cslscreen/screener/batch"
 	"github.com/gin-gonic/gin"
-	"github.com/redis/go-redis/v9"
 )
 
-// BatchOptions configures batch screening. Zero values get defaults.
-type BatchOptions struct {
-	Catalog *Catalog
-	// Redis, when set, keeps jobs where every replica can work on them;
-	// nil keeps them in this process, chunks in files under Dir.
-	Redis  redis.UniversalClient
-	Prefix string
-	// Dir is the scratch directory of the in-process mode ("": the OS temp dir).
-	Dir     string
-	Logger  *slog.Logger
-	Metrics *Metrics
-	// Threshold is the minimum score of a reported match.
-	Threshold float64
-	// MaxBytes bounds an upload after decompression; MaxRows its data rows.
-	MaxBytes int64
-	MaxRows  int64
-	// WaitMaxRows is the largest upload answered directly with ?wait=true.
-	WaitMaxRows int64
-	// ResultTTL is how long a finished job's results are kept.
-	ResultTTL time.Duration
-	// Workers is the chunks this replica screens at once (0: one per CPU).
-	Workers int
-	// ChunkRows is the rows per chunk, the unit of work a replica takes.
-	ChunkRows int
-	// ClaimTimeout is how long a chunk may stay with a silent replica
-	// before another takes it over.
-	ClaimTimeout time.Duration
-	// Audit, when set, gets one record per finished job.
-	Audit AuditLog
-}
-
-// BatchManager serves the batch routes over a batch.Manager, judging rows
-// with the same validation and matching as POST /v1/screen.
-type BatchManager struct {
-	*batch.Manager
-	o    BatchOptions
-	log  *slog.Logger
-	base string // the route group's path, for Location headers
+// Batches serves the batch routes over a batch.Manager, which checks and
+// screens rows exactly as POST /v1/screen does (package screening).
+type Batches struct {
+	jobs *batch.Manager
+	// maxBytes bounds an upload after decompression (BATCH_MAX_BYTES).
+	maxBytes int64
+	log      *slog.Logger
+	base     string // the route group's path, for Location headers
 }
 
 // Limits' names as the operator configures them, for 413 responses.
@@ -66,75 +33,28 @@ const (
 	envBatchMaxRows  = "BATCH_MAX_ROWS"
 )
 
+// DefaultBatchMaxBytes is the largest upload unless configured otherwise.
+const DefaultBatchMaxBytes = 1 << 30
+
 // kindBatchNotReady is the problem of results asked for too early (409).
 const kindBatchNotReady = "batch-results-not-ready"
 
 func init() { problemTitles[kindBatchNotReady] = "Batch results are not available" }
 
-// NewBatchManager returns the batch manager; Run starts its workers.
-func NewBatchManager(o BatchOptions) (*BatchManager, error) {
-	if o.Catalog == nil {
-		return nil, errors.New("batch: a catalog is required")
+// NewBatches returns the batch routes over jobs; maxBytes bounds an upload
+// after decompression (0: DefaultBatchMaxBytes).
+func NewBatches(jobs *batch.Manager, maxBytes int64, log *slog.Logger) *Batches {
+	if maxBytes <= 0 {
+		maxBytes = DefaultBatchMaxBytes
 	}
-	if o.Logger == nil {
-		o.Logger = slog.Default()
+	if log == nil {
+		log = slog.Default()
 	}
-	if o.Metrics == nil {
-		o.Metrics = NewMetrics(BuildInfo{Version: "dev"})
-	}
-	if o.Threshold <= 0 {
-		o.Threshold = matcher.DefaultThreshold
-	}
-	if o.MaxBytes <= 0 {
-		o.MaxBytes = 1 << 30
-	}
-	if o.ResultTTL <= 0 {
-		o.ResultTTL = 24 * time.Hour
-	}
-	if o.ChunkRows <= 0 {
-		o.ChunkRows = 2000
-	}
-	if o.ClaimTimeout <= 0 {
-		o.ClaimTimeout = time.Minute
-	}
-	if o.Prefix == "" {
-		o.Prefix = "screener"
-	}
-	var store batch.Store
-	if o.Redis != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		rs, err := batch.NewRedisStore(ctx, o.Redis, batch.RedisStoreOptions{Prefix: o.Prefix, TTL: o.ResultTTL, ClaimTimeout: o.ClaimTimeout})
-		cancel()
-		if err != nil {
-			// Redis may come up later; the workers create the group then.
-			o.Logger.Warn("batch queue not ready at start; will keep trying", "error", err)
-		}
-		store = rs
-	} else {
-		ms, err := batch.NewMemoryStore(o.Dir, o.ResultTTL)
-		if err != nil {
-			return nil, err
-		}
-		store = ms
-	}
-	sweep := min(time.Minute, max(o.ResultTTL/4, 10*time.Millisecond))
-	m := batch.New(batch.Options{
-		Store:       store,
-		Screener:    &batchScreener{catalog: o.Catalog, threshold: o.Threshold, metrics: o.Metrics},
-		Observer:    &batchObserver{metrics: o.Metrics, audit: o.Audit, log: o.Logger},
-		Logger:      o.Logger,
-		MaxRows:     o.MaxRows,
-		WaitMaxRows: o.WaitMaxRows,
-		ChunkRows:   o.ChunkRows,
-		Workers:     o.Workers,
-		SweepEvery:  sweep,
-	})
-	o.Metrics.SetBatchActive(func() float64 { return float64(m.Active()) })
-	return &BatchManager{Manager: m, o: o, log: o.Logger, base: "/v1"}, nil
+	return &Batches{jobs: jobs, maxBytes: maxBytes, log: log, base: "/v1"}
 }
 
 // Mount implements BatchRoutes.
-func (b *BatchManager) Mount(g *gin.RouterGroup) {
+func (b *Batches) Mount(g *gin.RouterGroup) {
 	b.base = strings.TrimRight(g.BasePath(), "/")
 	g.POST("/batches", b.handleCreate)
 	g.GET("/batches/:id", b.handleStatus)
@@ -150,7 +70,7 @@ type BatchStatus struct {
 	Results string `json:"results"`
 }
 
-func (b *BatchManager) status(j *batch.Job) BatchStatus {
+func (b *Batches) status(j *batch.Job) BatchStatus {
 	return BatchStatus{Job: j, Results: b.base + "/batches/" + j.ID + "/results"}
 }
 
@@ -158,15 +78,15 @@ func (b *BatchManager) status(j *batch.Job) BatchStatus {
 // multipart form with the file in the part "file". The upload is read to
 // its end before the answer, so a 202 means every row is stored and
 // queued, and a refusal (400, 413, 415) means nothing was.
-func (b *BatchManager) handleCreate(c *gin.Context) {
+func (b *Batches) handleCreate(c *gin.Context) {
 	format, ok := b.resultFormat(c, "")
 	if !ok {
 		return
 	}
 	// The raw body may exceed the content limit by the multipart framing.
-	maxRaw := b.o.MaxBytes + 1<<20
+	maxRaw := b.maxBytes + 1<<20
 	if c.Request.ContentLength > maxRaw {
-		b.tooLarge(c, &batch.LimitError{What: "bytes", Max: b.o.MaxBytes})
+		b.tooLarge(c, &batch.LimitError{What: "bytes", Max: b.maxBytes})
 		return
 	}
 	body := http.MaxBytesReader(c.Writer, c.Request.Body, maxRaw)
@@ -198,13 +118,13 @@ func (b *BatchManager) handleCreate(c *gin.Context) {
 			media.Filename = params["filename"]
 		}
 	}
-	content, inFormat, err := batch.Open(in, media, b.o.MaxBytes)
+	content, inFormat, err := batch.Open(in, media, b.maxBytes)
 	if err != nil {
 		b.uploadProblem(c, err)
 		return
 	}
 	wait := boolQuery(c, "wait")
-	j, err := b.Submit(c.Request.Context(), batch.Upload{Body: content, Format: inFormat, KeyID: keyID(c), Wait: wait})
+	j, err := b.jobs.Submit(c.Request.Context(), batch.Upload{Body: content, Format: inFormat, KeyID: keyID(c), Wait: wait})
 	if err != nil {
 		b.uploadProblem(c, err)
 		return
@@ -255,7 +175,7 @@ func boolQuery(c *gin.Context, name string) bool {
 // resultFormat reads ?format= or else Accept; "" means the job's own
 // format (CSV results for a CSV upload). It answers 400 for an unknown
 // ?format=.
-func (b *BatchManager) resultFormat(c *gin.Context, def batch.Format) (batch.Format, bool) {
+func (b *Batches) resultFormat(c *gin.Context, def batch.Format) (batch.Format, bool) {
 	if v := c.Query("format"); v != "" {
 		f, ok := batch.ParseFormat(v)
 		if !ok {
@@ -280,8 +200,8 @@ func (b *BatchManager) resultFormat(c *gin.Context, def batch.Format) (batch.For
 }
 
 // handleStatus serves GET /v1/batches/{id}.
-func (b *BatchManager) handleStatus(c *gin.Context) {
-	j, err := b.Get(c.Request.Context(), c.Param("id"), keyID(c))
+func (b *Batches) handleStatus(c *gin.Context) {
+	j, err := b.jobs.Get(c.Request.Context(), c.Param("id"), keyID(c))
 	if err != nil {
 		b.jobProblem(c, err)
 		return
@@ -294,13 +214,13 @@ func (b *BatchManager) handleStatus(c *gin.Context) {
 // job, in input order. For an unfinished or failed job it answers 409 with
 // the progress, unless ?partial=true, which streams the rows of the leading
 // chunks that have results and stops at the first that has none.
-func (b *BatchManager) handleResults(c *gin.Context) {
+func (b *Batches) handleResults(c *gin.Context) {
 	format, ok := b.resultFormat(c, "")
 	if !ok {
 		return
 	}
 	partial := boolQuery(c, "partial")
-	j, err := b.Results(c.Request.Context(), c.Param("id"), keyID(c), partial)
+	j, err := b.jobs.Results(c.Request.Context(), c.Param("id"), keyID(c), partial)
 	if err != nil {
 		b.jobProblem(c, err)
 		return
@@ -308,7 +228,7 @@ func (b *BatchManager) handleResults(c *gin.Context) {
 	b.writeResults(c, j, format, partial)
 }
 
-func (b *BatchManager) writeResults(c *gin.Context, j *batch.Job, f batch.Format, partial bool) {
+func (b *Batches) writeResults(c *gin.Context, j *batch.Job, f batch.Format, partial bool) {
 	if f == "" {
 		f = j.Format
 	}
@@ -323,7 +243,7 @@ func (b *BatchManager) writeResults(c *gin.Context, j *batch.Job, f batch.Format
 		h.Set("X-Batch-Rows", fmt.Sprint(j.Rows))
 	}
 	c.Status(http.StatusOK)
-	n, err := b.WriteResults(c.Request.Context(), j, batch.NewResultWriter(c.Writer, f, j), partial)
+	n, err := b.jobs.WriteResults(c.Request.Context(), j, batch.NewResultWriter(c.Writer, f, j), partial)
 	if err != nil {
 		if c.Request.Context().Err() == nil {
 			b.log.Error("batch results cut off", "request_id", requestID(c), "job", j.ID, "rows_sent", n, "error", err)
@@ -337,15 +257,15 @@ func (b *BatchManager) writeResults(c *gin.Context, j *batch.Job, f batch.Format
 // handleDelete serves DELETE /v1/batches/{id}: an unfinished job is
 // cancelled (its status stays readable as cancelled until the result TTL);
 // a finished one is deleted with its results.
-func (b *BatchManager) handleDelete(c *gin.Context) {
-	if _, err := b.Delete(c.Request.Context(), c.Param("id"), keyID(c)); err != nil {
+func (b *Batches) handleDelete(c *gin.Context) {
+	if _, err := b.jobs.Delete(c.Request.Context(), c.Param("id"), keyID(c)); err != nil {
 		b.jobProblem(c, err)
 		return
 	}
 	c.Status(http.StatusNoContent)
 }
 
-func (b *BatchManager) jobProblem(c *gin.Context, err error) {
+func (b *Batches) jobProblem(c *gin.Context, err error) {
 	var nr *batch.NotReadyError
 	switch {
 	case errors.Is(err, batch.ErrNotFound):
@@ -360,7 +280,7 @@ func (b *BatchManager) jobProblem(c *gin.Context, err error) {
 }
 
 // uploadProblem answers a refused upload.
-func (b *BatchManager) uploadProblem(c *gin.Context, err error) {
+func (b *Batches) uploadProblem(c *gin.Context, err error) {
 	var (
 		le  *batch.LimitError
 		mbe *http.MaxBytesError
@@ -373,15 +293,15 @@ func (b *BatchManager) uploadProblem(c *gin.Context, err error) {
 	case errors.As(err, &le):
 		b.tooLarge(c, le)
 	case errors.As(err, &mbe):
-		b.tooLarge(c, &batch.LimitError{What: "bytes", Max: b.o.MaxBytes})
+		b.tooLarge(c, &batch.LimitError{What: "bytes", Max: b.maxBytes})
 	case errors.As(err, &mte):
 		problem(c, http.StatusUnsupportedMediaType, kindUnsupportedMedia, mte.Error())
 	case errors.As(err, &he):
-		badRequest(c, fmt.Sprintf("the CSV header cannot be used: %s; the header has the columns %s", he.Reason, strings.Join(quoted(he.Found), ", ")),
+		badRequest(c, fmt.Sprintf("the CSV header cannot be used: %s; the header has the columns %s", he.Reason, he.Columns()),
 			FieldError{Field: "name", Line: he.Line, Reason: he.Reason})
 	case errors.As(err, &ie):
 		badRequest(c, "the upload cannot be read: "+ie.Reason, FieldError{Line: ie.Line, Reason: ie.Reason})
-	case errors.Is(err, errNoList):
+	case errors.Is(err, batch.ErrNoList):
 		problem(c, http.StatusServiceUnavailable, kindUnavailable, "no list is loaded yet")
 	case errors.As(err, &se):
 		b.log.Error("batch store failed", "request_id", requestID(c), "error", err)
@@ -393,7 +313,7 @@ func (b *BatchManager) uploadProblem(c *gin.Context, err error) {
 	}
 }
 
-func (b *BatchManager) tooLarge(c *gin.Context, le *batch.LimitError) {
+func (b *Batches) tooLarge(c *gin.Context, le *batch.LimitError) {
 	if le.What == "rows" {
 		problem(c, http.StatusRequestEntityTooLarge, kindTooLarge,
 			fmt.Sprintf("the file has more than %d rows, the most one batch may have (%s); split it", le.Max, envBatchMaxRows),
@@ -405,74 +325,10 @@ func (b *BatchManager) tooLarge(c *gin.Context, le *batch.LimitError) {
 		FieldError{Field: envBatchMaxBytes, Reason: fmt.Sprintf("at most %d bytes", le.Max)})
 }
 
-func quoted(s []string) []string {
-	out := make([]string, len(s))
-	for i, v := range s {
-		out[i] = fmt.Sprintf("%q", v)
-	}
-	return out
-}
-
-var errNoList = errors.New("no list is loaded yet")
-
-// batchScreener judges batch rows exactly as POST /v1/screen judges a
-// request: the same validation, the same matching, against the job's list
-// version on whichever replica screens the chunk.
-type batchScreener struct {
-	catalog   *Catalog
-	threshold float64
-	metrics   *Metrics
-}
-
-func (s *batchScreener) CurrentVersion() (string, error) {
-	snap := s.catalog.Current()
-	if snap == nil {
-		return "", errNoList
-	}
-	return snap.List.Version.ID, nil
-}
-
-func (s *batchScreener) Version(ctx context.Context, id string) (batch.ScreenFunc, error) {
-	snap, err := s.catalog.Pinned(ctx, id)
-	if err != nil {
-		if errors.Is(err, ErrVersionGone) {
-			return nil, fmt.Errorf("%w: %w", batch.ErrVersionGone, err)
-		}
-		return nil, err
-	}
-	return func(r *batch.Row) batch.Outcome { return s.screenRow(snap, r) }, nil
-}
-
-func (s *batchScreener) screenRow(snap *Snapshot, r *batch.Row) batch.Outcome {
-	q, errs := validateQuery(ScreenRequest{Name: r.Name, Country: r.Country, Type: r.Type}, s.threshold)
-	if len(errs) > 0 {
-		msgs := make([]string, len(errs))
-		for i, e := range errs {
-			msgs[i] = e.Field + ": " + e.Reason
-		}
-		return batch.Outcome{Status: batch.StatusError, Error: strings.Join(msgs, "; ")}
-	}
-	q.NoExplanation = true // batch results show no explanations; they cost a large share of a query
-	ms := screen(snap, q)
-	s.metrics.ObserveScreening("batch", ms)
-	if len(ms) == 0 {
-		return batch.Outcome{Status: batch.StatusClear}
-	}
-	slices.SortStableFunc(ms, func(a, b Match) int {
-		switch {
-		case a.Score > b.Score:
-			return -1
-		case a.Score < b.Score:
-			return 1
-		}
-		return 0
-	})
-	o := batch.Outcome{Status: batch.StatusMatch, BestScore: ms[0].Score, MatchCount: len(ms)}
-	for i := 0; i < len(ms) && i < batch.TopMatches; i++ {
-		m := &ms[i]
-		o.Matches = append(o.Matches, batch.TopMatch{ID: m.ID, List: m.List, Name: m.Name, MatchedName: m.MatchedName, Score: m.Score})
-	}
-	return o
+// NewBatchObserver returns the batch.Observer that turns job events into
+// metrics, logs and audit records (audit may be nil).
+func NewBatchObserver(metrics *Metrics, audit AuditLog, log *slog.Logger) batch.Observer {
+	return &batchObserver{metrics: metrics, audit: audit, log: log}
 }
 
 // batchObserver turns job events into metrics, logs and audit records.
@@ -484,6 +340,13 @@ type batchObserver struct {
 
 func (o *batchObserver) Queued(*batch.Job) {
 	o.metrics.BatchJobs.WithLabelValues(string(batch.Queued)).Inc()
+}
+
+func (o *batchObserver) Screened(out *batch.Outcome) {
+	if out.Status == batch.StatusError {
+		return
+	}
+	o.metrics.observeBriefs("batch", out.Matches, out.MatchCount)
 }
 
 func (o *batchObserver) Stored(c batch.Counts) {

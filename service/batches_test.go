@@ -18,32 +18,51 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cslscreen/screener/lists"
 	"github.com/cslscreen/screener/batch"
+	"github.com/cslscreen/screener/lists"
+	"github.com/cslscreen/screener/screening"
 )
 
 // batchServer is a server with batch routes on the embedded snapshot, in
 // the in-process mode. Workers run unless noWorkers.
 type batchServer struct {
 	s  *Server
-	bm *BatchManager
+	bm *batch.Manager
 	h  http.Handler
 }
 
-func newBatchServer(t *testing.T, bo BatchOptions, so Options, noWorkers bool) *batchServer {
+// batchTestOptions are the batch settings a test varies.
+type batchTestOptions struct {
+	Dir                            string
+	MaxBytes, MaxRows, WaitMaxRows int64
+	ChunkRows                      int
+	Audit                          AuditLog
+}
+
+// newTestBatches wires a batch manager on cat the way cmd/screener does,
+// in the in-process mode, and the routes over it.
+func newTestBatches(t testing.TB, cat *screening.Catalog, metrics *Metrics, bo batchTestOptions) (*batch.Manager, *Batches) {
 	t.Helper()
-	cat := &Catalog{}
-	cat.Load(lists.Embedded())
-	metrics := NewMetrics(BuildInfo{Version: "test"})
-	bo.Catalog, bo.Metrics, bo.Logger = cat, metrics, quietLog
 	if bo.Dir == "" {
 		bo.Dir = t.TempDir()
 	}
-	bm, err := NewBatchManager(bo)
+	st, err := batch.NewMemoryStore(bo.Dir, 24*time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
-	so.Catalog, so.Metrics, so.Batches, so.MetricsOnMain = cat, metrics, bm, true
+	bm := batch.New(batch.Options{Store: st, Catalog: cat, Observer: NewBatchObserver(metrics, bo.Audit, quietLog), Logger: quietLog,
+		MaxRows: bo.MaxRows, WaitMaxRows: bo.WaitMaxRows, ChunkRows: bo.ChunkRows})
+	metrics.SetBatchActive(func() float64 { return float64(bm.Active()) })
+	return bm, NewBatches(bm, bo.MaxBytes, quietLog)
+}
+
+func newBatchServer(t *testing.T, bo batchTestOptions, so Options, noWorkers bool) *batchServer {
+	t.Helper()
+	cat := &screening.Catalog{}
+	cat.Load(lists.Embedded())
+	metrics := NewMetrics(BuildInfo{Version: "test"})
+	bm, routes := newTestBatches(t, cat, metrics, bo)
+	so.Catalog, so.Metrics, so.Batches, so.MetricsOnMain = cat, metrics, routes, true
 	if so.Audit == nil {
 		so.Audit = bo.Audit
 	}
@@ -145,7 +164,7 @@ const smallJSONL = `{"reference":"C1","name":"Kaspersky Lab","country":"RU","seg
 	`{"reference":"C2","name":"Zzyzx Qwerty Plumbing","country":"US","segment":"supplier"}` + "\n"
 
 func TestBatchUploadFormats(t *testing.T) {
-	b := newBatchServer(t, BatchOptions{WaitMaxRows: 100}, Options{}, true)
+	b := newBatchServer(t, batchTestOptions{WaitMaxRows: 100}, Options{}, true)
 	mp := func(field, name, typ string, content []byte) ([]byte, []string) {
 		body, ct := multipartBody(t, field, name, typ, content)
 		return body, []string{"Content-Type", ct}
@@ -200,7 +219,7 @@ func TestBatchUploadFormats(t *testing.T) {
 }
 
 func TestBatchUploadRefused(t *testing.T) {
-	b := newBatchServer(t, BatchOptions{MaxBytes: 4096, MaxRows: 5}, Options{}, true)
+	b := newBatchServer(t, batchTestOptions{MaxBytes: 4096, MaxRows: 5}, Options{}, true)
 	noFile, noFileType := multipartBody(t, "", "x.csv", "text/csv", nil)
 	noFile = bytes.Replace(noFile, []byte(`name="file"`), []byte(`name="upload"`), 1)
 	xlsx, xlsxType := multipartBody(t, "", "book.xlsx", "application/octet-stream", []byte("PK\x03\x04"))
@@ -254,8 +273,8 @@ func TestBatchUploadRefused(t *testing.T) {
 // on its own line and the rows after it are still screened; nothing is
 // dropped.
 func TestBatchBadRowsReportedRestScreened(t *testing.T) {
-	b := newBatchServer(t, BatchOptions{ChunkRows: 3}, Options{}, false)
-	long := strings.Repeat("x", MaxNameRunes+1)
+	b := newBatchServer(t, batchTestOptions{ChunkRows: 3}, Options{}, false)
+	long := strings.Repeat("x", screening.MaxNameRunes+1)
 	in := "reference,name,country,type,notes\n" + // 1
 		"A,Kaspersky Lab,RU,,first\n" + // 2
 		"B,\"Broken Quote Ltd,RU,,x\n" + // 3: quote never closed
@@ -319,8 +338,8 @@ func TestBatchBadRowsReportedRestScreened(t *testing.T) {
 // TestBatchRowsJudgedLikeSingleRequests: a batch row gets the matches and
 // the validation of POST /v1/screen.
 func TestBatchRowsJudgedLikeSingleRequests(t *testing.T) {
-	b := newBatchServer(t, BatchOptions{WaitMaxRows: 100}, Options{}, true)
-	names := []ScreenRequest{{Name: "Kaspersky Lab"}, {Name: "kaspersky labs ltd", Country: "gb"}, {Name: "OOO Kaspersky Group", Type: "entity"},
+	b := newBatchServer(t, batchTestOptions{WaitMaxRows: 100}, Options{}, true)
+	names := []screening.Request{{Name: "Kaspersky Lab"}, {Name: "kaspersky labs ltd", Country: "gb"}, {Name: "OOO Kaspersky Group", Type: "entity"},
 		{Name: "Zzyzx"}, {Name: "Kasp\u0007ersky"}, {Name: "Kaspersky", Country: "Russia"}}
 	var in strings.Builder
 	for _, n := range names {
@@ -369,7 +388,7 @@ func TestBatchRowsJudgedLikeSingleRequests(t *testing.T) {
 
 func TestBatchLifecycle(t *testing.T) {
 	// No workers: the job stays queued until we say.
-	b := newBatchServer(t, BatchOptions{WaitMaxRows: 1}, Options{}, true)
+	b := newBatchServer(t, batchTestOptions{WaitMaxRows: 1}, Options{}, true)
 	w := b.upload(t, "?wait=true", []byte(smallCSV), "Content-Type", "text/csv")
 	if w.Code != 202 {
 		t.Fatalf("over the wait limit: %d %s", w.Code, w.Body)
@@ -429,7 +448,7 @@ func TestBatchLifecycle(t *testing.T) {
 }
 
 func TestBatchCancelKeepsStatus(t *testing.T) {
-	b := newBatchServer(t, BatchOptions{}, Options{}, true)
+	b := newBatchServer(t, batchTestOptions{}, Options{}, true)
 	w := b.upload(t, "", []byte(smallCSV), "Content-Type", "text/csv")
 	id := decode[struct{ ID string }](t, w).ID
 	if w := do(t, b.h, "DELETE", "/v1/batches/"+id, "", ""); w.Code != 204 {
@@ -446,7 +465,7 @@ func TestBatchCancelKeepsStatus(t *testing.T) {
 
 func TestBatchJobsBelongToTheirKey(t *testing.T) {
 	keys, _ := ParseKeys(strings.NewReader("alice:"+hashKey("ka")+",bob:"+hashKey("kb")), "API_KEYS")
-	b := newBatchServer(t, BatchOptions{WaitMaxRows: 10}, Options{Keys: keys}, true)
+	b := newBatchServer(t, batchTestOptions{WaitMaxRows: 10}, Options{Keys: keys}, true)
 	if w := b.upload(t, "", []byte(smallCSV), "Content-Type", "text/csv"); w.Code != 401 {
 		t.Errorf("no key: %d", w.Code)
 	}
@@ -471,7 +490,7 @@ func TestBatchJobsBelongToTheirKey(t *testing.T) {
 func TestBatchMetricsAndAudit(t *testing.T) {
 	audit := NewMemoryAuditLog(100, 0)
 	keys, _ := ParseKeys(strings.NewReader("ops:"+hashKey("k")), "API_KEYS")
-	b := newBatchServer(t, BatchOptions{Audit: audit}, Options{Keys: keys}, false)
+	b := newBatchServer(t, batchTestOptions{Audit: audit}, Options{Keys: keys}, false)
 	in := smallCSV + "C3,,US,x\n"
 	w := b.upload(t, "", []byte(in), "Content-Type", "text/csv", "X-API-Key", "k")
 	id := decode[struct{ ID string }](t, w).ID
@@ -508,7 +527,7 @@ func TestBatchMetricsAndAudit(t *testing.T) {
 // a short file for the whole one.
 func TestBatchResultsNeverLookWholeWhenCut(t *testing.T) {
 	dir := t.TempDir()
-	b := newBatchServer(t, BatchOptions{Dir: dir, ChunkRows: 100, WaitMaxRows: 2000}, Options{}, true)
+	b := newBatchServer(t, batchTestOptions{Dir: dir, ChunkRows: 100, WaitMaxRows: 2000}, Options{}, true)
 	in := "name\n" + strings.Repeat("Acme\n", 2000) // well over the write buffer before the lost chunk
 	w := b.upload(t, "?wait=true", []byte(in), "Content-Type", "text/csv")
 	id := w.Header().Get("X-Batch-Id")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cslscreen/screener/internal/fixtures"
 	"github.com/cslscreen/screener/lists"
+	"github.com/cslscreen/screener/screening"
 )
 
 // tuningBodies returns the tuning set's names as screening request bodies.
@@ -35,7 +36,7 @@ func tuningBodies(b testing.TB) []string {
 	return out
 }
 
-func fullCatalog(b *testing.B) *Catalog {
+func fullCatalog(b *testing.B) *screening.Catalog {
 	f, err := os.Open(fixtures.FullCSL(b))
 	if err != nil {
 		b.Fatal(err)
@@ -45,7 +46,7 @@ func fullCatalog(b *testing.B) *Catalog {
 	if err != nil {
 		b.Fatal(err)
 	}
-	c := &Catalog{}
+	c := &screening.Catalog{}
 	c.Load(lists.NewList(lists.Version{Source: "file"}, p.Entries))
 	return c
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cslscreen/screener"
 	"github.com/cslscreen/screener/lists"
+	"github.com/cslscreen/screener/screening"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
@@ -65,19 +66,16 @@ func contractServer(t *testing.T) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cat := &Catalog{}
+	cat := &screening.Catalog{}
 	cat.Load(lists.Embedded())
 	m := NewMetrics(BuildInfo{Version: "test", Commit: "test"})
 	audit := NewMemoryAuditLog(100, 0)
-	bm, err := NewBatchManager(BatchOptions{Catalog: cat, Dir: t.TempDir(), Logger: quietLog, Metrics: m, Audit: audit, WaitMaxRows: 100})
-	if err != nil {
-		t.Fatal(err)
-	}
+	bm, routes := newTestBatches(t, cat, m, batchTestOptions{Audit: audit, WaitMaxRows: 100})
 	ctx, cancel := context.WithCancel(context.Background())
 	go bm.Run(ctx)
 	t.Cleanup(func() { cancel(); bm.Close() })
 	return New(Options{Catalog: cat, Logger: quietLog, Metrics: m, Keys: keys, Audit: audit,
-		OpenAPI: screener.OpenAPI, MetricsOnMain: true, Batches: bm})
+		OpenAPI: screener.OpenAPI, MetricsOnMain: true, Batches: routes})
 }
 
 func TestOpenAPIContract(t *testing.T) {

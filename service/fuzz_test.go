@@ -10,6 +10,7 @@ import (
 
 	"github.com/cslscreen/screener/internal/fixtures"
 	"github.com/cslscreen/screener/lists"
+	"github.com/cslscreen/screener/screening"
 )
 
 // FuzzScreenHandler sends arbitrary bodies and content types to POST
@@ -37,7 +38,7 @@ func FuzzScreenHandler(f *testing.F) {
 	} {
 		f.Add(seed.ct, seed.body)
 	}
-	s := New(Options{Catalog: func() *Catalog { c := &Catalog{}; c.Load(fuzzList()); return c }(), Logger: quietLog})
+	s := New(Options{Catalog: func() *screening.Catalog { c := &screening.Catalog{}; c.Load(fuzzList()); return c }(), Logger: quietLog})
 	h := s.Handler()
 	f.Fuzz(func(t *testing.T, contentType, body string) {
 		req := httptest.NewRequest("POST", "/v1/screen", strings.NewReader(body))

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cslscreen/screener/lists"
+	"github.com/cslscreen/screener/screening"
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -208,7 +209,7 @@ func (m *Metrics) instrument() gin.HandlerFunc {
 }
 
 // ObserveScreening counts one screened name and its matches.
-func (m *Metrics) ObserveScreening(channel string, matches []Match) {
+func (m *Metrics) ObserveScreening(channel string, matches []screening.Match) {
 	if len(matches) == 0 {
 		m.screenings.WithLabelValues("clear", channel).Inc()
 		return
@@ -220,8 +221,22 @@ func (m *Metrics) ObserveScreening(channel string, matches []Match) {
 	}
 }
 
+// observeBriefs counts one screened batch row: its outcome, and the
+// matches its result shows (the best batch.TopMatches of count).
+func (m *Metrics) observeBriefs(channel string, top []screening.Brief, count int) {
+	if count == 0 {
+		m.screenings.WithLabelValues("clear", channel).Inc()
+		return
+	}
+	m.screenings.WithLabelValues("match", channel).Inc()
+	for i := range top {
+		m.matchScore.Observe(top[i].Score)
+		m.matchesByLst.WithLabelValues(top[i].List).Inc()
+	}
+}
+
 // ObserveSnapshot updates the list gauges for a newly served snapshot.
-func (m *Metrics) ObserveSnapshot(s *Snapshot) {
+func (m *Metrics) ObserveSnapshot(s *screening.Snapshot) {
 	v := s.List.Version
 	m.listInfo.Reset()
 	m.listInfo.WithLabelValues(v.ID, v.Source, strconv.FormatBool(v.Builtin)).Set(1)

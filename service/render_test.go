@@ -10,7 +10,7 @@ import (
 
 	"github.com/cslscreen/screener/internal/fixtures"
 	"github.com/cslscreen/screener/lists"
-	"github.com/cslscreen/screener/matcher"
+	"github.com/cslscreen/screener/screening"
 )
 
 // stdJSON encodes v as encoding/json does, without HTML escaping.
@@ -41,23 +41,22 @@ func TestRenderMatchesEncodingJSON(t *testing.T) {
 			l = lists.NewList(lists.Version{Source: "file"}, p.Entries)
 			names = nil
 			for _, body := range tuningBodies(t) {
-				var r ScreenRequest
+				var r screening.Request
 				json.Unmarshal([]byte(body), &r)
 				names = append(names, r.Name)
 			}
 		}
 	}
-	snap := newSnapshot(l)
+	snap := screening.NewSnapshot(l)
 	now := time.Date(2026, 11, 27, 10, 0, 0, 123456789, time.UTC)
 	checked := 0
 	for i, name := range names {
-		q := matcher.Query{Name: name, Limit: 10, MinScore: 0.5}
+		q := screening.Query{Name: name, Limit: 10, MinScore: 0.5}
 		if i%3 == 1 {
 			q.Country, q.Type = "RU", "Entity"
 		}
 		resp := ScreenResponse{ID: "req-1", ListVersion: l.Version.ID, ScreenedAt: now,
-			Query:   ScreenQuery{Name: q.Name, Country: q.Country, Type: q.Type, Limit: q.Limit, MinScore: q.MinScore},
-			Matches: screen(snap, q)}
+			Query: q, Matches: screening.Screen(snap, q).Matches}
 		got, want := appendScreenResponse(nil, &resp), stdJSON(t, &resp)
 		if !bytes.Equal(got, want) {
 			var a, b any

@@ -15,13 +15,14 @@ import (
 
 	"github.com/cslscreen/screener/lists"
 	"github.com/cslscreen/screener/matcher"
+	"github.com/cslscreen/screener/screening"
 	"github.com/gin-gonic/gin"
 )
 
 // Options configures a Server. Catalog is required; the rest have working
 // zero values.
 type Options struct {
-	Catalog *Catalog
+	Catalog *screening.Catalog
 	// AccessLog, when set, receives the access log; otherwise it goes
 	// through Logger.
 	AccessLog *AccessLog
@@ -70,7 +71,7 @@ type RefreshInfo struct {
 
 // Server is the screening HTTP server.
 type Server struct {
-	catalog   *Catalog
+	catalog   *screening.Catalog
 	store     lists.Store
 	refresh   RefreshInfo
 	log       *slog.Logger

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/cslscreen/screener/lists"
+	"github.com/cslscreen/screener/screening"
 	"github.com/gin-gonic/gin"
 )
 
@@ -30,7 +31,7 @@ var quietLog = slog.New(slog.NewTextHandler(io.Discard, nil))
 func newTestServer(t *testing.T, o Options) *Server {
 	t.Helper()
 	if o.Catalog == nil {
-		o.Catalog = &Catalog{}
+		o.Catalog = &screening.Catalog{}
 		o.Catalog.Load(lists.Embedded())
 	}
 	if o.Logger == nil {
@@ -72,7 +73,7 @@ func TestScreenKaspersky(t *testing.T) {
 	if resp.ListVersion != lists.Embedded().Version.ID || resp.ID == "" || resp.ScreenedAt.IsZero() || resp.ID != w.Header().Get(HeaderRequestID) {
 		t.Errorf("envelope = %+v", resp)
 	}
-	got := map[string]Match{}
+	got := map[string]screening.Match{}
 	for _, m := range resp.Matches {
 		got[m.ID] = m
 	}
@@ -118,7 +119,7 @@ func TestScreenBadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := newTestServer(t, Options{Keys: keys}) // default body limit, 64 KiB
-	long := strings.Repeat("a", MaxNameRunes+1)
+	long := strings.Repeat("a", screening.MaxNameRunes+1)
 	tenMB := `{"name":"` + strings.Repeat("a", 10<<20) + `"}`
 	goodKey := []string{"Authorization", "Bearer good-key"}
 	tests := []struct {
@@ -242,7 +243,7 @@ func TestRoutesAndErrors(t *testing.T) {
 }
 
 func TestReadiness(t *testing.T) {
-	s := New(Options{Catalog: &Catalog{}, Logger: quietLog})
+	s := New(Options{Catalog: &screening.Catalog{}, Logger: quietLog})
 	if w := do(t, s.Handler(), "GET", "/readyz", "", ""); w.Code != 503 || !strings.Contains(w.Body.String(), "no list loaded") {
 		t.Fatalf("no list: %d %s", w.Code, w.Body)
 	}

@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"github.com/cslscreen/screener"
+	"github.com/cslscreen/screener/batch"
 	"github.com/cslscreen/screener/lists"
+	"github.com/cslscreen/screener/screening"
 	"github.com/cslscreen/screener/service"
 	"github.com/gin-gonic/gin"
 	"github.com/redis/go-redis/v9"
@@ -30,12 +32,12 @@ type Main struct {
 
 	rdb       redis.UniversalClient
 	store     lists.Store
-	catalog   *service.Catalog
+	catalog   *screening.Catalog
 	follower  *lists.Follower
 	refresher *lists.Refresher
 	metrics   *service.Metrics
 	server    *service.Server
-	batches   *service.BatchManager
+	batches   *batch.Manager
 	metricsLn net.Listener
 	metricsSv *http.Server
 
@@ -71,7 +73,7 @@ func (m *Main) Run(ctx context.Context) error {
 		m.store = lists.NewMemoryStore()
 	}
 
-	m.catalog = &service.Catalog{Store: m.store, OnSwap: func(s *service.Snapshot) {
+	m.catalog = &screening.Catalog{Store: m.store, OnSwap: func(s *screening.Snapshot) {
 		m.metrics.ObserveSnapshot(s)
 		v := s.List.Version
 		attrs := []any{"version", v.ID, "entries", v.Entries, "source", v.Source, "origin", v.Origin,
@@ -136,22 +138,22 @@ func (m *Main) Run(ctx context.Context) error {
 			limiter = service.NewMemoryRateLimiter(cfg.RateLimitRPS, cfg.RateLimitBurst)
 		}
 	}
-	batches, err := service.NewBatchManager(service.BatchOptions{
-		Catalog: m.catalog, Redis: m.rdb, Prefix: cfg.RedisKeyPrefix, Dir: cfg.BatchDir, Logger: log, Metrics: m.metrics,
-		Threshold: cfg.MatchThreshold, MaxBytes: cfg.BatchMaxBytes, MaxRows: cfg.BatchMaxRows, WaitMaxRows: cfg.BatchWaitMaxRows,
-		ResultTTL: cfg.BatchResultTTL, Workers: cfg.BatchWorkers, ChunkRows: cfg.BatchChunkRows, ClaimTimeout: cfg.BatchClaimTimeout,
-		Audit: audit,
-	})
+	jobs, err := m.openBatchStore(ctx)
 	if err != nil {
 		return err
 	}
-	m.batches = batches
+	m.batches = batch.New(batch.Options{
+		Store: jobs, Catalog: m.catalog, Threshold: cfg.MatchThreshold, Observer: service.NewBatchObserver(m.metrics, audit, log),
+		Logger: log, MaxRows: cfg.BatchMaxRows, WaitMaxRows: cfg.BatchWaitMaxRows, ChunkRows: cfg.BatchChunkRows,
+		Workers: cfg.BatchWorkers, SweepEvery: min(time.Minute, max(cfg.BatchResultTTL/4, 10*time.Millisecond)),
+	})
+	m.metrics.SetBatchActive(func() float64 { return float64(m.batches.Active()) })
 
 	m.server = service.New(service.Options{
 		Catalog: m.catalog, Store: m.store, Refresh: refreshInfo, Logger: log, Metrics: m.metrics,
 		AccessLog: m.AccessLog, TrustedProxies: cfg.TrustedProxies,
 		Threshold: cfg.MatchThreshold, MaxBodyBytes: cfg.MaxBodyBytes, Keys: cfg.APIKeys, Limiter: limiter, Audit: audit,
-		OpenAPI: screener.OpenAPI, MetricsOnMain: cfg.MetricsAddr == "", Batches: batches,
+		OpenAPI: screener.OpenAPI, MetricsOnMain: cfg.MetricsAddr == "", Batches: service.NewBatches(m.batches, cfg.BatchMaxBytes, log),
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout, ReadTimeout: cfg.ReadTimeout, WriteTimeout: cfg.WriteTimeout, IdleTimeout: cfg.IdleTimeout,
 	})
 	if err := m.server.Open(cfg.ListenAddr); err != nil {
@@ -176,6 +178,23 @@ func (m *Main) Run(ctx context.Context) error {
 		"list_source", refreshInfo.Source, "list_origin", refreshInfo.Origin, "refresh_interval", cfg.RefreshInterval.String(),
 		"api_keys", cfg.APIKeys.Len(), "version", m.Build.Version)
 	return nil
+}
+
+// openBatchStore returns where batch jobs live: Redis, shared by every
+// replica, when configured; otherwise this process, with files in BATCH_DIR.
+func (m *Main) openBatchStore(ctx context.Context) (batch.Store, error) {
+	cfg := m.Config
+	if m.rdb == nil {
+		return batch.NewMemoryStore(cfg.BatchDir, cfg.BatchResultTTL)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	rs, err := batch.NewRedisStore(ctx, m.rdb, batch.RedisStoreOptions{Prefix: cfg.RedisKeyPrefix, TTL: cfg.BatchResultTTL, ClaimTimeout: cfg.BatchClaimTimeout})
+	if err != nil {
+		// Redis may come up later; the workers create the group then.
+		m.Logger.Warn("batch queue not ready at start; will keep trying", "error", err)
+	}
+	return rs, nil
 }
 
 func (m *Main) goBackground(f func()) {

@@ -21,9 +21,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/cslscreen/screener/lists"
-	"github.com/cslscreen/screener/service"
 	"github.com/cslscreen/screener/batch"
+	"github.com/cslscreen/screener/lists"
+	"github.com/cslscreen/screener/screening"
 )
 
 // batchCmd screens a CSV or JSON lines file: on a running server (upload,
@@ -302,20 +302,18 @@ func (b *batchRun) runLocal(ctx context.Context, in io.Reader, size int64, name,
 		list = lists.Embedded()
 		fmt.Fprintln(b.stderr, "screener batch: screening against the small built-in snapshot, NOT a full list; pass --list or set LIST_FILE")
 	}
-	catalog := &service.Catalog{}
+	catalog := &screening.Catalog{}
 	catalog.Load(list)
 	dir, err := os.MkdirTemp("", "screener-batch-local-*")
 	if err != nil {
 		return b.errorf(3, "%v", err)
 	}
 	defer os.RemoveAll(dir)
-	mgr, err := service.NewBatchManager(service.BatchOptions{
-		Catalog: catalog, Dir: dir, Threshold: threshold, MaxBytes: 1 << 50, ResultTTL: 24 * time.Hour,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	jobs, err := batch.NewMemoryStore(dir, 24*time.Hour)
 	if err != nil {
 		return b.errorf(3, "%v", err)
 	}
+	mgr := batch.New(batch.Options{Store: jobs, Catalog: catalog, Threshold: threshold, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { mgr.Run(runCtx); close(done) }()

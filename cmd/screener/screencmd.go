@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/cslscreen/screener/screening"
 	"github.com/cslscreen/screener/service"
 )
 
@@ -89,7 +90,7 @@ func screenCmd(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	reqBody := service.ScreenRequest{Name: name, Country: *country, Type: *typ}
+	reqBody := screening.Request{Name: name, Country: *country, Type: *typ}
 	if *limit > 0 {
 		reqBody.Limit = limit
 	}

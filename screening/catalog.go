@@ -1,4 +1,9 @@
-package service
+// Package screening is the product's core: the list version a replica
+// serves and its match index (Catalog, Snapshot), the rules of a query
+// (Check), and one screening of one name: a Result with its status, its
+// warnings and each matched entry's facts. It knows nothing of HTTP or of
+// storage formats; the service and the batch engine both screen through it.
+package screening
 
 import (
 	"context"
@@ -20,12 +25,12 @@ type Snapshot struct {
 	Index     *matcher.Index
 	LoadedAt  time.Time
 	BuildTime time.Duration
-	// facts holds each entry's list facts, JSON-encoded once (render.go).
-	facts []encodedFacts
+	// facts holds each entry's list facts, JSON-encoded once (facts.go).
+	facts []EncodedFacts
 }
 
-// newSnapshot indexes l and encodes its entries' facts.
-func newSnapshot(l *lists.List) *Snapshot {
+// NewSnapshot indexes l and encodes its entries' facts.
+func NewSnapshot(l *lists.List) *Snapshot {
 	start := time.Now()
 	s := &Snapshot{List: l, Index: matcher.Build(Records(l)), facts: encodeFacts(l)}
 	s.LoadedAt = time.Now().UTC()
@@ -85,7 +90,7 @@ func (c *Catalog) Pinned(ctx context.Context, id string) (*Snapshot, error) {
 	} else {
 		return nil, fmt.Errorf("%w: %s", ErrVersionGone, id)
 	}
-	s := newSnapshot(l)
+	s := NewSnapshot(l)
 	c.pinned = append([]*Snapshot{s}, c.pinned...)
 	if len(c.pinned) > maxPinned {
 		c.pinned = c.pinned[:maxPinned]
@@ -97,12 +102,20 @@ func (c *Catalog) Pinned(ctx context.Context, id string) (*Snapshot, error) {
 // a second for the full CSL; requests keep using the previous snapshot
 // meanwhile.
 func (c *Catalog) Load(l *lists.List) *Snapshot {
-	s := newSnapshot(l)
+	s := NewSnapshot(l)
 	c.cur.Store(s)
 	if c.OnSwap != nil {
 		c.OnSwap(s)
 	}
 	return s
+}
+
+// factsOf returns entry i's encoded facts.
+func (s *Snapshot) factsOf(i int) *EncodedFacts {
+	if i < len(s.facts) {
+		return &s.facts[i]
+	}
+	return nil
 }
 
 // Current returns the served snapshot, or nil before the first Load.

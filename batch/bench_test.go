@@ -1,4 +1,4 @@
-package service
+package batch
 
 import (
 	"bufio"
@@ -13,17 +13,17 @@ import (
 	"github.com/cslscreen/screener/internal/fixtures"
 	"github.com/cslscreen/screener/lists"
 	"github.com/cslscreen/screener/matcher"
-	"github.com/cslscreen/screener/batch"
+	"github.com/cslscreen/screener/screening"
 )
 
 // benchCatalog loads the full CSL fixture and the tuning set's names.
-func benchCatalog(b *testing.B) (*Catalog, []string) {
+func benchCatalog(b *testing.B) (*screening.Catalog, []string) {
 	b.Helper()
 	l, err := (&lists.FileSource{Path: fixtures.FullCSL(b)}).Fetch(context.Background(), nil)
 	if err != nil {
 		b.Fatal(err)
 	}
-	cat := &Catalog{}
+	cat := &screening.Catalog{}
 	cat.Load(l)
 	f, err := os.Open(fixtures.TuningSet(b))
 	if err != nil {
@@ -45,14 +45,14 @@ func benchCatalog(b *testing.B) (*Catalog, []string) {
 // matching against the full list, as a single request does it.
 func BenchmarkScreenRow(b *testing.B) {
 	cat, names := benchCatalog(b)
-	s := &batchScreener{catalog: cat, threshold: matcher.DefaultThreshold, metrics: NewMetrics(BuildInfo{})}
+	s := catalogRows{catalog: cat, threshold: matcher.DefaultThreshold}
 	fn, err := s.Version(context.Background(), cat.Current().List.Version.ID)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		fn(&batch.Row{Name: names[i%len(names)]})
+		fn(&Row{Name: names[i%len(names)]})
 	}
 }
 
@@ -60,10 +60,11 @@ func BenchmarkScreenRow(b *testing.B) {
 // tuning set's names on every core: upload, chunks, workers, results.
 func BenchmarkBatchJob(b *testing.B) {
 	cat, names := benchCatalog(b)
-	bm, err := NewBatchManager(BatchOptions{Catalog: cat, Dir: b.TempDir(), Logger: quietLog})
+	st, err := NewMemoryStore(b.TempDir(), 24*time.Hour)
 	if err != nil {
 		b.Fatal(err)
 	}
+	bm := New(Options{Store: st, Catalog: cat, Logger: quietLog})
 	ctx, cancel := context.WithCancel(context.Background())
 	go bm.Run(ctx)
 	defer func() { cancel(); bm.Close() }()
@@ -77,8 +78,8 @@ func BenchmarkBatchJob(b *testing.B) {
 	b.ResetTimer()
 	start := time.Now()
 	for i := 0; i < b.N; i++ {
-		r, f, _ := batch.Open(strings.NewReader(body), batch.Media{ContentType: "text/csv"}, 1<<30)
-		j, err := bm.Submit(ctx, batch.Upload{Body: r, Format: f})
+		r, f, _ := Open(strings.NewReader(body), Media{ContentType: "text/csv"}, 1<<30)
+		j, err := bm.Submit(ctx, Upload{Body: r, Format: f})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,0 +1,117 @@
+package screening
+
+import (
+	"github.com/cslscreen/screener/lists"
+	"github.com/cslscreen/screener/matcher"
+)
+
+// Match is one listed party resembling the query, with the list facts a
+// compliance officer needs to act on it. The field names are a contract
+// with clients (openapi.yaml); keep them.
+type Match struct {
+	ID          string  `json:"id"`
+	Source      string  `json:"source"`
+	List        string  `json:"list"`
+	Name        string  `json:"name"`
+	MatchedName string  `json:"matched_name"`
+	Score       float64 `json:"score"`
+	Facts
+	Explanation matcher.Explanation `json:"explanation"`
+
+	// Record is the entry's position in the snapshot's list.
+	Record int `json:"-"`
+	facts  *EncodedFacts
+}
+
+// Encoded returns the entry's head and facts as JSON members, encoded
+// once per snapshot, or nil for a Match not made by Screen.
+func (m *Match) Encoded() *EncodedFacts { return m.facts }
+
+// Result is one screening: the query as understood, the list version it
+// ran against and the matches, best first.
+type Result struct {
+	Query       Query
+	ListVersion string
+	Matches     []Match
+}
+
+// Screen runs q against snap and returns the matches with their entries'
+// facts and explanations. Entries that share an id within one list (the
+// CSL repeats some) are reported once.
+func Screen(snap *Snapshot, q Query) Result {
+	ms := snap.Index.Screen(q.matcherQuery(true))
+	out := make([]Match, 0, len(ms))
+	forEachDistinct(snap, ms, func(m *matcher.Match, e *lists.Entry) {
+		if m.Explanation.Words == nil {
+			m.Explanation.Words = []matcher.WordMatch{}
+		}
+		out = append(out, Match{
+			ID:          e.ID,
+			Source:      e.Source,
+			List:        lists.ListCode(e.Source),
+			Name:        e.Name,
+			MatchedName: m.MatchedName,
+			Score:       m.Score, // the matcher rounds to four places
+			Facts:       FactsOf(e),
+			Explanation: m.Explanation,
+			Record:      m.Record,
+			facts:       snap.factsOf(m.Record),
+		})
+	})
+	return Result{Query: q, ListVersion: snap.List.Version.ID, Matches: out}
+}
+
+// Brief is a match as a batch result row shows it: no facts, no
+// explanation.
+type Brief struct {
+	ID          string
+	List        string
+	Name        string
+	MatchedName string
+	Score       float64
+}
+
+// Summary is a screening as a batch row shows it: the best few matches
+// and how many reached the threshold.
+type Summary struct {
+	// Count is the number of matches reported (at most the query's limit).
+	Count int
+	// Top are the best matches, best first, at most the top asked for.
+	Top []Brief
+}
+
+// Summarise runs q against snap like Screen, without building
+// explanations (a large share of a query that matches, and batch results
+// never show them) and keeping only the best top matches.
+func Summarise(snap *Snapshot, q Query, top int) Summary {
+	ms := snap.Index.Screen(q.matcherQuery(false))
+	var s Summary
+	forEachDistinct(snap, ms, func(m *matcher.Match, e *lists.Entry) {
+		s.Count++
+		if len(s.Top) < top {
+			s.Top = append(s.Top, Brief{ID: e.ID, List: lists.ListCode(e.Source), Name: e.Name, MatchedName: m.MatchedName, Score: m.Score})
+		}
+	})
+	return s
+}
+
+// forEachDistinct calls f for each match, best first (the matcher's
+// order), skipping an entry whose list and id were already reported.
+func forEachDistinct(snap *Snapshot, ms []matcher.Match, f func(*matcher.Match, *lists.Entry)) {
+	var seen map[string]bool
+	for i := range ms {
+		m := &ms[i]
+		e := &snap.List.Entries[m.Record]
+		if len(ms) > 1 {
+			if seen == nil {
+				seen = make(map[string]bool, len(ms))
+			}
+			key := e.Source + "\x00" + e.ID
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+		}
+		f(m, e)
+	}
+}
