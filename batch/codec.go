@@ -9,6 +9,8 @@ import (
 	"io"
 	"math"
 	"sync"
+
+	"github.com/cslscreen/screener/screening"
 )
 
 // Chunks are stored (in Redis or in files) as a compact binary encoding of
@@ -18,7 +20,9 @@ import (
 const (
 	codecRows    byte = 'R'
 	codecResults byte = 'S'
-	codecVersion byte = 1
+	// codecVersion 2 added each result's warnings; chunks of version 1
+	// (written by an older replica during an upgrade) still read.
+	codecVersion byte = 2
 )
 
 var errCorrupt = errors.New("batch: corrupt chunk")
@@ -92,13 +96,19 @@ func encodeResults(res []Result) []byte {
 			e.str(m.MatchedName)
 			e.float(m.Score)
 		}
+		e.uint(uint64(len(r.Warnings)))
+		for _, w := range r.Warnings {
+			e.str(w.Code)
+			e.str(w.Detail)
+		}
 	}
 	return e.deflate()
 }
 
 type decoderState struct {
-	b   []byte
-	err error
+	b       []byte
+	err     error
+	version byte
 }
 
 func (d *decoderState) uint() uint64 {
@@ -163,10 +173,10 @@ func inflate(blob []byte, kind byte) (*decoderState, int, error) {
 	if len(raw) < 2 || raw[0] != kind {
 		return nil, 0, errCorrupt
 	}
-	if raw[1] != codecVersion {
+	if raw[1] != codecVersion && raw[1] != 1 {
 		return nil, 0, fmt.Errorf("batch: chunk encoding version %d is not known to this build", raw[1])
 	}
-	d := &decoderState{b: raw[2:]}
+	d := &decoderState{b: raw[2:], version: raw[1]}
 	n := d.uint()
 	if n > uint64(len(d.b)) {
 		return nil, 0, errCorrupt
@@ -207,6 +217,19 @@ func decodeResults(blob []byte) ([]Result, error) {
 			r.Matches = make([]TopMatch, m)
 			for k := range r.Matches {
 				r.Matches[k] = TopMatch{ID: d.str(), List: d.str(), Name: d.str(), MatchedName: d.str(), Score: d.float()}
+			}
+		}
+		if d.version < 2 {
+			continue
+		}
+		w := d.uint()
+		if w > uint64(len(d.b)) {
+			return nil, errCorrupt
+		}
+		if w > 0 {
+			r.Warnings = make([]screening.Warning, w)
+			for k := range r.Warnings {
+				r.Warnings[k] = screening.Warning{Code: d.str(), Detail: d.str()}
 			}
 		}
 	}

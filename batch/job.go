@@ -44,11 +44,12 @@ type Job struct {
 	Format Format `json:"format"`
 	// Rows counts the data rows read, good and bad (blank lines are not rows).
 	Rows int64 `json:"rows"`
-	// RowsDone counts rows with a result; RowsWithMatches and RowsWithErrors
-	// split them (the rest are clear).
-	RowsDone        int64 `json:"rows_done"`
-	RowsWithMatches int64 `json:"rows_with_matches"`
-	RowsWithErrors  int64 `json:"rows_with_errors"`
+	// RowsDone counts rows with a result; RowsWithMatches, RowsUnscreenable
+	// and RowsWithErrors split them (the rest are clear).
+	RowsDone         int64 `json:"rows_done"`
+	RowsWithMatches  int64 `json:"rows_with_matches"`
+	RowsUnscreenable int64 `json:"rows_unscreenable"`
+	RowsWithErrors   int64 `json:"rows_with_errors"`
 	// Chunks is the number of units of work; ChunksDone have results.
 	Chunks     int `json:"chunks"`
 	ChunksDone int `json:"chunks_done"`

@@ -246,13 +246,14 @@ func (m *Manager) screenNow(ctx context.Context, j *Job, rows []Row) (*Job, erro
 		total.Rows += c.Rows
 		total.Matches += c.Matches
 		total.Errors += c.Errors
+		total.Unscreenable += c.Unscreenable
 		blobs = append(blobs, encodeResults(part))
 		m.o.Observer.Stored(c)
 	}
 	now := time.Now().UTC()
 	j.Status, j.StartedAt, j.FinishedAt = Done, &start, &now
 	j.Chunks, j.ChunksDone = len(blobs), len(blobs)
-	j.RowsDone, j.RowsWithMatches, j.RowsWithErrors = total.Rows, total.Matches, total.Errors
+	j.RowsDone, j.RowsWithMatches, j.RowsWithErrors, j.RowsUnscreenable = total.Rows, total.Matches, total.Errors, total.Unscreenable
 	if err := m.o.Store.SaveDone(ctx, j, blobs); err != nil {
 		return nil, &StoreError{Op: "store results", Err: err}
 	}
@@ -268,6 +269,8 @@ func count(res []Result) Counts {
 			c.Matches++
 		case StatusError:
 			c.Errors++
+		case StatusUnscreenable:
+			c.Unscreenable++
 		}
 	}
 	return c

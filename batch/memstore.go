@@ -231,6 +231,7 @@ func (s *MemoryStore) Complete(_ context.Context, t *Task, blob []byte, c Counts
 	j.RowsDone += c.Rows
 	j.RowsWithMatches += c.Matches
 	j.RowsWithErrors += c.Errors
+	j.RowsUnscreenable += c.Unscreenable
 	if j.ChunksDone < j.Chunks {
 		return true, nil, nil
 	}

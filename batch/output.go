@@ -8,8 +8,10 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/cslscreen/screener/internal/jsontext"
+	"github.com/cslscreen/screener/screening"
 )
 
 // ResultWriter writes result rows in one format.
@@ -39,7 +41,9 @@ func ResultColumns(j *Job) []string {
 		p := "match_" + strconv.Itoa(i) + "_"
 		cols = append(cols, p+"id", p+"list", p+"name", p+"score")
 	}
-	cols = append(cols, "error", "list_version")
+	// warnings came after the others, so that a reader taking columns by
+	// position still finds them where they were.
+	cols = append(cols, "error", "list_version", "warnings")
 	for _, c := range j.Columns {
 		for slices.Contains(cols, c) {
 			c = "input_" + c
@@ -88,8 +92,8 @@ func (c *csvWriter) Write(r *Result) error {
 		}
 		k += 4
 	}
-	rec[k], rec[k+1] = r.Error, c.j.ListVersion
-	k += 2
+	rec[k], rec[k+1], rec[k+2] = r.Error, c.j.ListVersion, warningCodes(r.Warnings)
+	k += 3
 	for _, f := range r.Extra {
 		if k+f.Col < len(rec) {
 			rec[k+f.Col] = c.plain(f.Value)
@@ -143,6 +147,17 @@ func (jw *jsonlWriter) Write(r *Result) error {
 		b = appendKey(b, "type", r.Type)
 	}
 	b = appendKey(b, "status", r.Status)
+	b = append(b, `,"warnings":[`...)
+	for i, w := range r.Warnings {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"code":`...)
+		b = jsontext.AppendString(b, w.Code)
+		b = appendKey(b, "detail", w.Detail)
+		b = append(b, '}')
+	}
+	b = append(b, ']')
 	b = append(b, `,"best_score":`...)
 	b = append(b, formatScore(r.BestScore)...)
 	b = append(b, `,"match_count":`...)
@@ -193,6 +208,22 @@ func (jw *jsonlWriter) Write(r *Result) error {
 }
 
 func (jw *jsonlWriter) Flush() error { return jw.w.Flush() }
+
+// warningCodes is a CSV cell of warning codes, separated by ";" (the JSON
+// lines results carry each warning's detail too).
+func warningCodes(ws []screening.Warning) string {
+	switch len(ws) {
+	case 0:
+		return ""
+	case 1:
+		return ws[0].Code
+	}
+	codes := make([]string, len(ws))
+	for i, w := range ws {
+		codes[i] = w.Code
+	}
+	return strings.Join(codes, ";")
+}
 
 func formatScore(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 

@@ -66,7 +66,7 @@ func TestCSVResults(t *testing.T) {
 	head := strings.Join(recs[0], ",")
 	want := "line,reference,name,country,type,status,best_score,match_count," +
 		"match_1_id,match_1_list,match_1_name,match_1_score,match_2_id,match_2_list,match_2_name,match_2_score," +
-		"match_3_id,match_3_list,match_3_name,match_3_score,error,list_version,segment,input_status"
+		"match_3_id,match_3_list,match_3_name,match_3_score,error,list_version,warnings,segment,input_status"
 	if head != want {
 		t.Errorf("header\n%s\nwant\n%s", head, want)
 	}

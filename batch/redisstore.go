@@ -162,7 +162,7 @@ func (s *RedisStore) SaveDone(ctx context.Context, j *Job, results [][]byte) err
 	cols, _ := json.Marshal(j.Columns)
 	fields := []any{"id", j.ID, "status", string(Done), "list_version", j.ListVersion, "format", string(j.Format),
 		"rows", j.Rows, "chunks", j.Chunks, "chunks_done", j.ChunksDone, "rows_done", j.RowsDone,
-		"rows_matched", j.RowsWithMatches, "rows_error", j.RowsWithErrors, "created_ms", ms(j.CreatedAt),
+		"rows_matched", j.RowsWithMatches, "rows_error", j.RowsWithErrors, "rows_unscreenable", j.RowsUnscreenable, "created_ms", ms(j.CreatedAt),
 		"columns", cols, "key_id", j.KeyID, "raw_extras", j.RawExtras}
 	if j.StartedAt != nil {
 		fields = append(fields, "started_ms", ms(*j.StartedAt))
@@ -291,7 +291,7 @@ func (s *RedisStore) Start(ctx context.Context, id string, at time.Time) error {
 }
 
 // completeScript stores one chunk's results once. KEYS: meta, out, in.
-// ARGV: chunk, results, rows, matches, errors, now (ms), ttl (ms).
+// ARGV: chunk, results, rows, matches, errors, now (ms), ttl (ms), unscreenable.
 // Returns 0 (not stored: already there, or the job is gone or finished),
 // 1 (stored) or 2 (stored, and the job is done).
 var completeScript = redis.NewScript(`
@@ -302,6 +302,7 @@ redis.call('HDEL', KEYS[3], ARGV[1])
 redis.call('HINCRBY', KEYS[1], 'rows_done', ARGV[3])
 redis.call('HINCRBY', KEYS[1], 'rows_matched', ARGV[4])
 redis.call('HINCRBY', KEYS[1], 'rows_error', ARGV[5])
+redis.call('HINCRBY', KEYS[1], 'rows_unscreenable', ARGV[8])
 if st == 'queued' then redis.call('HSET', KEYS[1], 'status', 'running', 'started_ms', ARGV[6]) end
 local done = redis.call('HINCRBY', KEYS[1], 'chunks_done', 1)
 if done < tonumber(redis.call('HGET', KEYS[1], 'chunks')) then
@@ -318,7 +319,7 @@ return 2`)
 // Complete implements Store.
 func (s *RedisStore) Complete(ctx context.Context, t *Task, blob []byte, c Counts, at time.Time) (bool, *Job, error) {
 	r, err := completeScript.Run(ctx, s.rdb, []string{s.key(t.Job, "meta"), s.key(t.Job, "out"), s.key(t.Job, "in")},
-		t.Chunk, blob, c.Rows, c.Matches, c.Errors, ms(at), s.ttl.Milliseconds()).Int()
+		t.Chunk, blob, c.Rows, c.Matches, c.Errors, ms(at), s.ttl.Milliseconds(), c.Unscreenable).Int()
 	if err != nil {
 		return false, nil, err
 	}
@@ -386,7 +387,7 @@ func (s *RedisStore) Get(ctx context.Context, id string) (*Job, error) {
 		return &t
 	}
 	j := &Job{ID: id, Status: State(h["status"]), ListVersion: h["list_version"], Format: Format(h["format"]),
-		Rows: num("rows"), RowsDone: num("rows_done"), RowsWithMatches: num("rows_matched"), RowsWithErrors: num("rows_error"),
+		Rows: num("rows"), RowsDone: num("rows_done"), RowsWithMatches: num("rows_matched"), RowsWithErrors: num("rows_error"), RowsUnscreenable: num("rows_unscreenable"),
 		Chunks: int(num("chunks")), ChunksDone: int(num("chunks_done")), CreatedAt: time.UnixMilli(num("created_ms")).UTC(),
 		StartedAt: when("started_ms"), FinishedAt: when("finished_ms"), Error: h["error"], KeyID: h["key_id"],
 		RawExtras: h["raw_extras"] == "1"}

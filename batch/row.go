@@ -24,11 +24,14 @@ type Field struct {
 	Value string
 }
 
-// Row outcomes, the status column of the results.
+// Row outcomes, the status column of the results: a row that was read
+// and checked has its screening's status (match, clear or unscreenable);
+// one that could not be is an error.
 const (
-	StatusClear = "clear"
-	StatusMatch = "match"
-	StatusError = "error"
+	StatusClear        = string(screening.StatusClear)
+	StatusMatch        = string(screening.StatusMatch)
+	StatusUnscreenable = string(screening.StatusUnscreenable)
+	StatusError        = "error"
 )
 
 // TopMatches is how many matches a result row carries.
@@ -36,7 +39,7 @@ const TopMatches = 3
 
 // Outcome is what screening made of one row.
 type Outcome struct {
-	Status    string // StatusClear, StatusMatch or StatusError
+	Status    string // StatusClear, StatusMatch, StatusUnscreenable or StatusError
 	BestScore float64
 	// MatchCount is the number of matches at or above the threshold (the
 	// screener may cap it, as single requests are capped).
@@ -45,6 +48,12 @@ type Outcome struct {
 	Matches []TopMatch
 	// Error says why the row is an error.
 	Error string
+	// Warnings say why the outcome can be trusted less (the list was the
+	// built-in snapshot or stale; the name could not be read).
+	Warnings []screening.Warning
+	// Reason says why the status is unscreenable, for metrics; it is not
+	// stored with the results.
+	Reason string
 }
 
 // TopMatch is one listed party in a result row.

@@ -64,8 +64,9 @@ func screenRow(snap *screening.Snapshot, threshold float64, r *Row) Outcome {
 		return Outcome{Status: StatusError, Error: strings.Join(msgs, "; ")}
 	}
 	s := screening.Summarise(snap, q, TopMatches)
-	if s.Count == 0 {
-		return Outcome{Status: StatusClear}
+	o := Outcome{Status: string(s.Status), MatchCount: s.Count, Matches: s.Top, Warnings: s.Warnings, Reason: s.Reason}
+	if s.Count > 0 {
+		o.BestScore = s.Top[0].Score
 	}
-	return Outcome{Status: StatusMatch, BestScore: s.Top[0].Score, MatchCount: s.Count, Matches: s.Top}
+	return o
 }

@@ -14,7 +14,7 @@ type Task struct {
 
 // Counts are what one chunk's results hold.
 type Counts struct {
-	Rows, Matches, Errors int64
+	Rows, Matches, Errors, Unscreenable int64
 }
 
 // Store keeps jobs, their input and result chunks and the queue of chunks

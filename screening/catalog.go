@@ -27,6 +27,8 @@ type Snapshot struct {
 	BuildTime time.Duration
 	// facts holds each entry's list facts, JSON-encoded once (facts.go).
 	facts []EncodedFacts
+	// maxAge is the catalog's MaxAge when the snapshot was made.
+	maxAge time.Duration
 }
 
 // NewSnapshot indexes l and encodes its entries' facts.
@@ -47,6 +49,9 @@ type Catalog struct {
 	// Store, when set, is where Pinned finds versions this replica does not
 	// serve any more.
 	Store lists.Store
+	// MaxAge is how old a list may be before answers carry the stale_list
+	// warning; 0 turns the warning off. Set it before the first Load.
+	MaxAge time.Duration
 
 	pinMu  sync.Mutex
 	pinned []*Snapshot // most recently used first
@@ -91,6 +96,7 @@ func (c *Catalog) Pinned(ctx context.Context, id string) (*Snapshot, error) {
 		return nil, fmt.Errorf("%w: %s", ErrVersionGone, id)
 	}
 	s := NewSnapshot(l)
+	s.maxAge = c.MaxAge
 	c.pinned = append([]*Snapshot{s}, c.pinned...)
 	if len(c.pinned) > maxPinned {
 		c.pinned = c.pinned[:maxPinned]
@@ -103,6 +109,7 @@ func (c *Catalog) Pinned(ctx context.Context, id string) (*Snapshot, error) {
 // meanwhile.
 func (c *Catalog) Load(l *lists.List) *Snapshot {
 	s := NewSnapshot(l)
+	s.maxAge = c.MaxAge
 	c.cur.Store(s)
 	if c.OnSwap != nil {
 		c.OnSwap(s)

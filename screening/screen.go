@@ -1,6 +1,8 @@
 package screening
 
 import (
+	"time"
+
 	"github.com/cslscreen/screener/lists"
 	"github.com/cslscreen/screener/matcher"
 )
@@ -27,12 +29,13 @@ type Match struct {
 // once per snapshot, or nil for a Match not made by Screen.
 func (m *Match) Encoded() *EncodedFacts { return m.facts }
 
-// Result is one screening: the query as understood, the list version it
-// ran against and the matches, best first.
+// Result is one screening: the query as understood, the list it ran
+// against, the matches, best first, and how far the answer can be trusted.
 type Result struct {
-	Query       Query
-	ListVersion string
-	Matches     []Match
+	Query   Query
+	List    ListRef
+	Matches []Match
+	Verdict
 }
 
 // Screen runs q against snap and returns the matches with their entries'
@@ -58,7 +61,7 @@ func Screen(snap *Snapshot, q Query) Result {
 			facts:       snap.factsOf(m.Record),
 		})
 	})
-	return Result{Query: q, ListVersion: snap.List.Version.ID, Matches: out}
+	return Result{Query: q, List: snap.ref(), Matches: out, Verdict: snap.judge(q.Name, len(out) > 0, time.Now())}
 }
 
 // Brief is a match as a batch result row shows it: no facts, no
@@ -78,6 +81,7 @@ type Summary struct {
 	Count int
 	// Top are the best matches, best first, at most the top asked for.
 	Top []Brief
+	Verdict
 }
 
 // Summarise runs q against snap like Screen, without building
@@ -92,6 +96,7 @@ func Summarise(snap *Snapshot, q Query, top int) Summary {
 			s.Top = append(s.Top, Brief{ID: e.ID, List: lists.ListCode(e.Source), Name: e.Name, MatchedName: m.MatchedName, Score: m.Score})
 		}
 	})
+	s.Verdict = snap.judge(q.Name, s.Count > 0, time.Now())
 	return s
 }
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/cslscreen/screener/batch"
+	"github.com/cslscreen/screener/screening"
 	"github.com/gin-gonic/gin"
 )
 
@@ -346,7 +347,8 @@ func (o *batchObserver) Screened(out *batch.Outcome) {
 	if out.Status == batch.StatusError {
 		return
 	}
-	o.metrics.observeBriefs("batch", out.Matches, out.MatchCount)
+	v := screening.Verdict{Status: screening.Status(out.Status), Reason: out.Reason}
+	o.metrics.observeBriefs("batch", &v, out.Matches)
 }
 
 func (o *batchObserver) Stored(c batch.Counts) {

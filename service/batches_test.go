@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/cslscreen/screener/batch"
-	"github.com/cslscreen/screener/lists"
 	"github.com/cslscreen/screener/screening"
 )
 
@@ -59,7 +58,7 @@ func newTestBatches(t testing.TB, cat *screening.Catalog, metrics *Metrics, bo b
 func newBatchServer(t *testing.T, bo batchTestOptions, so Options, noWorkers bool) *batchServer {
 	t.Helper()
 	cat := &screening.Catalog{}
-	cat.Load(lists.Embedded())
+	cat.Load(testList())
 	metrics := NewMetrics(BuildInfo{Version: "test"})
 	bm, routes := newTestBatches(t, cat, metrics, bo)
 	so.Catalog, so.Metrics, so.Batches, so.MetricsOnMain = cat, metrics, routes, true
@@ -208,7 +207,7 @@ func TestBatchUploadFormats(t *testing.T) {
 			}
 			k, z := rows[0], rows[1]
 			if k["line"] != fmt.Sprint(tt.first) || k["reference"] != "C1" || k["status"] != "match" || k["segment"] != "retail" ||
-				k["match_1_list"] != "EL" || !strings.Contains(k["match_1_name"], "Kaspersky") || k["list_version"] != lists.Embedded().Version.ID {
+				k["match_1_list"] != "EL" || !strings.Contains(k["match_1_name"], "Kaspersky") || k["list_version"] != testList().Version.ID {
 				t.Errorf("Kaspersky row %v", k)
 			}
 			if z["line"] != fmt.Sprint(tt.first+1) || z["status"] != "clear" || z["match_count"] != "0" || z["segment"] != "supplier" {

@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/cslscreen/screener"
-	"github.com/cslscreen/screener/lists"
 	"github.com/cslscreen/screener/screening"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -67,7 +66,7 @@ func contractServer(t *testing.T) *Server {
 		t.Fatal(err)
 	}
 	cat := &screening.Catalog{}
-	cat.Load(lists.Embedded())
+	cat.Load(testList())
 	m := NewMetrics(BuildInfo{Version: "test", Commit: "test"})
 	audit := NewMemoryAuditLog(100, 0)
 	bm, routes := newTestBatches(t, cat, m, batchTestOptions{Audit: audit, WaitMaxRows: 100})

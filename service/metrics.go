@@ -28,12 +28,16 @@ type Metrics struct {
 	httpDuration *prometheus.HistogramVec
 
 	screenings   *prometheus.CounterVec
+	unscreenable *prometheus.CounterVec
 	matchScore   prometheus.Histogram
 	matchesByLst *prometheus.CounterVec
 
 	listEntries     *prometheus.GaugeVec
 	listInfo        *prometheus.GaugeVec
 	listFetched     prometheus.Gauge
+	listBuiltin     prometheus.Gauge
+	listAge         prometheus.GaugeFunc
+	listAgeFn       func() float64
 	listLoaded      prometheus.Gauge
 	refreshSuccess  prometheus.Gauge
 	refreshes       *prometheus.CounterVec
@@ -86,8 +90,11 @@ func NewMetrics(build BuildInfo) *Metrics {
 		Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 	}, []string{"route", "method", "code"})
 	m.screenings = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "screener_screenings_total", Help: "Names screened, by outcome (match or clear) and channel (api or batch).",
+		Name: "screener_screenings_total", Help: "Names screened, by outcome (the answer's status: match, clear or unscreenable) and channel (api or batch).",
 	}, []string{"outcome", "channel"})
+	m.unscreenable = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "screener_unscreenable_total", Help: "Answers that could not say clear, by reason (builtin_list, no_comparable_words, unread_script) and channel.",
+	}, []string{"reason", "channel"})
 	m.matchScore = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name: "screener_match_score", Help: "Scores of the matches returned.",
 		Buckets: []float64{.5, .6, .7, .75, .8, .85, .9, .95, .98, 1},
@@ -103,6 +110,17 @@ func NewMetrics(build BuildInfo) *Metrics {
 	}, []string{"version", "source", "builtin"})
 	m.listFetched = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "screener_list_fetched_timestamp_seconds", Help: "When the served list version was fetched from its origin (its age is time() minus this).",
+	})
+	m.listBuiltin = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "screener_list_builtin", Help: "1 while only the small built-in snapshot is served (answers cannot be clear), else 0.",
+	})
+	m.listAge = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "screener_list_age_seconds", Help: "Age of the served list, from when its source was fetched (the built-in snapshot: its date).",
+	}, func() float64 {
+		if m.listAgeFn == nil {
+			return 0
+		}
+		return m.listAgeFn()
 	})
 	m.listLoaded = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "screener_list_loaded_timestamp_seconds", Help: "When this replica started serving the current list version.",
@@ -136,7 +154,7 @@ func NewMetrics(build BuildInfo) *Metrics {
 		Name: "screener_batch_jobs_total", Help: "Batch jobs that reached a status (queued, done, failed, cancelled).",
 	}, []string{"status"})
 	m.BatchRows = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "screener_batch_rows_total", Help: "Batch rows screened, by outcome (clear, match, error).",
+		Name: "screener_batch_rows_total", Help: "Batch rows screened, by outcome (clear, match, unscreenable, error).",
 	}, []string{"outcome"})
 	m.BatchDuration = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name: "screener_batch_job_duration_seconds", Help: "Batch job duration from start to finish.",
@@ -157,6 +175,7 @@ func NewMetrics(build BuildInfo) *Metrics {
 		Name: "screener_audit_errors_total", Help: "Screenings that could not be written to the audit log.",
 	})
 	for _, c := range []prometheus.Collector{m.httpRequests, m.httpDuration, m.screenings, m.matchScore, m.matchesByLst,
+		m.unscreenable, m.listBuiltin, m.listAge,
 		m.listEntries, m.listInfo, m.listFetched, m.listLoaded, m.refreshSuccess, m.refreshes, m.refreshFailures, m.indexBuild,
 		m.redisDuration, m.redisErrors, m.authFailures, m.rateLimited, m.BatchJobs, m.BatchRows, m.BatchDuration, m.BatchQueued,
 		m.AuditWritten, m.AuditErrors} {
@@ -164,9 +183,12 @@ func NewMetrics(build BuildInfo) *Metrics {
 	}
 	// Pre-create the series with a fixed label set so dashboards and alerts
 	// see zeros rather than absent series.
-	for _, o := range []string{"match", "clear"} {
-		for _, ch := range []string{"api", "batch"} {
-			m.screenings.WithLabelValues(o, ch)
+	for _, ch := range []string{"api", "batch"} {
+		for _, o := range []screening.Status{screening.StatusMatch, screening.StatusClear, screening.StatusUnscreenable} {
+			m.screenings.WithLabelValues(string(o), ch)
+		}
+		for _, r := range []string{screening.ReasonBuiltinList, screening.ReasonNoWords, screening.ReasonUnreadScript} {
+			m.unscreenable.WithLabelValues(r, ch)
 		}
 	}
 	for _, o := range []string{lists.OutcomePublished, lists.OutcomeUnchanged, lists.OutcomeNotModified, lists.OutcomeLocked, lists.OutcomeFailed} {
@@ -178,7 +200,7 @@ func NewMetrics(build BuildInfo) *Metrics {
 	for _, s := range []string{"queued", "done", "failed", "cancelled"} {
 		m.BatchJobs.WithLabelValues(s)
 	}
-	for _, o := range []string{"clear", "match", "error"} {
+	for _, o := range []string{"clear", "match", "unscreenable", "error"} {
 		m.BatchRows.WithLabelValues(o)
 	}
 	return m
@@ -209,12 +231,8 @@ func (m *Metrics) instrument() gin.HandlerFunc {
 }
 
 // ObserveScreening counts one screened name and its matches.
-func (m *Metrics) ObserveScreening(channel string, matches []screening.Match) {
-	if len(matches) == 0 {
-		m.screenings.WithLabelValues("clear", channel).Inc()
-		return
-	}
-	m.screenings.WithLabelValues("match", channel).Inc()
+func (m *Metrics) ObserveScreening(channel string, v *screening.Verdict, matches []screening.Match) {
+	m.observeVerdict(channel, v)
 	for i := range matches {
 		m.matchScore.Observe(matches[i].Score)
 		m.matchesByLst.WithLabelValues(matches[i].List).Inc()
@@ -223,23 +241,34 @@ func (m *Metrics) ObserveScreening(channel string, matches []screening.Match) {
 
 // observeBriefs counts one screened batch row: its outcome, and the
 // matches its result shows (the best batch.TopMatches of count).
-func (m *Metrics) observeBriefs(channel string, top []screening.Brief, count int) {
-	if count == 0 {
-		m.screenings.WithLabelValues("clear", channel).Inc()
-		return
-	}
-	m.screenings.WithLabelValues("match", channel).Inc()
+func (m *Metrics) observeBriefs(channel string, v *screening.Verdict, top []screening.Brief) {
+	m.observeVerdict(channel, v)
 	for i := range top {
 		m.matchScore.Observe(top[i].Score)
 		m.matchesByLst.WithLabelValues(top[i].List).Inc()
 	}
 }
 
+func (m *Metrics) observeVerdict(channel string, v *screening.Verdict) {
+	m.screenings.WithLabelValues(string(v.Status), channel).Inc()
+	if v.Reason != "" {
+		m.unscreenable.WithLabelValues(v.Reason, channel).Inc()
+	}
+}
+
+// SetListAge sets the function reporting the served list's age in seconds.
+func (m *Metrics) SetListAge(f func() float64) { m.listAgeFn = f }
+
 // ObserveSnapshot updates the list gauges for a newly served snapshot.
 func (m *Metrics) ObserveSnapshot(s *screening.Snapshot) {
 	v := s.List.Version
 	m.listInfo.Reset()
 	m.listInfo.WithLabelValues(v.ID, v.Source, strconv.FormatBool(v.Builtin)).Set(1)
+	if v.Builtin {
+		m.listBuiltin.Set(1)
+	} else {
+		m.listBuiltin.Set(0)
+	}
 	m.listEntries.Reset()
 	for src, n := range v.Counts {
 		m.listEntries.WithLabelValues(lists.ListCode(src)).Add(float64(n))

@@ -23,8 +23,22 @@ import (
 func appendScreenResponse(b []byte, r *ScreenResponse) []byte {
 	b = append(b, `{"id":`...)
 	b = jsontext.AppendString(b, r.ID)
-	b = append(b, `,"list_version":`...)
+	b = append(b, `,"status":`...)
+	b = jsontext.AppendString(b, string(r.Status))
+	b = append(b, `,"warnings":[`...)
+	for i := range r.Warnings {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"code":`...)
+		b = jsontext.AppendString(b, r.Warnings[i].Code)
+		b = append(b, `,"detail":`...)
+		b = jsontext.AppendString(b, r.Warnings[i].Detail)
+		b = append(b, '}')
+	}
+	b = append(b, `],"list_version":`...)
 	b = jsontext.AppendString(b, r.ListVersion)
+	b = appendListRef(b, &r.List)
 	b = append(b, `,"screened_at":"`...)
 	b = r.ScreenedAt.AppendFormat(b, time.RFC3339Nano)
 	b = append(b, `","query":{"name":`...)
@@ -49,6 +63,26 @@ func appendScreenResponse(b []byte, r *ScreenResponse) []byte {
 		b = appendMatch(b, &r.Matches[i])
 	}
 	return append(b, "]}"...)
+}
+
+func appendListRef(b []byte, l *screening.ListRef) []byte {
+	b = append(b, `,"list":{"version":`...)
+	b = jsontext.AppendString(b, l.Version)
+	b = append(b, `,"entries":`...)
+	b = strconv.AppendInt(b, int64(l.Entries), 10)
+	b = append(b, `,"builtin":`...)
+	b = strconv.AppendBool(b, l.Builtin)
+	if l.FetchedAt != nil {
+		b = append(b, `,"fetched_at":"`...)
+		b = l.FetchedAt.AppendFormat(b, time.RFC3339Nano)
+		b = append(b, '"')
+	}
+	if l.PublishedAt != nil {
+		b = append(b, `,"published_at":"`...)
+		b = l.PublishedAt.AppendFormat(b, time.RFC3339Nano)
+		b = append(b, '"')
+	}
+	return append(b, '}')
 }
 
 func appendMatch(b []byte, m *screening.Match) []byte {

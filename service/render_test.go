@@ -55,8 +55,8 @@ func TestRenderMatchesEncodingJSON(t *testing.T) {
 		if i%3 == 1 {
 			q.Country, q.Type = "RU", "Entity"
 		}
-		resp := ScreenResponse{ID: "req-1", ListVersion: l.Version.ID, ScreenedAt: now,
-			Query: q, Matches: screening.Screen(snap, q).Matches}
+		res := screening.Screen(snap, q)
+		resp := newScreenResponse("req-1", &res, now)
 		got, want := appendScreenResponse(nil, &resp), stdJSON(t, &resp)
 		if !bytes.Equal(got, want) {
 			var a, b any

@@ -23,11 +23,31 @@ import (
 // names are a contract with clients; keep them.
 type ScreenResponse struct {
 	// ID identifies this screening (the request id), for audit and logs.
-	ID          string            `json:"id"`
+	ID string `json:"id"`
+	// Status says how far the answer can be trusted: match, clear, or
+	// unscreenable (nothing matched, but the screening cannot vouch for
+	// it); Warnings say why it can be trusted less.
+	Status   screening.Status    `json:"status"`
+	Warnings []screening.Warning `json:"warnings"`
+	// ListVersion is List.Version, kept where clients first found it.
 	ListVersion string            `json:"list_version"`
+	List        screening.ListRef `json:"list"`
 	ScreenedAt  time.Time         `json:"screened_at"`
 	Query       screening.Query   `json:"query"`
 	Matches     []screening.Match `json:"matches"`
+
+	// reason is why the status is unscreenable, for metrics.
+	reason string
+}
+
+// newScreenResponse shapes a screening result as the API answers it.
+func newScreenResponse(id string, res *screening.Result, at time.Time) ScreenResponse {
+	ws := res.Warnings
+	if ws == nil {
+		ws = []screening.Warning{}
+	}
+	return ScreenResponse{ID: id, Status: res.Status, Warnings: ws, ListVersion: res.List.Version, List: res.List,
+		ScreenedAt: at, Query: res.Query, Matches: res.Matches, reason: res.Reason}
 }
 
 // fieldErrors turns a query's problems into the problem document's.
@@ -56,13 +76,7 @@ func (s *Server) handleScreen(c *gin.Context) {
 		return
 	}
 	res := screening.Screen(snap, q)
-	resp := ScreenResponse{
-		ID:          requestID(c),
-		ListVersion: res.ListVersion,
-		ScreenedAt:  time.Now().UTC(),
-		Query:       res.Query,
-		Matches:     res.Matches,
-	}
+	resp := newScreenResponse(requestID(c), &res, time.Now().UTC())
 	s.observeScreening(c, &resp)
 	buf := responseBuffers.Get().(*[]byte)
 	*buf = appendScreenResponse((*buf)[:0], &resp)

@@ -221,7 +221,7 @@ func (s *Server) Close(ctx context.Context) error {
 
 // observeScreening counts and audits one API screening.
 func (s *Server) observeScreening(c *gin.Context, resp *ScreenResponse) {
-	s.metrics.ObserveScreening("api", resp.Matches)
+	s.metrics.ObserveScreening("api", &screening.Verdict{Status: resp.Status, Reason: resp.reason}, resp.Matches)
 	s.auditScreening(c, resp)
 }
 

@@ -32,7 +32,7 @@ func newTestServer(t *testing.T, o Options) *Server {
 	t.Helper()
 	if o.Catalog == nil {
 		o.Catalog = &screening.Catalog{}
-		o.Catalog.Load(lists.Embedded())
+		o.Catalog.Load(testList())
 	}
 	if o.Logger == nil {
 		o.Logger = quietLog
@@ -70,7 +70,7 @@ func TestScreenKaspersky(t *testing.T) {
 		t.Fatalf("status %d: %s", w.Code, w.Body)
 	}
 	resp := decode[ScreenResponse](t, w)
-	if resp.ListVersion != lists.Embedded().Version.ID || resp.ID == "" || resp.ScreenedAt.IsZero() || resp.ID != w.Header().Get(HeaderRequestID) {
+	if resp.ListVersion != testList().Version.ID || resp.ID == "" || resp.ScreenedAt.IsZero() || resp.ID != w.Header().Get(HeaderRequestID) {
 		t.Errorf("envelope = %+v", resp)
 	}
 	got := map[string]screening.Match{}
@@ -236,6 +236,7 @@ func TestRoutesAndErrors(t *testing.T) {
 	if len(ent.Entries) != 1 || ent.Entries[0].Name != "Kaspersky Labs Limited" || ent.Entries[0].AltNames[1] != "Kaspersky Labs Ltd" {
 		t.Errorf("entry = %+v", ent)
 	}
+	s.catalog.Load(lists.Embedded())
 	info := decode[ListsInfo](t, do(t, h, "GET", "/v1/lists", "", ""))
 	if !info.Current.Builtin || info.Warning == "" || info.Current.Entries != 3 || len(info.Lists) != 1 || info.Lists[0].List != "EL" || len(info.Versions) != 1 {
 		t.Errorf("lists = %+v", info)
@@ -397,7 +398,9 @@ func TestMetricsExposition(t *testing.T) {
 		`screener_screenings_total{channel="api",outcome="clear"} 1`,
 		`screener_matches_total{list="EL"}`,
 		`screener_list_entries{list="EL"} 3`,
-		`screener_list_info{builtin="true",source="embedded",version="`,
+		`screener_list_info{builtin="false",source="file",version="`,
+		`screener_list_builtin 0`,
+		`screener_unscreenable_total{channel="api",reason="builtin_list"} 0`,
 		`screener_match_score_bucket`,
 		`screener_build_info{`,
 		`go_goroutines`,
@@ -481,4 +484,12 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// testList is the built-in snapshot's entries as a full list loaded from a
+// file would be: answers on it can be clear. Tests of what only the
+// built-in snapshot does load lists.Embedded() itself.
+func testList() *lists.List {
+	emb := lists.Embedded()
+	return lists.NewList(lists.Version{Source: "file", Origin: "testdata/embedded-entries", FetchedAt: time.Now().UTC()}, emb.Entries)
 }

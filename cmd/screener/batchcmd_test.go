@@ -128,7 +128,7 @@ func TestBatchCommandUsage(t *testing.T) {
 }
 
 func TestBatchCommandAgainstServer(t *testing.T) {
-	m := startMain(t, nil)
+	m := startMain(t, map[string]string{"LIST_FILE": writeEntriesList(t)})
 	server := "http://" + m.Addr()
 	in := writeFile(t, "customers.csv", []byte(customersCSV))
 	out := filepath.Join(t.TempDir(), "results.csv")

@@ -10,12 +10,14 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/cslscreen/screener/internal/fixtures"
 	"github.com/cslscreen/screener/internal/redistest"
+	"github.com/cslscreen/screener/lists"
 	"github.com/cslscreen/screener/service"
 )
 
@@ -275,6 +277,24 @@ func writeSmallList(t *testing.T) string {
 		b.WriteString("f-" + string(rune('a'+i)) + ",Denied Persons List (DPL) - Bureau of Industry and Security,Filler Person " + string(rune('A'+i)) + " Qux,,\n")
 	}
 	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// writeEntriesList writes the built-in snapshot's entries as a list file,
+// so a test can serve them as a full list (answers can then be clear).
+func writeEntriesList(t *testing.T) string {
+	t.Helper()
+	// One more entry, so the version differs from the built-in one (a
+	// version is its content's hash).
+	entries := slices.Concat(lists.Embedded().Entries, []lists.Entry{{ID: "f-1", Source: "Denied Persons List (DPL) - Bureau of Industry and Security", Name: "Filler Person Qux"}})
+	b, err := json.Marshal(map[string]any{"results": entries})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "entries.json")
+	if err := os.WriteFile(p, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return p

@@ -1,0 +1,40 @@
+package matcher
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestRead(t *testing.T) {
+	tests := []struct {
+		name       string
+		comparable bool
+		unread     []string
+	}{
+		{"Huawei Technologies", true, nil},
+		{"Лаборатория Касперского", true, nil},
+		{"Ελληνική Εταιρεία", true, nil},
+		{"Société Générale", true, nil},
+		{"ＫＡＳＰＥＲＳＫＹ", true, nil},
+		{"!!!", false, nil},
+		{"😀", false, nil},
+		{"LLC", false, nil},
+		{"The", false, nil},
+		{"OOO", false, nil},
+		{"华为技术有限公司", false, []string{"Han"}},
+		{"بشار الأسد", false, []string{"Arabic"}},
+		{"Huawei 华为", true, []string{"Han"}},
+	}
+	for _, tt := range tests {
+		r := Read(tt.name)
+		if r.Comparable() != tt.comparable || !slices.Equal(r.Unread, tt.unread) {
+			t.Errorf("Read(%q) = %+v; want comparable %v, unread %v", tt.name, r, tt.comparable, tt.unread)
+		}
+	}
+}
+
+func BenchmarkUnreadScriptsASCII(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		UnreadScripts("Kaspersky Labs Limited")
+	}
+}
