@@ -9,9 +9,11 @@ import (
 	"github.com/cslscreen/screener/matcher"
 )
 
-// Request limits. They are part of the API contract (openapi.yaml).
+// Request limits. They are part of the API contract (openapi.yaml). The
+// longest names on the CSL run to about 400 characters (two defence
+// ministries), and a name pasted from the list must be accepted.
 const (
-	MaxNameRunes = 300
+	MaxNameRunes = 1000
 	DefaultLimit = 10
 	MaxLimit     = 100
 )

@@ -37,10 +37,18 @@ const (
 // DefaultBatchMaxBytes is the largest upload unless configured otherwise.
 const DefaultBatchMaxBytes = 1 << 30
 
-// kindBatchNotReady is the problem of results asked for too early (409).
-const kindBatchNotReady = "batch-results-not-ready"
+// kindBatchNotReady is the problem of results asked for too early, or of
+// a failed job without ?partial=true (409); kindBatchGone of a cancelled
+// job's results, deleted for good (410).
+const (
+	kindBatchNotReady = "batch-results-not-ready"
+	kindBatchGone     = "batch-results-gone"
+)
 
-func init() { problemTitles[kindBatchNotReady] = "Batch results are not available" }
+func init() {
+	problemTitles[kindBatchNotReady] = "Batch results are not available"
+	problemTitles[kindBatchGone] = "Batch results are gone"
+}
 
 // NewBatches returns the batch routes over jobs; maxBytes bounds an upload
 // after decompression (0: DefaultBatchMaxBytes).
@@ -84,6 +92,10 @@ func (b *Batches) handleCreate(c *gin.Context) {
 	if !ok {
 		return
 	}
+	wait, ok := boolQuery(c, "wait")
+	if !ok {
+		return
+	}
 	// The raw body may exceed the content limit by the multipart framing.
 	maxRaw := b.maxBytes + 1<<20
 	if c.Request.ContentLength > maxRaw {
@@ -124,7 +136,6 @@ func (b *Batches) handleCreate(c *gin.Context) {
 		b.uploadProblem(c, err)
 		return
 	}
-	wait := boolQuery(c, "wait")
 	j, err := b.jobs.Submit(c.Request.Context(), batch.Upload{Body: content, Format: inFormat, KeyID: keyID(c), Wait: wait})
 	if err != nil {
 		b.uploadProblem(c, err)
@@ -165,12 +176,19 @@ func filePart(mr *multipart.Reader) (*multipart.Part, error) {
 	}
 }
 
-func boolQuery(c *gin.Context, name string) bool {
-	switch strings.ToLower(c.Query(name)) {
-	case "true", "1", "yes":
-		return true
+// boolQuery reads ?name= as ParseBool does (absent: false); for another
+// value it answers 400 naming the parameter and returns ok false.
+func boolQuery(c *gin.Context, name string) (v, ok bool) {
+	q, set := c.GetQuery(name)
+	if !set {
+		return false, true
 	}
-	return false
+	v, err := ParseBool(q)
+	if err != nil {
+		badRequest(c, "invalid query parameter", FieldError{Field: name, Reason: err.Error()})
+		return false, false
+	}
+	return v, true
 }
 
 // resultFormat reads ?format= or else Accept; "" means the job's own
@@ -220,7 +238,10 @@ func (b *Batches) handleResults(c *gin.Context) {
 	if !ok {
 		return
 	}
-	partial := boolQuery(c, "partial")
+	partial, ok := boolQuery(c, "partial")
+	if !ok {
+		return
+	}
 	j, err := b.jobs.Results(c.Request.Context(), c.Param("id"), keyID(c), partial)
 	if err != nil {
 		b.jobProblem(c, err)
@@ -271,8 +292,13 @@ func (b *Batches) jobProblem(c *gin.Context, err error) {
 	switch {
 	case errors.Is(err, batch.ErrNotFound):
 		problem(c, http.StatusNotFound, kindNotFound, "no batch job "+c.Param("id")+" (it may have expired or been deleted)")
+	case errors.As(err, &nr) && nr.Job.Status == batch.Cancelled:
+		// Gone for good: asking again will not help.
+		problem(c, http.StatusGone, kindBatchGone, nr.Error())
 	case errors.As(err, &nr):
-		c.Header("Retry-After", "2")
+		if !nr.Job.Status.Finished() {
+			c.Header("Retry-After", "2") // a failed job's results will not come either
+		}
 		problem(c, http.StatusConflict, kindBatchNotReady, nr.Error())
 	default:
 		b.log.Error("batch store failed", "request_id", requestID(c), "error", err)

@@ -312,7 +312,7 @@ func TestBatchBadRowsReportedRestScreened(t *testing.T) {
 		{"3", "", "error", "field 2 opens a quote that is not closed"},
 		{"4", "C", "clear", ""},
 		{"6", "D", "error", "name: is required"},
-		{"7", "E", "error", "at most 300"},
+		{"7", "E", "error", "at most 1000"},
 		{"8", "F", "error", "not valid UTF-8"},
 		{"9", "", "error", "2 fields; the header has 5"},
 		{"10", "H", "error", `country: "XX" is not an ISO 3166-1`},
@@ -457,8 +457,12 @@ func TestBatchCancelKeepsStatus(t *testing.T) {
 	if st.Status != "cancelled" {
 		t.Errorf("status %q", st.Status)
 	}
-	if w := do(t, b.h, "GET", "/v1/batches/"+id+"/results?partial=true", "", ""); w.Code != 409 || !strings.Contains(w.Body.String(), "cancelled") {
-		t.Errorf("results of a cancelled job: %d %s", w.Code, w.Body)
+	// Gone for good: 410, and no Retry-After inviting the client to wait.
+	if w := do(t, b.h, "GET", "/v1/batches/"+id+"/results?partial=true", "", ""); w.Code != 410 || !strings.Contains(w.Body.String(), "cancelled") || w.Header().Get("Retry-After") != "" {
+		t.Errorf("results of a cancelled job: %d %v %s", w.Code, w.Header(), w.Body)
+	}
+	if w := do(t, b.h, "GET", "/v1/batches/"+id+"/results?partial=maybe", "", ""); w.Code != 400 || !strings.Contains(w.Body.String(), `"partial"`) {
+		t.Errorf("?partial=maybe: %d %s", w.Code, w.Body)
 	}
 }
 

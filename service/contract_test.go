@@ -108,6 +108,8 @@ func TestOpenAPIContract(t *testing.T) {
 		{name: "audit bad time", method: "GET", path: "/v1/audit?from=yesterday", headers: auth, status: 400, invalid: true},
 		{name: "healthz", method: "GET", path: "/healthz", status: 200},
 		{name: "readyz", method: "GET", path: "/readyz", status: 200},
+		{name: "healthz head", method: "HEAD", path: "/healthz", status: 200},
+		{name: "readyz head", method: "HEAD", path: "/readyz", status: 200},
 		{name: "metrics", method: "GET", path: "/metrics", status: 200},
 		{name: "openapi", method: "GET", path: "/openapi.yaml", status: 200},
 	}

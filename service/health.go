@@ -36,8 +36,12 @@ func (s *Server) handleHealthz(c *gin.Context) {
 	c.JSON(http.StatusOK, Health{Status: "ok"})
 }
 
-// handleReadyz answers 200 when a list is loaded and the server is not
-// shutting down, 503 otherwise; the body says why, and how the store is.
+// handleReadyz answers 200 when a real list is loaded and the server is
+// not shutting down, 503 otherwise; the body says why, and how the store
+// is. While only the built-in snapshot is served the replica is not ready
+// (its answers can never be clear), unless READY_ON_BUILTIN says so for a
+// demo: a load balancer must not send customers to a replica that cannot
+// really screen them.
 func (s *Server) handleReadyz(c *gin.Context) {
 	r := Readiness{Ready: true, Store: s.storeHealth(c.Request.Context())}
 	snap := s.catalog.Current()
@@ -46,6 +50,8 @@ func (s *Server) handleReadyz(c *gin.Context) {
 		r.Ready, r.Reason = false, "shutting down"
 	case snap == nil:
 		r.Ready, r.Reason = false, "no list loaded yet"
+	case snap.List.Version.Builtin && !s.readyOnBuiltin:
+		r.Ready, r.Reason = false, "only the built-in snapshot is served (no list has loaded from LIST_URL, LIST_FILE or Redis yet); answers are marked unscreenable until one does (READY_ON_BUILTIN=true reports ready anyway, for demos)"
 	}
 	if snap != nil {
 		r.ListVersion = snap.List.Version.ID

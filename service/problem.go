@@ -44,6 +44,7 @@ const (
 	kindNotFound         = "not-found"
 	kindMethod           = "method-not-allowed"
 	kindUnauthorized     = "unauthorized"
+	kindForbidden        = "forbidden"
 	kindRateLimited      = "rate-limited"
 	kindUnavailable      = "unavailable"
 	kindInternal         = "internal"
@@ -56,6 +57,7 @@ var problemTitles = map[string]string{
 	kindNotFound:         "Not found",
 	kindMethod:           "Method not allowed",
 	kindUnauthorized:     "Missing or invalid API key",
+	kindForbidden:        "The API key may not do this",
 	kindRateLimited:      "Too many requests",
 	kindUnavailable:      "Service unavailable",
 	kindInternal:         "Internal server error",

@@ -163,7 +163,9 @@ func jsonTypeName(t reflect.Type) string {
 	switch t.Kind() {
 	case reflect.String:
 		return "a string"
-	case reflect.Int, reflect.Int64, reflect.Int32, reflect.Float64, reflect.Float32:
+	case reflect.Int, reflect.Int64, reflect.Int32, reflect.Uint, reflect.Uint64, reflect.Uint32:
+		return "an integer"
+	case reflect.Float64, reflect.Float32:
 		return "a number"
 	case reflect.Bool:
 		return "a boolean"

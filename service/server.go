@@ -6,9 +6,11 @@ package service
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -52,6 +54,9 @@ type Options struct {
 	MetricsOnMain bool
 	// Batches, when set, mounts the batch routes.
 	Batches BatchRoutes
+	// ReadyOnBuiltin makes /readyz report ready while only the built-in
+	// snapshot is served (READY_ON_BUILTIN, for demos).
+	ReadyOnBuiltin bool
 	// Timeouts for the http.Server; zero values get defaults.
 	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
 }
@@ -83,6 +88,8 @@ type Server struct {
 	audit     AuditLog
 	openapi   []byte
 	batches   BatchRoutes
+
+	readyOnBuiltin bool
 
 	engine   *gin.Engine
 	http     *http.Server
@@ -117,7 +124,7 @@ func New(o Options) *Server {
 	s := &Server{
 		catalog: o.Catalog, store: o.Store, refresh: o.Refresh, log: o.Logger, metrics: o.Metrics,
 		threshold: o.Threshold, maxBody: o.MaxBodyBytes, keys: o.Keys, limiter: o.Limiter, audit: o.Audit,
-		openapi: o.OpenAPI, batches: o.Batches,
+		openapi: o.OpenAPI, batches: o.Batches, readyOnBuiltin: o.ReadyOnBuiltin,
 	}
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
@@ -136,8 +143,11 @@ func New(o Options) *Server {
 		problem(c, http.StatusMethodNotAllowed, kindMethod, c.Request.Method+" is not allowed on "+c.Request.URL.Path)
 	})
 
+	// Some load balancers probe with HEAD.
 	e.GET("/healthz", s.handleHealthz)
+	e.HEAD("/healthz", s.handleHealthz)
 	e.GET("/readyz", s.handleReadyz)
+	e.HEAD("/readyz", s.handleReadyz)
 	e.GET("/openapi.yaml", s.handleOpenAPI)
 	if o.MetricsOnMain {
 		e.GET("/metrics", s.metrics.Handler())
@@ -231,4 +241,17 @@ func (s *Server) handleOpenAPI(c *gin.Context) {
 		return
 	}
 	c.Data(http.StatusOK, "application/yaml", s.openapi)
+}
+
+// ParseBool reads a switch the one way the service reads every switch, in
+// query parameters (?wait=, ?partial=) and in configuration alike: true,
+// 1, yes, on or false, 0, no, off, in any case.
+func ParseBool(s string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true", "1", "yes", "on":
+		return true, nil
+	case "false", "0", "no", "off":
+		return false, nil
+	}
+	return false, fmt.Errorf("%q is not a boolean: want true or false", s)
 }

@@ -141,7 +141,7 @@ func TestScreenBadInput(t *testing.T) {
 		{"bad type", "application/json", `{"name":"x","type":"Company"}`, nil, 400, "type"},
 		{"limit zero", "application/json", `{"name":"x","limit":0}`, nil, 400, "limit"},
 		{"limit too big", "application/json", `{"name":"x","limit":101}`, nil, 400, "limit"},
-		{"limit fractional", "application/json", `{"name":"x","limit":1.5}`, nil, 400, "limit"},
+		{"limit fractional", "application/json", `{"name":"x","limit":2.5}`, nil, 400, "limit"},
 		{"min_score above 1", "application/json", `{"name":"x","min_score":1.5}`, nil, 400, "min_score"},
 		{"min_score string", "application/json", `{"name":"x","min_score":"high"}`, nil, 400, "min_score"},
 		{"not an object", "application/json", `["x"]`, nil, 400, ""},
@@ -252,6 +252,13 @@ func TestReadiness(t *testing.T) {
 		t.Fatalf("screen without list: %d", w.Code)
 	}
 	s.catalog.Load(lists.Embedded())
+	if w := do(t, s.Handler(), "GET", "/readyz", "", ""); w.Code != 503 || !strings.Contains(w.Body.String(), "built-in") {
+		t.Fatalf("built-in snapshot only: %d %s", w.Code, w.Body)
+	}
+	if w := do(t, New(Options{Catalog: s.catalog, Logger: quietLog, ReadyOnBuiltin: true}).Handler(), "HEAD", "/readyz", "", ""); w.Code != 200 {
+		t.Fatalf("built-in snapshot with ReadyOnBuiltin: %d %s", w.Code, w.Body)
+	}
+	s.catalog.Load(testList())
 	if w := do(t, s.Handler(), "GET", "/readyz", "", ""); w.Code != 200 {
 		t.Fatalf("with list: %d %s", w.Code, w.Body)
 	}
@@ -492,4 +499,14 @@ func (l *lockedBuffer) String() string {
 func testList() *lists.List {
 	emb := lists.Embedded()
 	return lists.NewList(lists.Version{Source: "file", Origin: "testdata/embedded-entries", FetchedAt: time.Now().UTC()}, emb.Entries)
+}
+
+// A fractional limit is refused for not being an integer; "must be a
+// number, got number 2.5" said nothing.
+func TestScreenFractionalLimitSaysInteger(t *testing.T) {
+	s := newTestServer(t, Options{})
+	p := decode[Problem](t, do(t, s.Handler(), "POST", "/v1/screen", "application/json", `{"name":"x","limit":2.5}`))
+	if len(p.Errors) != 1 || p.Errors[0].Field != "limit" || p.Errors[0].Reason != "must be an integer, got number 2.5" {
+		t.Errorf("problem %+v", p.Errors)
+	}
 }

@@ -73,7 +73,7 @@ func (m *Main) Run(ctx context.Context) error {
 		m.store = lists.NewMemoryStore()
 	}
 
-	m.catalog = &screening.Catalog{Store: m.store, OnSwap: func(s *screening.Snapshot) {
+	m.catalog = &screening.Catalog{Store: m.store, MaxAge: cfg.ListMaxAge, OnSwap: func(s *screening.Snapshot) {
 		m.metrics.ObserveSnapshot(s)
 		v := s.List.Version
 		attrs := []any{"version", v.ID, "entries", v.Entries, "source", v.Source, "origin", v.Origin,
@@ -85,6 +85,14 @@ func (m *Main) Run(ctx context.Context) error {
 			log.Info("serving list version", attrs...)
 		}
 	}}
+	m.metrics.SetListAge(func() float64 {
+		if snap := m.catalog.Current(); snap != nil {
+			if age, ok := snap.Age(time.Now()); ok {
+				return age.Seconds()
+			}
+		}
+		return 0
+	})
 	m.follower = &lists.Follower{Store: m.store, Serve: func(l *lists.List) { m.catalog.Load(l) }, PollInterval: cfg.ListPollInterval, Logger: log}
 
 	// 1. What the store already has (another replica's work, or ours before a restart).
@@ -116,8 +124,15 @@ func (m *Main) Run(ctx context.Context) error {
 		if src.Kind() == "file" {
 			// A local file is quick to read and was named on purpose: load it
 			// before serving, so the first answer already uses it.
-			if res := m.refresher.Refresh(ctx); res.List != nil {
+			res := m.refresher.Refresh(ctx)
+			if res.List != nil {
 				m.follower.Adopt(res.List)
+			} else if res.Outcome == lists.OutcomeFailed && m.follower.Held().Version.Builtin {
+				// Nothing real to serve: a named file that cannot be read
+				// is a configuration error, not a reason to answer from
+				// the three-entry snapshot.
+				m.cancel()
+				return fmt.Errorf("LIST_FILE=%s: %w (and the store holds no list to serve instead)", cfg.ListFile, res.Err)
 			}
 		}
 	}
@@ -153,7 +168,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Catalog: m.catalog, Store: m.store, Refresh: refreshInfo, Logger: log, Metrics: m.metrics,
 		AccessLog: m.AccessLog, TrustedProxies: cfg.TrustedProxies,
 		Threshold: cfg.MatchThreshold, MaxBodyBytes: cfg.MaxBodyBytes, Keys: cfg.APIKeys, Limiter: limiter, Audit: audit,
-		OpenAPI: screener.OpenAPI, MetricsOnMain: cfg.MetricsAddr == "", Batches: service.NewBatches(m.batches, cfg.BatchMaxBytes, log),
+		OpenAPI: screener.OpenAPI, MetricsOnMain: cfg.MetricsAddr == "", ReadyOnBuiltin: cfg.ReadyOnBuiltin, Batches: service.NewBatches(m.batches, cfg.BatchMaxBytes, log),
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout, ReadTimeout: cfg.ReadTimeout, WriteTimeout: cfg.WriteTimeout, IdleTimeout: cfg.IdleTimeout,
 	})
 	if err := m.server.Open(cfg.ListenAddr); err != nil {

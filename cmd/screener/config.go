@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cslscreen/screener/batch"
 	"github.com/cslscreen/screener/lists"
 	"github.com/cslscreen/screener/matcher"
 	"github.com/cslscreen/screener/service"
@@ -34,6 +35,7 @@ type Config struct {
 	ListMaxBadRows   float64
 	ListPollInterval time.Duration
 	ListVersionTTL   time.Duration
+	ListMaxAge       time.Duration
 
 	MatchThreshold float64
 
@@ -44,6 +46,7 @@ type Config struct {
 	WriteTimeout      time.Duration
 	IdleTimeout       time.Duration
 	MaxBodyBytes      int64
+	ReadyOnBuiltin    bool
 
 	APIKeys        *service.KeySet
 	RateLimitRPS   float64
@@ -84,6 +87,7 @@ var envVars = []envVar{
 	{"LIST_MAX_BAD_ROWS", "0.01", "refuse a file with more than this share of malformed rows"},
 	{"LIST_POLL_INTERVAL", "30s", "how often replicas poll Redis for a new version (besides pub/sub)"},
 	{"LIST_VERSION_TTL", "24h", "how long a superseded version stays loadable in Redis"},
+	{"LIST_MAX_AGE", "48h", "answers carry the stale_list warning when the list was fetched longer ago than this; 0 disables"},
 	{"MATCH_THRESHOLD", strconv.FormatFloat(matcher.DefaultThreshold, 'f', -1, 64), "default minimum score of a reported match (0..1)"},
 	{"TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of proxies whose X-Forwarded-For names the client"},
 	{"SHUTDOWN_TIMEOUT", "20s", "how long in-flight requests get to finish on SIGTERM"},
@@ -92,6 +96,7 @@ var envVars = []envVar{
 	{"WRITE_TIMEOUT", "10m", "http.Server WriteTimeout (covers batch result downloads)"},
 	{"IDLE_TIMEOUT", "2m", "http.Server IdleTimeout"},
 	{"MAX_BODY_BYTES", "65536", "largest JSON request body"},
+	{"READY_ON_BUILTIN", "false", "report ready while only the built-in snapshot is served (demos only: answers cannot be clear)"},
 	{"API_KEYS", "", "comma-separated keyid:sha256hex; when set (or API_KEYS_FILE), /v1 needs a key"},
 	{"API_KEYS_FILE", "", "file with one keyid:sha256hex per line"},
 	{"RATE_LIMIT_RPS", "0", "requests per second per API key (or client address); 0 disables"},
@@ -105,75 +110,111 @@ var envVars = []envVar{
 	{"BATCH_RESULT_TTL", "24h", "how long batch results are kept"},
 	{"BATCH_WORKERS", "0", "batch chunks screened at once by this replica; 0: one per CPU"},
 	{"BATCH_DIR", "", "scratch directory for batch uploads and results (in-memory mode); default the OS temp dir"},
-	{"BATCH_CHUNK_ROWS", "2000", "rows per batch chunk (the unit of work a replica claims)"},
+	{"BATCH_CHUNK_ROWS", strconv.Itoa(batch.DefaultChunkRows), "rows per batch chunk (the unit of work a replica claims)"},
 	{"BATCH_CLAIM_TIMEOUT", "1m", "a chunk idle this long on a dead replica is claimed by another"},
 }
 
 // LoadConfig reads the configuration through getenv and reports every bad
 // value at once, each naming its variable.
 func LoadConfig(getenv func(string) string) (Config, error) {
-	var errs []error
-	// An empty value means the default, so a deployment can template every
-	// variable and leave the ones it does not use blank.
-	get := func(name string) string {
-		if v := strings.TrimSpace(getenv(name)); v != "" {
-			return v
-		}
-		for _, e := range envVars {
-			if e.name == name {
-				return e.def
-			}
-		}
-		panic("config: undocumented variable " + name) // caught by tests
+	e := &envReader{getenv: getenv}
+	var c Config
+	e.server(&c)
+	e.redis(&c)
+	e.lists(&c)
+	e.access(&c)
+	e.batch(&c)
+	if len(e.errs) > 0 {
+		return c, fmt.Errorf("invalid configuration:\n  %w", errors.Join(e.errs...))
 	}
-	bad := func(name, v, want string) {
-		errs = append(errs, fmt.Errorf("%s=%q: %s", name, v, want))
-	}
-	dur := func(name string, allowZero bool) time.Duration {
-		v := get(name)
-		if v == "0" && allowZero {
-			return 0
-		}
-		d, err := time.ParseDuration(v)
-		if err != nil || d < 0 || (d == 0 && !allowZero) {
-			bad(name, v, "want a positive duration such as 30s, 5m or 1h")
-		}
-		return d
-	}
-	frac := func(name string) float64 {
-		v := get(name)
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || f < 0 || f > 1 {
-			bad(name, v, "want a number between 0 and 1")
-		}
-		return f
-	}
-	integer := func(name string, min int64) int64 {
-		v := get(name)
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < min {
-			bad(name, v, fmt.Sprintf("want a whole number ≥ %d", min))
-		}
-		return n
-	}
-	addr := func(name string) string {
-		v := get(name)
-		if v == "" {
-			return ""
-		}
-		if _, port, err := net.SplitHostPort(v); err != nil || port == "" {
-			bad(name, v, "want host:port or :port")
-		}
+	return c, nil
+}
+
+// envReader reads typed variables, collecting every bad value.
+type envReader struct {
+	getenv func(string) string
+	errs   []error
+}
+
+// get returns a variable's value, or its default when unset or blank: a
+// deployment can template every variable and leave the ones it does not
+// use empty.
+func (e *envReader) get(name string) string {
+	if v := strings.TrimSpace(e.getenv(name)); v != "" {
 		return v
 	}
-
-	var c Config
-	c.ListenAddr = addr("LISTEN_ADDR")
-	if c.ListenAddr == "" {
-		bad("LISTEN_ADDR", "", "must not be empty")
+	for _, ev := range envVars {
+		if ev.name == name {
+			return ev.def
+		}
 	}
-	c.MetricsAddr = addr("METRICS_ADDR")
-	switch v := strings.ToLower(get("LOG_LEVEL")); v {
+	panic("config: undocumented variable " + name) // caught by tests
+}
+
+func (e *envReader) bad(name, v, want string) {
+	e.errs = append(e.errs, fmt.Errorf("%s=%q: %s", name, v, want))
+}
+
+func (e *envReader) dur(name string, allowZero bool) time.Duration {
+	v := e.get(name)
+	if v == "0" && allowZero {
+		return 0
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 || (d == 0 && !allowZero) {
+		e.bad(name, v, "want a positive duration such as 30s, 5m or 1h")
+	}
+	return d
+}
+
+func (e *envReader) frac(name string) float64 {
+	v := e.get(name)
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f < 0 || f > 1 {
+		e.bad(name, v, "want a number between 0 and 1")
+	}
+	return f
+}
+
+func (e *envReader) integer(name string, min int64) int64 {
+	v := e.get(name)
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < min {
+		e.bad(name, v, fmt.Sprintf("want a whole number ≥ %d", min))
+	}
+	return n
+}
+
+// boolean reads a switch the one way every switch is read, in variables
+// and in query parameters alike (service.ParseBool).
+func (e *envReader) boolean(name string) bool {
+	v := e.get(name)
+	b, err := service.ParseBool(v)
+	if err != nil {
+		e.bad(name, v, "want true or false (also 1/0, yes/no, on/off)")
+	}
+	return b
+}
+
+func (e *envReader) addr(name string) string {
+	v := e.get(name)
+	if v == "" {
+		return ""
+	}
+	if _, port, err := net.SplitHostPort(v); err != nil || port == "" {
+		e.bad(name, v, "want host:port or :port")
+	}
+	return v
+}
+
+// server reads the listener, logging and HTTP server settings.
+func (e *envReader) server(c *Config) {
+	c.ListenAddr = e.addr("LISTEN_ADDR")
+	if c.ListenAddr == "" {
+		e.bad("LISTEN_ADDR", "", "must not be empty")
+	}
+	c.MetricsAddr = e.addr("METRICS_ADDR")
+	switch v := strings.ToLower(e.get("LOG_LEVEL")); v {
 	case "debug":
 		c.LogLevel = slog.LevelDebug
 	case "info":
@@ -183,105 +224,110 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	case "error":
 		c.LogLevel = slog.LevelError
 	default:
-		bad("LOG_LEVEL", v, "want debug, info, warn or error")
+		e.bad("LOG_LEVEL", v, "want debug, info, warn or error")
 	}
-	c.RedisURL = get("REDIS_URL")
-	c.RedisPassword = get("REDIS_PASSWORD")
-	c.RedisKeyPrefix = get("REDIS_KEY_PREFIX")
-	if c.RedisURL != "" {
-		if rdb, err := lists.NewRedisClient(c.RedisURL, c.RedisPassword); err != nil {
-			errs = append(errs, err)
-		} else {
-			rdb.Close()
-		}
-	}
-	if c.RedisKeyPrefix == "" || strings.ContainsAny(c.RedisKeyPrefix, " {}") {
-		bad("REDIS_KEY_PREFIX", c.RedisKeyPrefix, "want a non-empty prefix without spaces or braces")
-	}
-	c.ListURL = get("LIST_URL")
-	if strings.EqualFold(c.ListURL, "off") {
-		c.ListURL = ""
-	} else if !strings.HasPrefix(c.ListURL, "https://") && !strings.HasPrefix(c.ListURL, "http://") {
-		bad("LIST_URL", c.ListURL, "want an http(s) URL, or off")
-	}
-	c.ListFile = get("LIST_FILE")
-	if c.ListFile != "" {
-		if st, err := os.Stat(c.ListFile); err != nil {
-			bad("LIST_FILE", c.ListFile, "cannot be read: "+err.Error())
-		} else if st.IsDir() {
-			bad("LIST_FILE", c.ListFile, "is a directory")
-		}
-	}
-	c.RefreshInterval = dur("REFRESH_INTERVAL", true)
-	c.RefreshTimeout = dur("REFRESH_TIMEOUT", false)
-	c.ListMaxShrink = frac("LIST_MAX_SHRINK")
-	c.ListMaxBadRows = frac("LIST_MAX_BAD_ROWS")
-	c.ListPollInterval = dur("LIST_POLL_INTERVAL", false)
-	c.ListVersionTTL = dur("LIST_VERSION_TTL", false)
-	c.MatchThreshold = frac("MATCH_THRESHOLD")
-	if c.MatchThreshold == 0 {
-		bad("MATCH_THRESHOLD", get("MATCH_THRESHOLD"), "must be above 0")
-	}
-	for _, p := range strings.Split(get("TRUSTED_PROXIES"), ",") {
+	for _, p := range strings.Split(e.get("TRUSTED_PROXIES"), ",") {
 		if p = strings.TrimSpace(p); p == "" {
 			continue
 		}
 		if net.ParseIP(p) == nil {
 			if _, _, err := net.ParseCIDR(p); err != nil {
-				bad("TRUSTED_PROXIES", p, "want IP addresses or CIDRs such as 10.0.0.0/8")
+				e.bad("TRUSTED_PROXIES", p, "want IP addresses or CIDRs such as 10.0.0.0/8")
 				continue
 			}
 		}
 		c.TrustedProxies = append(c.TrustedProxies, p)
 	}
-	c.ShutdownTimeout = dur("SHUTDOWN_TIMEOUT", false)
-	c.ReadHeaderTimeout = dur("READ_HEADER_TIMEOUT", false)
-	c.ReadTimeout = dur("READ_TIMEOUT", false)
-	c.WriteTimeout = dur("WRITE_TIMEOUT", false)
-	c.IdleTimeout = dur("IDLE_TIMEOUT", false)
-	c.MaxBodyBytes = integer("MAX_BODY_BYTES", 1024)
+	c.ShutdownTimeout = e.dur("SHUTDOWN_TIMEOUT", false)
+	c.ReadHeaderTimeout = e.dur("READ_HEADER_TIMEOUT", false)
+	c.ReadTimeout = e.dur("READ_TIMEOUT", false)
+	c.WriteTimeout = e.dur("WRITE_TIMEOUT", false)
+	c.IdleTimeout = e.dur("IDLE_TIMEOUT", false)
+	c.MaxBodyBytes = e.integer("MAX_BODY_BYTES", 1024)
+	c.ReadyOnBuiltin = e.boolean("READY_ON_BUILTIN")
+}
 
-	keys, err := loadKeys(get("API_KEYS"), get("API_KEYS_FILE"))
+// redis reads where Redis is.
+func (e *envReader) redis(c *Config) {
+	c.RedisURL = e.get("REDIS_URL")
+	c.RedisPassword = e.get("REDIS_PASSWORD")
+	c.RedisKeyPrefix = e.get("REDIS_KEY_PREFIX")
+	if c.RedisURL != "" {
+		if rdb, err := lists.NewRedisClient(c.RedisURL, c.RedisPassword); err != nil {
+			e.errs = append(e.errs, err)
+		} else {
+			rdb.Close()
+		}
+	}
+	if c.RedisKeyPrefix == "" || strings.ContainsAny(c.RedisKeyPrefix, " {}") {
+		e.bad("REDIS_KEY_PREFIX", c.RedisKeyPrefix, "want a non-empty prefix without spaces or braces")
+	}
+}
+
+// lists reads where lists come from, how they are refreshed and judged.
+func (e *envReader) lists(c *Config) {
+	c.ListURL = e.get("LIST_URL")
+	if strings.EqualFold(c.ListURL, "off") {
+		c.ListURL = ""
+	} else if !strings.HasPrefix(c.ListURL, "https://") && !strings.HasPrefix(c.ListURL, "http://") {
+		e.bad("LIST_URL", c.ListURL, "want an http(s) URL, or off")
+	}
+	c.ListFile = e.get("LIST_FILE")
+	if c.ListFile != "" {
+		if st, err := os.Stat(c.ListFile); err != nil {
+			e.bad("LIST_FILE", c.ListFile, "cannot be read: "+err.Error())
+		} else if st.IsDir() {
+			e.bad("LIST_FILE", c.ListFile, "is a directory")
+		}
+	}
+	c.RefreshInterval = e.dur("REFRESH_INTERVAL", true)
+	c.RefreshTimeout = e.dur("REFRESH_TIMEOUT", false)
+	c.ListMaxShrink = e.frac("LIST_MAX_SHRINK")
+	c.ListMaxBadRows = e.frac("LIST_MAX_BAD_ROWS")
+	c.ListPollInterval = e.dur("LIST_POLL_INTERVAL", false)
+	c.ListVersionTTL = e.dur("LIST_VERSION_TTL", false)
+	c.ListMaxAge = e.dur("LIST_MAX_AGE", true)
+	c.MatchThreshold = e.frac("MATCH_THRESHOLD")
+	if c.MatchThreshold == 0 {
+		e.bad("MATCH_THRESHOLD", e.get("MATCH_THRESHOLD"), "must be above 0")
+	}
+}
+
+// access reads API keys, rate limits and the audit trail.
+func (e *envReader) access(c *Config) {
+	keys, err := loadKeys(e.get("API_KEYS"), e.get("API_KEYS_FILE"))
 	if err != nil {
-		errs = append(errs, err)
+		e.errs = append(e.errs, err)
 	}
 	c.APIKeys = keys
-	if v := get("RATE_LIMIT_RPS"); v != "" {
+	if v := e.get("RATE_LIMIT_RPS"); v != "" {
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil || f < 0 {
-			bad("RATE_LIMIT_RPS", v, "want a number ≥ 0")
+			e.bad("RATE_LIMIT_RPS", v, "want a number ≥ 0")
 		}
 		c.RateLimitRPS = f
 	}
-	c.RateLimitBurst = int(integer("RATE_LIMIT_BURST", 1))
+	c.RateLimitBurst = int(e.integer("RATE_LIMIT_BURST", 1))
+	c.AuditEnabled = e.boolean("AUDIT_ENABLED")
+	c.AuditMaxLen = e.integer("AUDIT_MAX_LEN", 1)
+	c.AuditMaxAge = e.dur("AUDIT_MAX_AGE", true)
+}
 
-	switch v := strings.ToLower(get("AUDIT_ENABLED")); v {
-	case "true", "1", "yes":
-		c.AuditEnabled = true
-	case "false", "0", "no", "":
-	default:
-		bad("AUDIT_ENABLED", v, "want true or false")
-	}
-	c.AuditMaxLen = integer("AUDIT_MAX_LEN", 1)
-	c.AuditMaxAge = dur("AUDIT_MAX_AGE", true)
-
-	c.BatchMaxBytes = integer("BATCH_MAX_BYTES", 1024)
-	c.BatchMaxRows = integer("BATCH_MAX_ROWS", 1)
-	c.BatchWaitMaxRows = integer("BATCH_WAIT_MAX_ROWS", 0)
-	c.BatchResultTTL = dur("BATCH_RESULT_TTL", false)
-	c.BatchWorkers = int(integer("BATCH_WORKERS", 0))
-	c.BatchDir = get("BATCH_DIR")
+// batch reads the batch limits and workers.
+func (e *envReader) batch(c *Config) {
+	c.BatchMaxBytes = e.integer("BATCH_MAX_BYTES", 1024)
+	c.BatchMaxRows = e.integer("BATCH_MAX_ROWS", 1)
+	c.BatchWaitMaxRows = e.integer("BATCH_WAIT_MAX_ROWS", 0)
+	c.BatchResultTTL = e.dur("BATCH_RESULT_TTL", false)
+	c.BatchWorkers = int(e.integer("BATCH_WORKERS", 0))
+	c.BatchDir = e.get("BATCH_DIR")
 	if c.BatchDir != "" {
 		if st, err := os.Stat(c.BatchDir); err != nil || !st.IsDir() {
-			bad("BATCH_DIR", c.BatchDir, "must be an existing directory")
+			e.bad("BATCH_DIR", c.BatchDir, "must be an existing directory")
 		}
 	}
-	c.BatchChunkRows = int(integer("BATCH_CHUNK_ROWS", 1))
-	c.BatchClaimTimeout = dur("BATCH_CLAIM_TIMEOUT", false)
-	if len(errs) > 0 {
-		return c, fmt.Errorf("invalid configuration:\n  %w", errors.Join(errs...))
-	}
-	return c, nil
+	c.BatchChunkRows = int(e.integer("BATCH_CHUNK_ROWS", 1))
+	c.BatchClaimTimeout = e.dur("BATCH_CLAIM_TIMEOUT", false)
 }
 
 func loadKeys(inline, file string) (*service.KeySet, error) {

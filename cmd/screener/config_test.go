@@ -55,6 +55,8 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		{"RATE_LIMIT_RPS", "-1"},
 		{"RATE_LIMIT_BURST", "0"},
 		{"AUDIT_ENABLED", "maybe"},
+		{"READY_ON_BUILTIN", "sometimes"},
+		{"LIST_MAX_AGE", "old"},
 		{"BATCH_MAX_ROWS", "0"},
 		{"BATCH_DIR", "/does/not/exist"},
 	}
@@ -68,6 +70,24 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 	_, err := LoadConfig(env("LOG_LEVEL", "loud", "REFRESH_INTERVAL", "hourly"))
 	if err == nil || !strings.Contains(err.Error(), "LOG_LEVEL") || !strings.Contains(err.Error(), "REFRESH_INTERVAL") {
 		t.Errorf("combined: %v", err)
+	}
+}
+
+// Every switch reads the same words, whichever variable it is.
+func TestConfigBooleansReadOneWay(t *testing.T) {
+	for _, v := range []string{"true", "TRUE", "1", "yes", "on", "On"} {
+		for _, name := range []string{"AUDIT_ENABLED", "READY_ON_BUILTIN"} {
+			c, err := LoadConfig(env(name, v))
+			if err != nil || !(c.AuditEnabled || c.ReadyOnBuiltin) {
+				t.Errorf("%s=%s: %v %+v", name, v, err, c)
+			}
+		}
+	}
+	for _, v := range []string{"false", "0", "no", "off"} {
+		c, err := LoadConfig(env("AUDIT_ENABLED", v, "READY_ON_BUILTIN", v))
+		if err != nil || c.AuditEnabled || c.ReadyOnBuiltin {
+			t.Errorf("%s: %v %+v", v, err, c)
+		}
 	}
 }
 

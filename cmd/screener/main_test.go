@@ -195,14 +195,34 @@ func TestBadListRefusedPreviousStays(t *testing.T) {
 	}
 }
 
-// A bad LIST_FILE at start leaves the service up on the embedded snapshot.
-func TestGarbageFileAtStartFallsBackToSnapshot(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "garbage.csv")
-	os.WriteFile(p, []byte("this is not a list\n"), 0o644)
-	m := startMain(t, map[string]string{"LIST_FILE": p})
-	info, _ := getJSON[service.ListsInfo](t, "http://"+m.Addr()+"/v1/lists")
-	if !info.Current.Builtin {
-		t.Fatalf("serving %+v, want the built-in snapshot", info.Current.Version)
+// A LIST_FILE that cannot be read or parsed, with no list in the store,
+// stops the start with the file's name rather than serving the three-entry
+// snapshot as if it were a list.
+func TestBadListFileStopsTheStart(t *testing.T) {
+	dir := t.TempDir()
+	garbage := filepath.Join(dir, "garbage.csv")
+	os.WriteFile(garbage, []byte("this is not a list\n"), 0o644)
+	binary := filepath.Join(dir, "binary.csv")
+	os.WriteFile(binary, []byte{0x00, 0xff, 0x13, 0x37, 0x00, 0x01}, 0o644)
+	empty := filepath.Join(dir, "empty.csv")
+	os.WriteFile(empty, nil, 0o644)
+	for _, path := range []string{garbage, binary, empty, "/dev/null"} {
+		cfg, err := LoadConfig(func(k string) string {
+			return map[string]string{"LISTEN_ADDR": "127.0.0.1:0", "LIST_URL": "off", "LIST_FILE": path}[k]
+		})
+		if err != nil {
+			t.Fatalf("%s: config: %v", path, err)
+		}
+		m := &Main{Config: cfg, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}
+		err = m.Run(context.Background())
+		if err == nil {
+			m.Close()
+			t.Errorf("%s: the service started", path)
+			continue
+		}
+		if !strings.Contains(err.Error(), path) {
+			t.Errorf("%s: error %q does not name the file", path, err)
+		}
 	}
 }
 
