@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -94,6 +95,17 @@ func TestRedisAuditLog(t *testing.T) {
 // arriving when shutdown begins completes; readiness is off meanwhile.
 func TestShutdownLetsInFlightRequestsFinish(t *testing.T) {
 	s := newTestServer(t, Options{})
+	// The server reports when it is reading the request (StateActive), so
+	// the shutdown below starts with the request in flight.
+	active := make(chan struct{}, 1)
+	s.http.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateActive {
+			select {
+			case active <- struct{}{}:
+			default:
+			}
+		}
+	}
 	if err := s.Open("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +116,11 @@ func TestShutdownLetsInFlightRequestsFinish(t *testing.T) {
 	defer conn.Close()
 	body := `{"name":"Kaspersky Lab"}`
 	fmt.Fprintf(conn, "POST /v1/screen HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(body), body[:10])
-	time.Sleep(100 * time.Millisecond) // the server is now reading the body
+	select {
+	case <-active:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the server never started reading the request")
+	}
 
 	closed := make(chan error, 1)
 	go func() {
@@ -112,9 +128,14 @@ func TestShutdownLetsInFlightRequestsFinish(t *testing.T) {
 		defer cancel()
 		closed <- s.Close(ctx)
 	}()
-	time.Sleep(100 * time.Millisecond)
-	if w := do(t, s.Handler(), "GET", "/readyz", "", ""); w.Code != 503 {
-		t.Errorf("readyz during shutdown = %d, want 503", w.Code)
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if w := do(t, s.Handler(), "GET", "/readyz", "", ""); w.Code == 503 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("readyz stayed ready during shutdown")
+		}
+		runtime.Gosched()
 	}
 	conn.Write([]byte(body[10:]))
 	resp, err := http.ReadResponse(bufioReader(conn), nil)

@@ -26,12 +26,22 @@ func (l *lockedBuffer) String() string {
 }
 
 func TestLogWriterFlushesOnTickAndClose(t *testing.T) {
+	// Held until a flush: with an interval far longer than the test, only
+	// Close writes it out.
+	var held lockedBuffer
+	slow := newLogWriter(&held, time.Hour)
+	slow.Write([]byte("held\n"))
+	if held.String() != "" {
+		t.Fatal("written before a flush")
+	}
+	slow.Close()
+	if held.String() != "held\n" {
+		t.Fatalf("not flushed on Close: %q", held.String())
+	}
+
 	var out lockedBuffer
 	lw := newLogWriter(&out, 20*time.Millisecond)
 	lw.Write([]byte("one\n"))
-	if out.String() != "" {
-		t.Fatal("written before the flush interval")
-	}
 	deadline := time.Now().Add(2 * time.Second)
 	for out.String() != "one\n" {
 		if time.Now().After(deadline) {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -168,7 +169,7 @@ func TestBadListRefusedPreviousStays(t *testing.T) {
 	m := startMain(t, map[string]string{"LIST_FILE": path, "REFRESH_INTERVAL": "100ms"})
 	good, _ := getJSON[service.ListsInfo](t, "http://"+m.Addr()+"/v1/lists")
 
-	for _, bad := range [][]byte{
+	for i, bad := range [][]byte{
 		[]byte("<html><body>502 Bad Gateway</body></html>\n"),
 		truncatedGzip(t, path),
 	} {
@@ -177,21 +178,38 @@ func TestBadListRefusedPreviousStays(t *testing.T) {
 		}
 		future := time.Now().Add(time.Duration(len(bad)) * time.Second)
 		os.Chtimes(path, future, future) // a new mtime, so the refresher reads it
-		time.Sleep(700 * time.Millisecond)
+		// Wait until the refresher has read and refused this file (the
+		// failure is counted), then check the list did not change.
+		waitForMetric(t, m.Addr(), `screener_list_refresh_failures_total{reason="parse"}`, float64(i+1))
 		now, _ := getJSON[service.ListsInfo](t, "http://"+m.Addr()+"/v1/lists")
 		if now.Current.ID != good.Current.ID {
 			t.Fatalf("a bad file replaced the list: %+v", now.Current.Version)
 		}
 	}
-	resp, err := http.Get("http://" + m.Addr() + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if !strings.Contains(string(body), `screener_list_refresh_failures_total{reason="parse"}`) ||
-		strings.Contains(string(body), `screener_list_refresh_failures_total{reason="parse"} 0`) {
-		t.Errorf("parse failures not counted:\n%s", grepLines(string(body), "refresh_failures"))
+}
+
+// waitForMetric polls /metrics until the series reaches at least min.
+func waitForMetric(t *testing.T, addr, series string, min float64) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for _, line := range strings.Split(string(body), "\n") {
+			if v, ok := strings.CutPrefix(line, series+" "); ok {
+				if f, err := strconv.ParseFloat(v, 64); err == nil && f >= min {
+					return
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not reach %v:\n%s", series, min, grepLines(string(body), "refresh"))
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 
