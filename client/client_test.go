@@ -530,3 +530,31 @@ func TestJobRate(t *testing.T) {
 		}
 	}
 }
+
+func TestResultRows(t *testing.T) {
+	in := `{"line":2,"reference":"R1","name":"Kaspersky Lab","status":"match","warnings":[{"code":"stale_list","detail":"3 days old"}],"best_score":1,"match_count":3,"matches":[{"id":"e1","list":"EL","name":"AO Kaspersky Lab","matched_name":"Kaspersky Lab","score":1}],"list_version":"v1","columns":{"segment":"retail"}}
+{"line":3,"reference":"R2","name":"Ltd","status":"unscreenable","warnings":["name_unscreenable"],"best_score":0,"match_count":0,"matches":[],"list_version":"v1"}
+{"line":4,"reference":"R3","name":"","status":"error","best_score":0,"match_count":0,"matches":[],"error":"name is empty","list_version":"v1"}
+{"line":5,`
+	var rows []*ResultRow
+	var last error
+	for row, err := range ResultRows(strings.NewReader(in)) {
+		if err != nil {
+			last = err
+			break
+		}
+		rows = append(rows, row)
+	}
+	if len(rows) != 3 || last == nil || !strings.Contains(last.Error(), "row 4") {
+		t.Fatalf("%d rows, error %v", len(rows), last)
+	}
+	if r := rows[0]; r.Status != StatusMatch || r.Warnings[0] != (Warning{Code: WarningStaleList, Detail: "3 days old"}) || r.Matches[0].ID != "e1" || string(r.Columns["segment"]) != `"retail"` {
+		t.Errorf("row 1: %+v", r)
+	}
+	if r := rows[1]; r.Status != StatusUnscreenable || len(r.Warnings) != 1 || r.Warnings[0].Code != WarningNameUnscreenable {
+		t.Errorf("row 2: %+v", r)
+	}
+	if r := rows[2]; r.Status != StatusError || r.Error != "name is empty" {
+		t.Errorf("row 3: %+v", r)
+	}
+}
