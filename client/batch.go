@@ -67,9 +67,10 @@ func (o *BatchOptions) contentType() string {
 //
 // A 429 or 503 answer is retried when the body can be sent again: when
 // the server answered before reading any of it (the upload asks with
-// "Expect: 100-continue"), or when r is an io.Seeker that can rewind (an
-// *os.File of a regular file). Otherwise the answer is returned as a
-// *RetryError saying why it was not retried.
+// "Expect: 100-continue", which a transport with an ExpectContinueTimeout
+// honours, as http.DefaultTransport does), or when r is an io.Seeker that
+// can rewind (an *os.File of a regular file). Otherwise the answer is
+// returned as a *RetryError saying why it was not retried.
 func (c *Client) SubmitBatch(ctx context.Context, r io.Reader, o BatchOptions) (*Job, error) {
 	var seeker io.Seeker
 	var start int64
