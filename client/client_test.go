@@ -558,3 +558,23 @@ func TestResultRows(t *testing.T) {
 		t.Errorf("row 3: %+v", r)
 	}
 }
+
+// A poll cut off on the network is tolerated; five in a row are not.
+func TestWaitToleratesNetworkErrors(t *testing.T) {
+	for _, tt := range []struct {
+		cut     int32
+		wantErr bool
+	}{{cut: 2}, {cut: maxPollFailures, wantErr: true}} {
+		var polls atomic.Int32
+		c, _ := newTest(t, func(w http.ResponseWriter, r *http.Request) {
+			if polls.Add(1) <= tt.cut {
+				panic(http.ErrAbortHandler) // the connection is dropped
+			}
+			io.WriteString(w, strings.Replace(jobJSON, `"queued"`, `"done"`, 1))
+		})
+		j, err := c.Wait(context.Background(), "j1", time.Millisecond, nil)
+		if tt.wantErr != (err != nil) || (err == nil && j.Status != JobDone) {
+			t.Errorf("%d polls cut: %v %+v", tt.cut, err, j)
+		}
+	}
+}
