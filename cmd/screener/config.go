@@ -287,10 +287,16 @@ func (e *envReader) lists(c *Config) {
 	c.ListPollInterval = e.dur("LIST_POLL_INTERVAL", false)
 	c.ListVersionTTL = e.dur("LIST_VERSION_TTL", false)
 	c.ListMaxAge = e.dur("LIST_MAX_AGE", true)
-	c.MatchThreshold = e.frac("MATCH_THRESHOLD")
-	if c.MatchThreshold == 0 {
+	c.MatchThreshold = e.matchThreshold()
+}
+
+// matchThreshold reads MATCH_THRESHOLD (also for `screener batch --local`).
+func (e *envReader) matchThreshold() float64 {
+	t := e.frac("MATCH_THRESHOLD")
+	if t == 0 {
 		e.bad("MATCH_THRESHOLD", e.get("MATCH_THRESHOLD"), "must be above 0")
 	}
+	return t
 }
 
 // access reads API keys, rate limits and the audit trail.

@@ -5,6 +5,12 @@
 //	screener screen NAME     screen one name against a running server
 //	screener batch FILE      screen a CSV or JSON-lines file (on a server, or --local)
 //	screener --version       print the version
+//
+// The client subcommands talk to the server through package client, which
+// retries answers 429 and 503 as their Retry-After says. Their exit codes:
+// 0 done; 1 screen --require-match found no match, or the batch job failed
+// or was cancelled; 2 usage; 3 any other error; 4 screen could not screen
+// the name (status "unscreenable": neither cleared nor matched).
 package main
 
 import (
@@ -82,6 +88,10 @@ const usage = `Usage:
   screener --version             print the version and exit
 
 Run 'screener screen -h' or 'screener batch -h' for their flags.
+
+Exit codes of screen and batch: 0 done; 1 screen --require-match found no
+match, or the batch job failed or was cancelled; 2 usage; 3 error; 4 screen
+could not screen the name (unscreenable: neither cleared nor matched).
 `
 
 // redisLogger sends go-redis's own messages (reconnect attempts) to the JSON

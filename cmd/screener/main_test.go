@@ -288,7 +288,7 @@ func TestRunVersionAndUsage(t *testing.T) {
 }
 
 func TestScreenCommand(t *testing.T) {
-	m := startMain(t, nil)
+	m := startMain(t, map[string]string{"LIST_FILE": writeEntriesList(t)})
 	var out, errb bytes.Buffer
 	code := run([]string{"screen", "--server", "http://" + m.Addr(), "--require-match", "Kaspersky", "Lab"}, nil, &out, &errb)
 	if code != 0 || !strings.Contains(out.String(), "AO Kaspersky Lab") {

@@ -1,21 +1,32 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/cslscreen/screener/screening"
-	"github.com/cslscreen/screener/service"
+	"github.com/cslscreen/screener/client"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 )
+
+// Exit codes of the client subcommands.
+const (
+	exitOK           = 0 // done (for screen: matches or not)
+	exitNoMatch      = 1 // screen --require-match found nothing; batch: the job failed or was cancelled
+	exitUsage        = 2 // bad flags or arguments
+	exitError        = 3 // any other error (network, server, files)
+	exitUnscreenable = 4 // screen: the server could not screen the name (status "unscreenable")
+)
+
+// numbers formats counts with thousands separators.
+var numbers = message.NewPrinter(language.English)
 
 // clientFlags are the flags every client subcommand shares.
 type clientFlags struct {
@@ -31,43 +42,23 @@ func (c *clientFlags) register(fs *flag.FlagSet) {
 	}
 	fs.StringVar(&c.server, "server", def, "server base URL (env SCREENER_URL)")
 	fs.StringVar(&c.apiKey, "api-key", os.Getenv("SCREENER_API_KEY"), "API key (env SCREENER_API_KEY)")
-	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "request timeout")
+	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "timeout of each request (uploads and downloads excepted)")
 }
 
-func (c *clientFlags) request(ctx context.Context, method, path string, body io.Reader, contentType string) (*http.Request, error) {
-	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(c.server, "/")+path, body)
-	if err != nil {
-		return nil, err
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	if c.apiKey != "" {
-		req.Header.Set("Authorization", "Bearer "+c.apiKey)
-	}
-	return req, nil
-}
-
-// problemError reads a problem+json body into an error message.
-func problemError(resp *http.Response) error {
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	var p service.Problem
-	if json.Unmarshal(b, &p) == nil && p.Title != "" {
-		msg := fmt.Sprintf("%s (HTTP %d): %s", p.Title, p.Status, p.Detail)
-		for _, e := range p.Errors {
-			where := e.Field
-			if e.Line > 0 {
-				where = fmt.Sprintf("line %d %s", e.Line, e.Field)
-			}
-			msg += fmt.Sprintf("\n  %s: %s", strings.TrimSpace(where), e.Reason)
-		}
-		return fmt.Errorf("%s", msg)
-	}
-	return fmt.Errorf("HTTP %s: %s", resp.Status, bytes.TrimSpace(b))
+// client is the API client the flags describe. 429 and 503 answers are
+// retried as the server's Retry-After says.
+func (c *clientFlags) client() (*client.Client, error) {
+	return client.New(c.server,
+		client.WithAPIKey(c.apiKey),
+		client.WithTimeout(c.timeout),
+		client.WithUserAgent("screener-cli/"+version),
+	)
 }
 
 // screenCmd screens one name against a running server. Exit codes: 0 done
-// (matches or not), 1 with --require-match and no match, 2 usage, 3 error.
+// (matches or not), 1 with --require-match and no match, 2 usage, 3 error,
+// 4 the name could not be screened (status "unscreenable": neither a match
+// nor clear).
 func screenCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("screen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -79,66 +70,84 @@ func screenCmd(args []string, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "print the server's JSON response")
 	require := fs.Bool("require-match", false, "exit 1 when nothing matches (for smoke tests)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: screener screen [flags] NAME")
+		fmt.Fprint(stderr, `Usage: screener screen [flags] NAME
+  Screens NAME on the server and prints the outcome (match, clear or
+  unscreenable), the matches and the server's warnings (on standard error).
+  Exit codes: 0 done, 1 no match with --require-match, 2 usage, 3 error,
+  4 the name could not be screened (unscreenable).
+
+`)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return exitUsage
 	}
 	name := strings.Join(fs.Args(), " ")
 	if strings.TrimSpace(name) == "" {
 		fs.Usage()
-		return 2
+		return exitUsage
 	}
-	reqBody := screening.Request{Name: name, Country: *country, Type: *typ}
-	if *limit > 0 {
-		reqBody.Limit = limit
+	c, err := cf.client()
+	if err != nil {
+		fmt.Fprintf(stderr, "screener: --server: %v\n", err)
+		return exitUsage
 	}
-	b, _ := json.Marshal(reqBody)
-	ctx, cancel := context.WithTimeout(context.Background(), cf.timeout)
-	defer cancel()
-	req, err := cf.request(ctx, http.MethodPost, "/v1/screen", bytes.NewReader(b), "application/json")
+	req := client.ScreenRequest{Name: name, Country: *country, Type: *typ, Limit: max(*limit, 0)}
+	ctx := context.Background()
+	var sr client.ScreenResponse
+	var raw json.RawMessage
+	if *asJSON {
+		err = c.ScreenRaw(ctx, req, &raw)
+		if err == nil {
+			err = json.Unmarshal(raw, &sr)
+		}
+	} else {
+		err = c.ScreenRaw(ctx, req, &sr)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "screener: %v\n", err)
-		return 2
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		fmt.Fprintf(stderr, "screener: %v\n", err)
-		return 3
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		fmt.Fprintf(stderr, "screener: %v\n", problemError(resp))
-		return 3
-	}
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		fmt.Fprintf(stderr, "screener: %v\n", err)
-		return 3
-	}
-	var sr service.ScreenResponse
-	if err := json.Unmarshal(raw, &sr); err != nil {
-		fmt.Fprintf(stderr, "screener: bad response: %v\n", err)
-		return 3
+		return exitError
 	}
 	if *asJSON {
 		stdout.Write(raw)
 		fmt.Fprintln(stdout)
 	} else {
-		fmt.Fprintf(stdout, "%q: %d match(es) against list version %s (screening %s)\n", sr.Query.Name, len(sr.Matches), sr.ListVersion, sr.ID)
-		if len(sr.Matches) > 0 {
-			tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "SCORE\tLIST\tNAME\tMATCHED NAME\tID")
-			for _, m := range sr.Matches {
-				fmt.Fprintf(tw, "%.3f\t%s\t%s\t%s\t%s\n", m.Score, m.List, m.Name, m.MatchedName, m.ID)
-			}
-			tw.Flush()
-		}
+		printScreening(stdout, &sr)
 	}
-	if *require && len(sr.Matches) == 0 {
+	for _, w := range sr.Warnings {
+		fmt.Fprintf(stderr, "screener: WARNING %s: %s\n", w.Code, w.Detail)
+	}
+	switch {
+	case sr.Outcome() == client.StatusUnscreenable:
+		fmt.Fprintf(stderr, "screener: %q could not be screened: it is neither cleared nor matched\n", sr.Query.Name)
+		return exitUnscreenable
+	case *require && len(sr.Matches) == 0:
 		fmt.Fprintln(stderr, "screener: no match, and --require-match was given")
-		return 1
+		return exitNoMatch
 	}
-	return 0
+	return exitOK
+}
+
+func printScreening(w io.Writer, sr *client.ScreenResponse) {
+	fmt.Fprintf(w, "%q: %s, %d match(es) (screening %s)\n", sr.Query.Name, strings.ToUpper(string(sr.Outcome())), len(sr.Matches), sr.ID)
+	if l := sr.List; l != nil {
+		fmt.Fprint(w, numbers.Sprintf("list version %s: %d entries, fetched %s", l.Version, l.Entries, l.FetchedAt.Format(time.RFC3339)))
+		if l.PublishedAt != "" {
+			fmt.Fprintf(w, ", published %s", l.PublishedAt)
+		}
+		if l.Builtin {
+			fmt.Fprint(w, " (the small built-in snapshot, NOT the full list)")
+		}
+		fmt.Fprintln(w)
+	} else {
+		fmt.Fprintf(w, "list version %s\n", sr.ListVersion)
+	}
+	if len(sr.Matches) > 0 {
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "SCORE\tLIST\tNAME\tMATCHED NAME\tID")
+		for _, m := range sr.Matches {
+			fmt.Fprintf(tw, "%.3f\t%s\t%s\t%s\t%s\n", m.Score, m.List, m.Name, m.MatchedName, m.ID)
+		}
+		tw.Flush()
+	}
 }

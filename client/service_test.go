@@ -1,0 +1,86 @@
+package client_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/cslscreen/screener/client"
+	"github.com/cslscreen/screener/lists"
+	"github.com/cslscreen/screener/screening"
+	"github.com/cslscreen/screener/service"
+)
+
+// refuseFirst is a rate limiter that refuses the first n requests.
+type refuseFirst struct {
+	n     int32
+	calls atomic.Int32
+}
+
+func (r *refuseFirst) Allow(context.Context, string) (bool, time.Duration, error) {
+	return r.calls.Add(1) > r.n, time.Millisecond, nil
+}
+
+// TestAgainstTheService runs the client against the real handler: its
+// types read the service's answers with no field left over, and the
+// service's own 429 (Retry-After: 1) is waited out.
+func TestAgainstTheService(t *testing.T) {
+	cat := &screening.Catalog{}
+	cat.Load(lists.Embedded())
+	limiter := &refuseFirst{n: 1}
+	srv := service.New(service.Options{Catalog: cat, Limiter: limiter, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	hs := httptest.NewServer(srv.Handler())
+	defer hs.Close()
+	var raw bytes.Buffer
+	hc := &http.Client{Transport: recordBodies{http.DefaultTransport, &raw}}
+	c, err := client.New(hs.URL, client.WithHTTPClient(hc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.Screen(context.Background(), client.ScreenRequest{Name: "Kaspersky Lab", Country: "RU"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if limiter.calls.Load() != 2 || r.Outcome() != client.StatusMatch || len(r.Matches) == 0 || r.Matches[0].Explanation.Summary == "" {
+		t.Fatalf("%d calls, answer %+v", limiter.calls.Load(), r)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw.Bytes()))
+	dec.DisallowUnknownFields()
+	var strict client.ScreenResponse
+	if err := dec.Decode(&strict); err != nil {
+		t.Errorf("the client's ScreenResponse does not mirror the service's: %v", err)
+	}
+
+	_, err = c.Screen(context.Background(), client.ScreenRequest{Name: "Acme", Country: "XX"})
+	var p *client.Problem
+	if !errors.As(err, &p) || p.Status != 400 || len(p.Errors) != 1 || p.Errors[0].Field != "country" || p.RequestID == "" {
+		t.Fatalf("a bad country: %#v", err)
+	}
+}
+
+// recordBodies keeps the last 200 answer's body.
+type recordBodies struct {
+	rt  http.RoundTripper
+	buf *bytes.Buffer
+}
+
+func (r recordBodies) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := r.rt.RoundTrip(req)
+	if err != nil || resp.StatusCode != 200 {
+		return resp, err
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	r.buf.Reset()
+	r.buf.Write(b)
+	resp.Body = io.NopCloser(bytes.NewReader(b))
+	return resp, err
+}
