@@ -48,13 +48,18 @@ type Catalog struct {
 	OnSwap func(*Snapshot)
 	// Store, when set, is where Pinned finds versions this replica does not
 	// serve any more.
-	Store lists.Store
+	Store VersionLoader
 	// MaxAge is how old a list may be before answers carry the stale_list
 	// warning; 0 turns the warning off. Set it before the first Load.
 	MaxAge time.Duration
 
 	pinMu  sync.Mutex
 	pinned []*Snapshot // most recently used first
+}
+
+// VersionLoader loads a published list version (a lists.Store does).
+type VersionLoader interface {
+	Load(ctx context.Context, id string) (*lists.List, error)
 }
 
 // ErrVersionGone is returned by Pinned for a version that is neither served

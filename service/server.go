@@ -33,7 +33,7 @@ type Options struct {
 	// address). Empty: none, the connection's address is the client.
 	TrustedProxies []string
 	// Store is the list store, reported by /readyz and /v1/lists.
-	Store lists.Store
+	Store ListStore
 	// Refresh describes the configured list source for /v1/lists.
 	Refresh RefreshInfo
 	Logger  *slog.Logger
@@ -61,6 +61,15 @@ type Options struct {
 	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
 }
 
+// ListStore is what the HTTP layer reads of the list store (a
+// lists.Store): whether it is reachable, and its versions for GET /v1/lists.
+type ListStore interface {
+	Kind() string
+	Ping(ctx context.Context) error
+	Versions(ctx context.Context) ([]lists.Version, error)
+	LastRefreshed(ctx context.Context) (time.Time, error)
+}
+
 // BatchRoutes mounts the batch endpoints on a /v1 route group that already
 // has authentication and rate limiting.
 type BatchRoutes interface {
@@ -77,7 +86,7 @@ type RefreshInfo struct {
 // Server is the screening HTTP server.
 type Server struct {
 	catalog   *screening.Catalog
-	store     lists.Store
+	store     ListStore
 	refresh   RefreshInfo
 	log       *slog.Logger
 	metrics   *Metrics
