@@ -18,7 +18,7 @@ import (
 
 // testDB starts PostgreSQL, creates and migrates a database, and returns
 // a pool on it as the superuser.
-func testDB(t *testing.T) (*pgtest.Server, *pgxpool.Pool, string) {
+func testDB(t testing.TB) (*pgtest.Server, *pgxpool.Pool, string) {
 	t.Helper()
 	s := pgtest.Start(t)
 	dsn := s.CreateDatabase(t)
@@ -29,7 +29,7 @@ func testDB(t *testing.T) (*pgtest.Server, *pgxpool.Pool, string) {
 	return s, pool, dsn
 }
 
-func open(t *testing.T, dsn string) *pgxpool.Pool {
+func open(t testing.TB, dsn string) *pgxpool.Pool {
 	t.Helper()
 	pool, err := Open(context.Background(), dsn)
 	if err != nil {

@@ -34,6 +34,8 @@ type Server struct {
 	done chan struct{}
 	tb   testing.TB
 	dbs  atomic.Int64
+
+	durable bool
 }
 
 // DSN returns the URL of database db as user.
@@ -70,6 +72,19 @@ func version(binDir string) int {
 // test is skipped, except under CI=true where that is a failure.
 func Start(tb testing.TB) *Server {
 	tb.Helper()
+	return StartWith(tb, Options{})
+}
+
+// Options change how Start runs the server.
+type Options struct {
+	// Durable keeps fsync and synchronous commit on, as in production,
+	// for benchmarks of commit latency; by default they are off.
+	Durable bool
+}
+
+// StartWith is Start with options.
+func StartWith(tb testing.TB, opt Options) *Server {
+	tb.Helper()
 	bin, err := BinDir()
 	if err != nil {
 		if os.Getenv("CI") == "true" {
@@ -91,7 +106,7 @@ func Start(tb testing.TB) *Server {
 			tb.Fatalf("pgtest: %v", err)
 		}
 	}
-	s := &Server{Dir: dir, tb: tb}
+	s := &Server{Dir: dir, tb: tb, durable: opt.Durable}
 	tmpl, err := template(bin, cred)
 	if err != nil {
 		tb.Fatalf("pgtest: %v", err)
@@ -160,10 +175,13 @@ func (s *Server) start(bin string, cred *syscall.Credential) error {
 	}
 	// Durability settings are off: a test server's data need not survive
 	// a crash of the machine, and fsync makes tests slow.
-	s.cmd = exec.Command(filepath.Join(bin, "postgres"), "-D", filepath.Join(s.Dir, "data"),
+	args := []string{"-D", filepath.Join(s.Dir, "data"),
 		"-p", strconv.Itoa(s.Port), "-k", s.Dir, "-c", "listen_addresses=127.0.0.1",
-		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-		"-c", "max_connections=60", "-c", "shared_buffers=64MB")
+		"-c", "max_connections=60", "-c", "shared_buffers=64MB"}
+	if !s.durable {
+		args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
+	}
+	s.cmd = exec.Command(filepath.Join(bin, "postgres"), args...)
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 	if err := s.cmd.Start(); err != nil {
