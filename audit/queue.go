@@ -274,27 +274,32 @@ func (q *Queue) writeNext() bool {
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), q.cfg.WriteTimeout)
 		start := time.Now()
-		err := q.writeBatch(ctx, recs)
+		done, err := q.writeBatch(ctx, recs)
 		took := time.Since(start)
 		cancel()
 		q.mu.Lock()
+		q.inflight -= done
+		q.stats.Written += uint64(done)
 		if err == nil {
-			q.inflight = 0
-			q.stats.Written += uint64(n)
 			q.stats.Batches++
 			q.stats.LastCommit = took
 			q.stats.MaxCommit = max(q.stats.MaxCommit, took)
-			q.mu.Unlock()
-			for _, it := range batch {
-				if it.done != nil {
-					it.done <- nil
-				}
+		} else {
+			q.stats.Failures++
+			q.stats.LastError, q.stats.LastErrorAt = err.Error(), time.Now()
+		}
+		q.mu.Unlock()
+		for _, it := range batch[:done] {
+			if it.done != nil {
+				it.done <- nil
 			}
+		}
+		// a backend without BatchWriter may have kept a prefix: retry
+		// only the rest, so nothing is written twice
+		batch, recs = batch[done:], recs[done:]
+		if err == nil {
 			return true
 		}
-		q.stats.Failures++
-		q.stats.LastError, q.stats.LastErrorAt = err.Error(), time.Now()
-		q.mu.Unlock()
 		t := time.NewTimer(wait)
 		select {
 		case <-t.C:
@@ -303,7 +308,7 @@ func (q *Queue) writeNext() bool {
 			t.Stop()
 			q.mu.Lock()
 			q.inflight = 0
-			q.stats.Dropped += uint64(n)
+			q.stats.Dropped += uint64(len(batch))
 			q.mu.Unlock()
 			fail(batch)
 			return false
@@ -311,16 +316,20 @@ func (q *Queue) writeNext() bool {
 	}
 }
 
-func (q *Queue) writeBatch(ctx context.Context, recs []Record) error {
+// writeBatch writes recs and returns how many of them are kept.
+func (q *Queue) writeBatch(ctx context.Context, recs []Record) (int, error) {
 	if q.bw != nil {
-		return q.bw.WriteBatch(ctx, recs)
+		if err := q.bw.WriteBatch(ctx, recs); err != nil {
+			return 0, err
+		}
+		return len(recs), nil
 	}
-	for _, r := range recs {
+	for i, r := range recs {
 		if err := q.backend.Write(ctx, r); err != nil {
-			return err
+			return i, err
 		}
 	}
-	return nil
+	return len(recs), nil
 }
 
 func fail(items []queued) {

@@ -252,3 +252,38 @@ func BenchmarkQueueAck(b *testing.B) {
 		})
 	}
 }
+
+// oneByOne is a Log without BatchWriter that fails every third write.
+type oneByOne struct {
+	*audit.Ring
+	n atomic.Int64
+}
+
+func (o *oneByOne) Write(ctx context.Context, r audit.Record) error {
+	if o.n.Add(1)%3 == 0 {
+		return errors.New("every third write fails")
+	}
+	return o.Ring.Write(ctx, r)
+}
+
+// TestQueueRetriesOnlyWhatFailed: with a backend that writes one record
+// at a time, a retried batch does not write its kept prefix again.
+func TestQueueRetriesOnlyWhatFailed(t *testing.T) {
+	ctx := context.Background()
+	b := &oneByOne{Ring: audit.NewRing(1000, 0)}
+	q := audit.NewQueue(struct{ audit.Log }{b}, audit.QueueConfig{BatchSize: 10, RetryMin: time.Millisecond})
+	for i := range 100 {
+		if err := q.Write(ctx, audittest.Rec(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := q.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, b); n != 100 {
+		t.Fatalf("backend holds %d records, want 100 (each once)", n)
+	}
+	if s := q.Stats(); s.Written != 100 || s.Failures == 0 {
+		t.Fatalf("stats %+v", s)
+	}
+}

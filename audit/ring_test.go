@@ -50,7 +50,7 @@ func TestRingRejectsBadRecords(t *testing.T) {
 	}
 }
 
-func TestRingFilters(t *testing.T) { audittest.Run(t, audit.NewRing(100, 0)) }
+func TestRingFilters(t *testing.T) { audittest.Run(t, audit.NewRing(100, 0), audittest.Options{}) }
 
 // TestRingWriteAtCapacityDoesNotCopy: the old in-memory log copied itself
 // on every write once full; a write to a full ring must allocate nothing.

@@ -50,7 +50,7 @@ func countRows(t *testing.T, pool *pgxpool.Pool, sql string, args ...any) int {
 
 func TestAuditLog(t *testing.T) {
 	_, pool, _ := testDB(t)
-	audittest.Run(t, NewAuditLog(pool, AuditConfig{}))
+	audittest.Run(t, NewAuditLog(pool, AuditConfig{}), audittest.Options{})
 }
 
 func TestAuditLogKeepsNULAndMicroseconds(t *testing.T) {
