@@ -351,8 +351,9 @@ func (q *Queue) dropPending() {
 
 // Close stops accepting records and waits until every queued record is
 // written or ctx is done; then it drops what is left (counted) and returns
-// an error saying how many records were lost. Close is safe to call more
-// than once.
+// an error saying how many records were lost. With the backend down, Close
+// waits for ctx, so give it a deadline. Close is safe to call more than
+// once.
 func (q *Queue) Close(ctx context.Context) error {
 	q.mu.Lock()
 	already := q.closed

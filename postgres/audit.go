@@ -37,6 +37,12 @@ type AuditConfig struct {
 // connection lost during COMMIT) can be written again. Times are kept to
 // the microsecond: records are truncated to it before they are written.
 //
+// Indexes: every filter of audit.Filter but Channel has one, and each
+// ends in (time, id) so a page is one range scan. NameContains uses a
+// trigram index, which needs at least three characters: a shorter
+// substring reads every row of the months in range, so the HTTP layer
+// should ask for three or more, or a time range.
+//
 // Concurrency: safe for concurrent use, by any number of replicas.
 // Queries run on a snapshot; Export holds one connection of the pool for
 // as long as fn takes.

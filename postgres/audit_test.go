@@ -121,8 +121,13 @@ func TestMigrateUpDownAndConcurrently(t *testing.T) {
 	if err := l.Write(ctx, audittest.Rec(0)); err != nil {
 		t.Fatal(err)
 	}
-	if err := MigrateTo(ctx, pool, 0); err != nil {
-		t.Fatal(err)
+	for v := len(ms) - 1; v >= 0; v-- { // one step down at a time
+		if err := MigrateTo(ctx, pool, v); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := SchemaVersion(ctx, pool); got != v {
+			t.Fatalf("version %d after MigrateTo(%d)", got, v)
+		}
 	}
 	if got := tables(); fmt.Sprint(got) != "[schema_migrations]" {
 		t.Fatalf("tables after down to 0: %v", got)
