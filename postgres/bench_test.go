@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/cslscreen/screener/audit"
 	"github.com/cslscreen/screener/audit/audittest"
@@ -24,9 +25,13 @@ func BenchmarkQueueAck(b *testing.B) {
 				b.Fatal(err)
 			}
 			l := NewAuditLog(pool, AuditConfig{})
-			for _, writers := range []int{2, 16, 256} {
-				b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
-					q := audit.NewQueue(l, audit.QueueConfig{Mode: audit.QueueAck})
+			for _, c := range []struct {
+				writers int
+				linger  time.Duration
+			}{{2, -1}, {2, 2 * time.Millisecond}, {16, -1}, {16, 2 * time.Millisecond}, {256, -1}, {256, 2 * time.Millisecond}} {
+				writers := c.writers
+				b.Run(fmt.Sprintf("writers=%d/linger=%v", writers, max(c.linger, 0)), func(b *testing.B) {
+					q := audit.NewQueue(l, audit.QueueConfig{Mode: audit.QueueAck, Linger: c.linger})
 					r := audittest.Rec(0)
 					b.SetParallelism(max(writers/runtime.GOMAXPROCS(0), 1))
 					b.ResetTimer()
