@@ -1,0 +1,3 @@
+DROP TABLE decisions;
+DROP TABLE alerts;
+DROP TABLE counterparties;
