@@ -67,7 +67,7 @@ type countingObserver struct {
 
 func (o *countingObserver) Queued(*Job)       { o.mu.Lock(); o.queued++; o.mu.Unlock() }
 func (o *countingObserver) Screened(*Outcome) {}
-func (o *countingObserver) Stored(c Counts) {
+func (o *countingObserver) Stored(_ *Job, _ []Result, c Counts) {
 	o.mu.Lock()
 	o.chunks++
 	o.stored.Rows += c.Rows

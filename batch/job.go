@@ -64,6 +64,9 @@ type Job struct {
 	// Columns are the input columns passed through to the results, in order.
 	Columns []string `json:"columns"`
 
+	// InputSHA256 is the SHA-256 of the upload as read (after gzip).
+	InputSHA256 string `json:"input_sha256,omitempty"`
+
 	// KeyID is the API key that created the job; only it may see the job.
 	KeyID string `json:"-"`
 	// RawExtras is true when the passed-through values are JSON texts (a

@@ -2,6 +2,8 @@ package batch
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -21,9 +23,11 @@ type Observer interface {
 	Queued(j *Job)
 	// Screened: a row was screened (its outcome; called from the workers).
 	Screened(o *Outcome)
-	// Stored: a chunk's results were stored. Each chunk is reported once,
-	// by the replica that stored it, even if it was screened twice.
-	Stored(c Counts)
+	// Stored: a chunk of job j's results were stored: the rows and their
+	// counts. Each chunk is reported once, by the replica that stored it,
+	// even if it was screened twice, so an observer keeping a record of
+	// each row keeps it once.
+	Stored(j *Job, res []Result, c Counts)
 	// Finished: a job reached Done or Failed (reported once, by the replica
 	// that finished it) or Cancelled (by the replica that cancelled it).
 	Finished(j *Job)
@@ -31,10 +35,10 @@ type Observer interface {
 
 type nopObserver struct{}
 
-func (nopObserver) Queued(*Job)       {}
-func (nopObserver) Screened(*Outcome) {}
-func (nopObserver) Stored(Counts)     {}
-func (nopObserver) Finished(j *Job)   {}
+func (nopObserver) Queued(*Job)                   {}
+func (nopObserver) Screened(*Outcome)             {}
+func (nopObserver) Stored(*Job, []Result, Counts) {}
+func (nopObserver) Finished(j *Job)               {}
 
 // DefaultChunkRows is the rows per chunk unless configured otherwise.
 const DefaultChunkRows = 2000
@@ -134,7 +138,10 @@ func (m *Manager) Submit(ctx context.Context, u Upload) (*Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	dec, err := newDecoder(u.Format, u.Body)
+	// The input's SHA-256 goes on the job's audit record: it shows which
+	// file was screened.
+	sum := sha256.New()
+	dec, err := newDecoder(u.Format, io.TeeReader(u.Body, sum))
 	if err != nil {
 		return nil, err
 	}
@@ -184,6 +191,7 @@ func (m *Manager) Submit(ctx context.Context, u Upload) (*Job, error) {
 			hold = size
 		}
 	}
+	j.InputSHA256 = hex.EncodeToString(sum.Sum(nil))
 	j.Columns = dec.Columns()
 	if j.Columns == nil {
 		j.Columns = []string{}
@@ -248,7 +256,7 @@ func (m *Manager) screenNow(ctx context.Context, j *Job, rows []Row) (*Job, erro
 		total.Errors += c.Errors
 		total.Unscreenable += c.Unscreenable
 		blobs = append(blobs, encodeResults(part))
-		m.o.Observer.Stored(c)
+		m.o.Observer.Stored(j, part, c)
 	}
 	now := time.Now().UTC()
 	j.Status, j.StartedAt, j.FinishedAt = Done, &start, &now
@@ -592,7 +600,7 @@ func (m *Manager) process(ctx context.Context, t *Task) {
 	counts := count(res)
 	stored, fin, err := st.Complete(c, t, encodeResults(res), counts, time.Now().UTC())
 	if stored {
-		m.o.Observer.Stored(counts)
+		m.o.Observer.Stored(j, res, counts)
 	}
 	if err != nil {
 		log.Warn("batch: could not complete a chunk; if its results were not stored it will be screened again",

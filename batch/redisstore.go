@@ -121,7 +121,7 @@ func (s *RedisStore) Submit(ctx context.Context, j *Job) error {
 	cols, _ := json.Marshal(j.Columns)
 	fields := []any{"id", j.ID, "status", string(Queued), "list_version", j.ListVersion, "format", string(j.Format),
 		"rows", j.Rows, "chunks", j.Chunks, "chunks_done", 0, "rows_done", 0, "rows_matched", 0, "rows_error", 0,
-		"created_ms", ms(j.CreatedAt), "columns", cols, "key_id", j.KeyID, "raw_extras", j.RawExtras}
+		"created_ms", ms(j.CreatedAt), "columns", cols, "key_id", j.KeyID, "raw_extras", j.RawExtras, "input_sha256", j.InputSHA256}
 	ttl := s.ttl + pendingMargin
 	if j.Chunks == 0 {
 		fields = append(fields, "status", string(Done), "finished_ms", ms(time.Now()))
@@ -163,7 +163,7 @@ func (s *RedisStore) SaveDone(ctx context.Context, j *Job, results [][]byte) err
 	fields := []any{"id", j.ID, "status", string(Done), "list_version", j.ListVersion, "format", string(j.Format),
 		"rows", j.Rows, "chunks", j.Chunks, "chunks_done", j.ChunksDone, "rows_done", j.RowsDone,
 		"rows_matched", j.RowsWithMatches, "rows_error", j.RowsWithErrors, "rows_unscreenable", j.RowsUnscreenable, "created_ms", ms(j.CreatedAt),
-		"columns", cols, "key_id", j.KeyID, "raw_extras", j.RawExtras}
+		"columns", cols, "key_id", j.KeyID, "raw_extras", j.RawExtras, "input_sha256", j.InputSHA256}
 	if j.StartedAt != nil {
 		fields = append(fields, "started_ms", ms(*j.StartedAt))
 	}
@@ -390,7 +390,7 @@ func (s *RedisStore) Get(ctx context.Context, id string) (*Job, error) {
 		Rows: num("rows"), RowsDone: num("rows_done"), RowsWithMatches: num("rows_matched"), RowsWithErrors: num("rows_error"), RowsUnscreenable: num("rows_unscreenable"),
 		Chunks: int(num("chunks")), ChunksDone: int(num("chunks_done")), CreatedAt: time.UnixMilli(num("created_ms")).UTC(),
 		StartedAt: when("started_ms"), FinishedAt: when("finished_ms"), Error: h["error"], KeyID: h["key_id"],
-		RawExtras: h["raw_extras"] == "1"}
+		RawExtras: h["raw_extras"] == "1", InputSHA256: h["input_sha256"]}
 	json.Unmarshal([]byte(h["columns"]), &j.Columns)
 	if j.FinishedAt != nil {
 		e := j.FinishedAt.Add(s.ttl)

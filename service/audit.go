@@ -1,232 +1,125 @@
 package service
 
 import (
+	"bufio"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/cslscreen/screener/audit"
 	"github.com/cslscreen/screener/screening"
 	"github.com/gin-gonic/gin"
-	"github.com/redis/go-redis/v9"
 )
 
-// AuditRecord is what the audit trail keeps of one screening: enough for a
-// compliance officer to show what was screened, by whom, against which list
-// version, and what came back.
-type AuditRecord struct {
-	// Cursor is the record's position in the log (set when read back).
-	Cursor      string          `json:"cursor,omitempty"`
-	ID          string          `json:"id"`
-	Time        time.Time       `json:"time"`
-	KeyID       string          `json:"key_id,omitempty"`
-	Channel     string          `json:"channel"`
-	Query       screening.Query `json:"query"`
-	ListVersion string          `json:"list_version"`
-	MatchCount  int             `json:"match_count"`
-	TopMatches  []AuditMatch    `json:"top_matches"`
-	Batch       *AuditBatchIn   `json:"batch,omitempty"`
+// Audit is how the service keeps its audit trail: the log (an audit.Queue
+// in front of PostgreSQL, a Redis Stream or a ring in memory), whether a
+// screening waits for its record, and whether the log is a system of
+// record or only a capped recent history.
+type Audit struct {
+	Log audit.Log
+	// Durable: an answer is sent only once its record is committed (the
+	// queue is in ack mode). A record that cannot be committed makes the
+	// screening answer 503 rather than an answer nobody can find again.
+	Durable bool
+	// Record: the log keeps records for years (PostgreSQL). Otherwise
+	// GET /v1/audit says plainly that it is a capped recent history.
+	Record bool
+	// Backend names the log for /readyz and logs: "postgres", "redis" or
+	// "memory".
+	Backend string
 }
 
-// AuditMatch is a match as the audit trail keeps it.
-type AuditMatch struct {
-	ID    string  `json:"id"`
-	List  string  `json:"list"`
-	Name  string  `json:"name"`
-	Score float64 `json:"score"`
-}
+// auditStats is implemented by an audit.Queue.
+type auditStats interface{ Stats() audit.QueueStats }
 
-// AuditBatchIn describes a batch job in its audit record.
-type AuditBatchIn struct {
-	Rows        int64 `json:"rows"`
-	WithMatches int64 `json:"with_matches"`
-	WithErrors  int64 `json:"with_errors"`
-}
+// notRecordNotice is what GET /v1/audit says when the log is not a system
+// of record.
+const notRecordNotice = "this audit log is capped (AUDIT_MAX_LEN records, kept in Redis or memory) and is not a system of record; configure DATABASE_URL to keep every screening in PostgreSQL"
 
-// auditTopMatches is how many matches a record keeps.
-const auditTopMatches = 5
+// errNotRecorded is answered when a durable audit log could not commit a
+// screening's record: the answer is withheld rather than given unrecorded.
+var errNotRecorded = errors.New("the screening could not be recorded in the audit trail")
 
-// AuditLog stores audit records. Write must be safe for concurrent use.
-type AuditLog interface {
-	Write(ctx context.Context, r AuditRecord) error
-	// Read returns records with from ≤ time < to, oldest first, starting
-	// after cursor (""), at most limit, and the cursor to continue from
-	// ("" when there are no more).
-	Read(ctx context.Context, from, to time.Time, cursor string, limit int) ([]AuditRecord, string, error)
-}
-
-// RedisAuditLog keeps the audit trail in a Redis Stream, capped by length
-// (approximately, which Redis trims cheaply) and optionally by age.
-type RedisAuditLog struct {
-	rdb    redis.UniversalClient
-	key    string
-	maxLen int64
-	maxAge time.Duration
-}
-
-// NewRedisAuditLog returns an audit log in the stream PREFIX:audit.
-func NewRedisAuditLog(rdb redis.UniversalClient, prefix string, maxLen int64, maxAge time.Duration) *RedisAuditLog {
-	return &RedisAuditLog{rdb: rdb, key: prefix + ":audit", maxLen: maxLen, maxAge: maxAge}
-}
-
-// Write implements AuditLog.
-func (a *RedisAuditLog) Write(ctx context.Context, r AuditRecord) error {
-	b, err := json.Marshal(r)
-	if err != nil {
-		return err
+// auditScreening writes the audit record of one API screening. With a
+// durable log it waits for the commit and returns its error, and the
+// caller answers 503; otherwise a failure is counted and logged and the
+// answer goes out (the request id ties it to the access log).
+func (s *Server) auditScreening(c *gin.Context, resp *ScreenResponse) error {
+	if s.audit.Log == nil {
+		return nil
 	}
-	args := &redis.XAddArgs{Stream: a.key, Values: []any{"r", b}, Approx: true}
-	switch {
-	case a.maxAge > 0:
-		// MINID trims by age: stream ids start with the ms timestamp.
-		args.MinID = strconv.FormatInt(time.Now().Add(-a.maxAge).UnixMilli(), 10)
-	case a.maxLen > 0:
-		args.MaxLen = a.maxLen
+	q := resp.Query
+	rec := audit.Record{
+		ID: resp.ID, ClientRequestID: requestID(c), Time: resp.ScreenedAt, KeyID: keyID(c), Channel: audit.ChannelAPI,
+		Query:       &audit.Query{Name: q.Name, Country: q.Country, Type: q.Type, Limit: q.Limit, MinScore: q.MinScore},
+		ListVersion: resp.ListVersion, Status: string(resp.Status), Warnings: warningCodes(resp.Warnings),
+		MatchCount: len(resp.Matches), TopMatches: topAuditMatches(resp.Matches),
 	}
-	if err := a.rdb.XAdd(ctx, args).Err(); err != nil {
-		return err
+	timeout := time.Second
+	if s.audit.Durable {
+		timeout = 5 * time.Second
 	}
-	if a.maxAge > 0 && a.maxLen > 0 {
-		// both bounds: the age trim ran with XADD, the length one here
-		return a.rdb.XTrimMaxLenApprox(ctx, a.key, a.maxLen, 0).Err()
-	}
-	return nil
-}
-
-// Read implements AuditLog.
-func (a *RedisAuditLog) Read(ctx context.Context, from, to time.Time, cursor string, limit int) ([]AuditRecord, string, error) {
-	start := strconv.FormatInt(from.UnixMilli(), 10)
-	if cursor != "" {
-		start = "(" + cursor
-	}
-	end := strconv.FormatInt(to.UnixMilli()-1, 10)
-	msgs, err := a.rdb.XRangeN(ctx, a.key, start, end, int64(limit)+1).Result()
-	if err != nil {
-		return nil, "", err
-	}
-	next := ""
-	if len(msgs) > limit {
-		msgs = msgs[:limit]
-		next = msgs[limit-1].ID
-	}
-	out := make([]AuditRecord, 0, len(msgs))
-	for _, m := range msgs {
-		var r AuditRecord
-		s, _ := m.Values["r"].(string)
-		if err := json.Unmarshal([]byte(s), &r); err != nil {
-			continue
-		}
-		r.Cursor = m.ID
-		out = append(out, r)
-	}
-	return out, next, nil
-}
-
-// MemoryAuditLog keeps the most recent records in process memory.
-type MemoryAuditLog struct {
-	mu     sync.Mutex
-	recs   []AuditRecord
-	seq    int64
-	maxLen int
-	maxAge time.Duration
-}
-
-// NewMemoryAuditLog keeps at most maxLen records, none older than maxAge (0: no age limit).
-func NewMemoryAuditLog(maxLen int, maxAge time.Duration) *MemoryAuditLog {
-	return &MemoryAuditLog{maxLen: max(maxLen, 1), maxAge: maxAge}
-}
-
-// Write implements AuditLog.
-func (a *MemoryAuditLog) Write(_ context.Context, r AuditRecord) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.seq++
-	r.Cursor = strconv.FormatInt(a.seq, 10)
-	a.recs = append(a.recs, r)
-	drop := max(len(a.recs)-a.maxLen, 0)
-	if a.maxAge > 0 { // records arrive in time order, so the old ones lead
-		cut := time.Now().Add(-a.maxAge)
-		for drop < len(a.recs) && a.recs[drop].Time.Before(cut) {
-			drop++
-		}
-	}
-	if drop > 0 {
-		a.recs = append(a.recs[:0:0], a.recs[drop:]...)
-	}
-	return nil
-}
-
-// Read implements AuditLog.
-func (a *MemoryAuditLog) Read(_ context.Context, from, to time.Time, cursor string, limit int) ([]AuditRecord, string, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	var after int64
-	if cursor != "" {
-		after, _ = strconv.ParseInt(cursor, 10, 64)
-	}
-	var out []AuditRecord
-	for _, r := range a.recs {
-		seq, _ := strconv.ParseInt(r.Cursor, 10, 64)
-		if seq <= after || r.Time.Before(from) || !r.Time.Before(to) {
-			continue
-		}
-		if len(out) == limit {
-			return out, out[limit-1].Cursor, nil
-		}
-		out = append(out, r)
-	}
-	return out, "", nil
-}
-
-// auditScreening writes the audit record of one API screening. A failed
-// write is counted and logged but does not fail the screening: the caller
-// already has the answer, and the request id ties it to the access log.
-func (s *Server) auditScreening(c *gin.Context, resp *ScreenResponse) {
-	if s.audit == nil {
-		return
-	}
-	rec := AuditRecord{
-		ID: resp.ID, Time: resp.ScreenedAt, KeyID: keyID(c), Channel: "api",
-		Query: resp.Query, ListVersion: resp.ListVersion, MatchCount: len(resp.Matches),
-		TopMatches: topAuditMatches(resp.Matches),
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), time.Second)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), timeout)
 	defer cancel()
-	if err := s.audit.Write(ctx, rec); err != nil {
+	if err := s.audit.Log.Write(ctx, rec); err != nil {
 		s.metrics.AuditErrors.Inc()
-		s.log.Error("audit write failed", "request_id", resp.ID, "error", err)
-		return
+		s.log.Error("audit write failed", "request_id", requestID(c), "screening_id", resp.ID, "durable", s.audit.Durable, "error", err)
+		if s.audit.Durable {
+			return errNotRecorded
+		}
+		return nil
 	}
 	s.metrics.AuditWritten.Inc()
+	return nil
 }
 
-func topAuditMatches(ms []screening.Match) []AuditMatch {
-	out := make([]AuditMatch, 0, min(len(ms), auditTopMatches))
-	for i := 0; i < len(ms) && i < auditTopMatches; i++ {
-		out = append(out, AuditMatch{ID: ms[i].ID, List: ms[i].List, Name: ms[i].Name, Score: ms[i].Score})
+func warningCodes(ws []screening.Warning) []string {
+	if len(ws) == 0 {
+		return nil
+	}
+	out := make([]string, len(ws))
+	for i, w := range ws {
+		out[i] = w.Code
+	}
+	return out
+}
+
+func topAuditMatches(ms []screening.Match) []audit.Match {
+	if len(ms) == 0 {
+		return nil
+	}
+	out := make([]audit.Match, 0, min(len(ms), audit.TopMatchesKept))
+	for i := 0; i < len(ms) && i < audit.TopMatchesKept; i++ {
+		out = append(out, audit.Match{ID: ms[i].ID, List: ms[i].List, Name: ms[i].Name, Score: ms[i].Score})
 	}
 	return out
 }
 
 // AuditPage is the body of GET /v1/audit.
 type AuditPage struct {
-	From       time.Time     `json:"from"`
-	To         time.Time     `json:"to"`
-	Records    []AuditRecord `json:"records"`
-	NextCursor string        `json:"next_cursor,omitempty"`
+	From    time.Time      `json:"from"`
+	To      time.Time      `json:"to"`
+	Records []audit.Record `json:"records"`
+	// NextCursor continues the query; a page may hold fewer records than
+	// asked for and still have one. Only its absence means the end.
+	NextCursor string `json:"next_cursor,omitempty"`
+	// SystemOfRecord says whether the log keeps records for years
+	// (PostgreSQL) or is a capped recent history; Notice says so plainly.
+	SystemOfRecord bool   `json:"system_of_record"`
+	Notice         string `json:"notice,omitempty"`
 }
 
-// handleAudit serves GET /v1/audit?from=&to=&cursor=&limit=.
-func (s *Server) handleAudit(c *gin.Context) {
-	if s.audit == nil {
-		problem(c, http.StatusNotFound, kindNotFound, "the audit log is not enabled (AUDIT_ENABLED=true)")
-		return
-	}
+// auditFilter reads the query parameters shared by GET /v1/audit and
+// /v1/audit/export, restricted to the caller's own records unless the
+// caller's key has the admin scope. It answers 400 and returns false when
+// a parameter is bad.
+func (s *Server) auditFilter(c *gin.Context, defaultSpan time.Duration) (audit.Filter, bool) {
 	var errs []FieldError
 	parseTime := func(name string, def time.Time) time.Time {
 		v := c.Query(name)
@@ -240,40 +133,261 @@ func (s *Server) handleAudit(c *gin.Context) {
 		return t
 	}
 	now := time.Now().UTC()
-	from := parseTime("from", now.Add(-24*time.Hour))
-	to := parseTime("to", now.Add(time.Millisecond))
-	limit := 100
+	f := audit.Filter{
+		From:         parseTime("from", now.Add(-defaultSpan)),
+		To:           parseTime("to", now.Add(time.Millisecond)),
+		NameContains: c.Query("name"),
+		ListVersion:  c.Query("list_version"),
+		Status:       c.Query("status"),
+		BatchJob:     c.Query("batch_job"),
+		Channel:      c.Query("channel"),
+		Cursor:       c.Query("cursor"),
+		Limit:        audit.DefaultLimit,
+	}
 	if v := c.Query("limit"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1000 {
-			errs = append(errs, FieldError{Field: "limit", Reason: "must be an integer between 1 and 1000"})
+		if err != nil || n < 1 || n > audit.MaxLimit {
+			errs = append(errs, FieldError{Field: "limit", Reason: fmt.Sprintf("must be an integer between 1 and %d", audit.MaxLimit)})
 		}
-		limit = n
+		f.Limit = n
 	}
-	cursor := c.Query("cursor")
-	if cursor != "" && strings.Trim(cursor, "0123456789-") != "" {
-		errs = append(errs, FieldError{Field: "cursor", Reason: "is not a cursor returned by this endpoint"})
+	switch f.Status {
+	case "", audit.StatusMatch, audit.StatusClear, audit.StatusUnscreenable:
+	default:
+		errs = append(errs, FieldError{Field: "status", Reason: fmt.Sprintf("%q is not match, clear or unscreenable", f.Status)})
 	}
-	if len(errs) == 0 && !from.Before(to) {
+	switch f.Channel {
+	case "", audit.ChannelAPI, audit.ChannelBatch, audit.ChannelBatchRow, audit.ChannelAdmin:
+	default:
+		errs = append(errs, FieldError{Field: "channel", Reason: fmt.Sprintf("%q is not api, batch, batch_row or admin", f.Channel)})
+	}
+	if n := len([]rune(f.NameContains)); n > 0 && n < 3 {
+		errs = append(errs, FieldError{Field: "name", Reason: "must have at least 3 characters"})
+	}
+	if len(errs) == 0 && !f.From.Before(f.To) {
 		errs = append(errs, FieldError{Field: "from", Reason: "must be before to"})
+	}
+	// A key sees its own records; the admin scope sees every key's, or one
+	// key's with ?key_id=.
+	if hasScope(c, ScopeAdmin) {
+		f.KeyID = c.Query("key_id")
+	} else {
+		if c.Query("key_id") != "" && c.Query("key_id") != keyID(c) {
+			errs = append(errs, FieldError{Field: "key_id", Reason: "only a key with the admin scope may read another key's records"})
+		}
+		f.KeyID = keyID(c)
 	}
 	if len(errs) > 0 {
 		badRequest(c, "invalid audit query", errs...)
+		return f, false
+	}
+	return f, true
+}
+
+// auditEnabled answers 404 and returns false when there is no audit log.
+func (s *Server) auditEnabled(c *gin.Context) bool {
+	if s.audit.Log == nil {
+		problem(c, http.StatusNotFound, kindNotFound, "the audit log is not enabled (AUDIT_ENABLED=true, or DATABASE_URL)")
+		return false
+	}
+	return true
+}
+
+// handleAudit serves GET /v1/audit: filtered, paged records.
+func (s *Server) handleAudit(c *gin.Context) {
+	if !s.auditEnabled(c) {
 		return
 	}
-	recs, next, err := s.audit.Read(c.Request.Context(), from, to, cursor, limit)
+	f, ok := s.auditFilter(c, 24*time.Hour)
+	if !ok {
+		return
+	}
+	page, err := s.audit.Log.Query(c.Request.Context(), f)
 	if err != nil {
-		var re redis.Error
-		if errors.As(err, &re) && strings.Contains(err.Error(), "Invalid stream ID") {
-			badRequest(c, "invalid audit query", FieldError{Field: "cursor", Reason: "is not a cursor returned by this endpoint"})
-			return
-		}
-		s.log.Error("audit read failed", "request_id", requestID(c), "error", err)
-		problem(c, http.StatusServiceUnavailable, kindUnavailable, "the audit log cannot be read right now")
+		s.auditReadProblem(c, err)
 		return
 	}
-	if recs == nil {
-		recs = []AuditRecord{}
+	if page.Records == nil {
+		page.Records = []audit.Record{}
 	}
-	c.JSON(http.StatusOK, AuditPage{From: from, To: to, Records: recs, NextCursor: next})
+	out := AuditPage{From: f.From, To: f.To, Records: page.Records, NextCursor: page.NextCursor, SystemOfRecord: s.audit.Record}
+	if !s.audit.Record {
+		out.Notice = notRecordNotice
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, out)
+}
+
+// handleAuditRecord serves GET /v1/audit/{id}: the record of one screening
+// by the id its answer carried. Another key's record is not found, unless
+// the caller is an administrator.
+func (s *Server) handleAuditRecord(c *gin.Context) {
+	if !s.auditEnabled(c) {
+		return
+	}
+	id := c.Param("id")
+	if _, err := audit.ParseID(id); err != nil {
+		badRequest(c, "invalid audit record id", FieldError{Field: "id", Reason: err.Error()})
+		return
+	}
+	rec, err := s.audit.Log.Get(c.Request.Context(), id)
+	if err == nil && !hasScope(c, ScopeAdmin) && rec.KeyID != keyID(c) {
+		err = audit.ErrNotFound
+	}
+	if errors.Is(err, audit.ErrNotFound) {
+		problem(c, http.StatusNotFound, kindNotFound, "no audit record "+quoteID(id)+" (it may be past the log's cap or retention)")
+		return
+	}
+	if err != nil {
+		s.auditReadProblem(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, rec)
+}
+
+// handleAuditExport serves GET /v1/audit/export?from=&to=&format=: every
+// record in the range (the caller's own, or every key's for an admin), as
+// CSV or JSON lines, streamed without holding them in memory.
+func (s *Server) handleAuditExport(c *gin.Context) {
+	if !s.auditEnabled(c) {
+		return
+	}
+	if c.Query("from") == "" || c.Query("to") == "" {
+		badRequest(c, "an export needs a time range", FieldError{Field: "from", Reason: "from and to are required (RFC 3339)"})
+		return
+	}
+	f, ok := s.auditFilter(c, 0)
+	if !ok {
+		return
+	}
+	format := c.DefaultQuery("format", "jsonl")
+	if format != "jsonl" && format != "csv" {
+		badRequest(c, "unknown export format", FieldError{Field: "format", Reason: fmt.Sprintf("%q is not csv or jsonl", format)})
+		return
+	}
+	h := c.Writer.Header()
+	if format == "csv" {
+		h.Set("Content-Type", "text/csv; charset=utf-8")
+	} else {
+		h.Set("Content-Type", "application/x-ndjson")
+	}
+	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="audit-%s-%s.%s"`, f.From.Format("20060102T150405Z"), f.To.Format("20060102T150405Z"), format))
+	h.Set("Cache-Control", "no-store")
+	if !s.audit.Record {
+		h.Set("X-Audit-Notice", notRecordNotice)
+	}
+	c.Status(http.StatusOK)
+	bw := bufio.NewWriterSize(c.Writer, 64<<10)
+	write := exportJSONL(bw)
+	if format == "csv" {
+		write = exportCSV(bw)
+	}
+	err := s.audit.Log.Export(c.Request.Context(), f.From, f.To, func(r audit.Record) error {
+		if !f.Matches(&r) {
+			return nil
+		}
+		return write(&r)
+	})
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err != nil {
+		if c.Request.Context().Err() == nil {
+			s.log.Error("audit export cut off", "request_id", requestID(c), "error", err)
+		}
+		// The status line is gone: break the connection so the examiner
+		// sees a failed transfer, never a short file that looks whole.
+		panic(http.ErrAbortHandler)
+	}
+}
+
+func exportJSONL(w *bufio.Writer) func(*audit.Record) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return func(r *audit.Record) error { return enc.Encode(r) }
+}
+
+// exportColumns are the CSV export's columns.
+var exportColumns = []string{"id", "time", "key_id", "channel", "client_request_id", "name", "country", "type", "status", "warnings",
+	"list_version", "match_count", "best_match_id", "best_match_list", "best_match_name", "best_match_score", "batch_job", "batch_row", "reference", "event", "detail"}
+
+func exportCSV(w *bufio.Writer) func(*audit.Record) error {
+	cw := csv.NewWriter(w)
+	header := false
+	return func(r *audit.Record) error {
+		if !header {
+			header = true
+			if err := cw.Write(exportColumns); err != nil {
+				return err
+			}
+		}
+		rec := make([]string, len(exportColumns))
+		rec[0], rec[1], rec[2], rec[3], rec[4] = r.ID, r.Time.UTC().Format(time.RFC3339Nano), r.KeyID, r.Channel, r.ClientRequestID
+		if r.Query != nil {
+			rec[5], rec[6], rec[7] = spreadsheetSafe(r.Query.Name), r.Query.Country, r.Query.Type
+		}
+		rec[8], rec[9], rec[10], rec[11] = r.Status, strings.Join(r.Warnings, ";"), r.ListVersion, strconv.Itoa(r.MatchCount)
+		if len(r.TopMatches) > 0 {
+			m := r.TopMatches[0]
+			rec[12], rec[13], rec[14], rec[15] = m.ID, m.List, spreadsheetSafe(m.Name), strconv.FormatFloat(m.Score, 'f', -1, 64)
+		}
+		rec[16] = r.BatchJobID()
+		if r.BatchRow != nil {
+			rec[17], rec[18] = strconv.FormatInt(r.BatchRow.Row, 10), spreadsheetSafe(r.BatchRow.Reference)
+		}
+		if r.Event != nil {
+			rec[19], rec[20] = r.Event.Action, spreadsheetSafe(r.Event.Detail)
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+		cw.Flush()
+		return cw.Error()
+	}
+}
+
+// spreadsheetSafe keeps a cell that starts like a formula from being run
+// by a spreadsheet (OWASP CSV injection): it is prefixed with a quote.
+func spreadsheetSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+func (s *Server) auditReadProblem(c *gin.Context, err error) {
+	if errors.Is(err, audit.ErrBadCursor) {
+		badRequest(c, "invalid audit query", FieldError{Field: "cursor", Reason: "is not a cursor returned by this endpoint"})
+		return
+	}
+	s.log.Error("audit read failed", "request_id", requestID(c), "error", err)
+	problem(c, http.StatusServiceUnavailable, kindUnavailable, "the audit log cannot be read right now")
+}
+
+// AuditHealth reports the audit trail in /readyz.
+type AuditHealth struct {
+	Backend        string `json:"backend"`
+	SystemOfRecord bool   `json:"system_of_record"`
+	Durable        bool   `json:"durable"`
+	// Backlog is the records waiting to be written; Dropped those that
+	// could not be kept since start.
+	Backlog   int    `json:"backlog"`
+	Dropped   uint64 `json:"dropped"`
+	LastError string `json:"last_error,omitempty"`
+}
+
+func (s *Server) auditHealth() *AuditHealth {
+	if s.audit.Log == nil {
+		return nil
+	}
+	h := &AuditHealth{Backend: s.audit.Backend, SystemOfRecord: s.audit.Record, Durable: s.audit.Durable}
+	if st, ok := s.audit.Log.(auditStats); ok {
+		qs := st.Stats()
+		h.Backlog, h.Dropped = qs.Depth, qs.Dropped
+		if qs.LastError != "" && qs.Failures > 0 {
+			h.LastError = "the audit backend could not be written to recently"
+		}
+	}
+	return h
 }

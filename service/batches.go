@@ -11,8 +11,10 @@ import (
 	"mime/multipart"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/cslscreen/screener/audit"
 	"github.com/cslscreen/screener/batch"
 	"github.com/cslscreen/screener/screening"
 	"github.com/gin-gonic/gin"
@@ -353,15 +355,19 @@ func (b *Batches) tooLarge(c *gin.Context, le *batch.LimitError) {
 }
 
 // NewBatchObserver returns the batch.Observer that turns job events into
-// metrics, logs and audit records (audit may be nil).
-func NewBatchObserver(metrics *Metrics, audit AuditLog, log *slog.Logger) batch.Observer {
-	return &batchObserver{metrics: metrics, audit: audit, log: log}
+// metrics, logs and audit records: one record per finished job (its
+// input's SHA-256, rows, list version and outcome counts), and one per row
+// outcome: every row when the audit log is a system of record, the rows
+// with a match otherwise (a capped log would lose its screenings to one
+// large batch).
+func NewBatchObserver(metrics *Metrics, a Audit, log *slog.Logger) batch.Observer {
+	return &batchObserver{metrics: metrics, audit: a, log: log}
 }
 
 // batchObserver turns job events into metrics, logs and audit records.
 type batchObserver struct {
 	metrics *Metrics
-	audit   AuditLog
+	audit   Audit
 	log     *slog.Logger
 }
 
@@ -377,10 +383,39 @@ func (o *batchObserver) Screened(out *batch.Outcome) {
 	o.metrics.observeBriefs("batch", &v, out.Matches)
 }
 
-func (o *batchObserver) Stored(c batch.Counts) {
-	o.metrics.BatchRows.WithLabelValues(batch.StatusClear).Add(float64(c.Rows - c.Matches - c.Errors))
+func (o *batchObserver) Stored(j *batch.Job, res []batch.Result, c batch.Counts) {
+	o.metrics.BatchRows.WithLabelValues(batch.StatusClear).Add(float64(c.Rows - c.Matches - c.Errors - c.Unscreenable))
 	o.metrics.BatchRows.WithLabelValues(batch.StatusMatch).Add(float64(c.Matches))
+	o.metrics.BatchRows.WithLabelValues(batch.StatusUnscreenable).Add(float64(c.Unscreenable))
 	o.metrics.BatchRows.WithLabelValues(batch.StatusError).Add(float64(c.Errors))
+	if o.audit.Log == nil {
+		return
+	}
+	now := time.Now().UTC()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	// The rows are handed to the audit queue together: with a durable log
+	// each write waits for its group commit, and one at a time they would
+	// wait for one commit each.
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for i := range res {
+		r := &res[i]
+		if r.Status == batch.StatusError || (!o.audit.Record && r.Status != batch.StatusMatch) {
+			continue
+		}
+		rec := audit.Record{
+			ID: audit.NewID(now), Time: now, KeyID: j.KeyID, Channel: audit.ChannelBatchRow,
+			Query:       &audit.Query{Name: r.Name, Country: r.Country, Type: r.Type},
+			ListVersion: j.ListVersion, Status: r.Status, Warnings: warningCodes(r.Warnings), MatchCount: r.MatchCount,
+			BatchRow: &audit.BatchRow{JobID: j.ID, Row: int64(r.Line), Reference: r.Reference},
+		}
+		for _, m := range r.Matches {
+			rec.TopMatches = append(rec.TopMatches, audit.Match{ID: m.ID, List: m.List, Name: m.Name, Score: m.Score})
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); o.write(ctx, rec, j.ID) }()
+	}
 }
 
 func (o *batchObserver) Finished(j *batch.Job) {
@@ -389,21 +424,39 @@ func (o *batchObserver) Finished(j *batch.Job) {
 		return
 	}
 	o.metrics.BatchDuration.Observe(j.Duration().Seconds())
-	if o.audit == nil {
+	if o.audit.Log == nil {
 		return
 	}
 	at := time.Now().UTC()
 	if j.FinishedAt != nil {
 		at = *j.FinishedAt
 	}
-	rec := AuditRecord{ID: j.ID, Time: at, KeyID: j.KeyID, Channel: "batch", ListVersion: j.ListVersion,
-		TopMatches: []AuditMatch{},
-		Batch:      &AuditBatchIn{Rows: j.Rows, WithMatches: j.RowsWithMatches, WithErrors: j.RowsWithErrors}}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	rec := audit.Record{ID: audit.NewID(at), Time: at, KeyID: j.KeyID, Channel: audit.ChannelBatch, ListVersion: j.ListVersion,
+		MatchCount: int(j.RowsWithMatches),
+		Batch: &audit.BatchJob{JobID: j.ID, InputSHA256: j.InputSHA256, Rows: j.Rows, ListVersion: j.ListVersion,
+			Outcomes: map[string]int64{
+				batch.StatusMatch: j.RowsWithMatches, batch.StatusUnscreenable: j.RowsUnscreenable, batch.StatusError: j.RowsWithErrors,
+				batch.StatusClear: j.RowsDone - j.RowsWithMatches - j.RowsUnscreenable - j.RowsWithErrors,
+			}}}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := o.audit.Write(ctx, rec); err != nil {
+	o.write(ctx, rec, j.ID)
+}
+
+// write keeps one batch record. A full queue is waited out (the rows of
+// a batch must all be kept, and the workers can slow down), up to ctx.
+func (o *batchObserver) write(ctx context.Context, rec audit.Record, job string) {
+	err := o.audit.Log.Write(ctx, rec)
+	for wait := time.Millisecond; errors.Is(err, audit.ErrQueueFull) && ctx.Err() == nil; wait = min(2*wait, 100*time.Millisecond) {
+		select {
+		case <-ctx.Done():
+		case <-time.After(wait):
+		}
+		err = o.audit.Log.Write(ctx, rec)
+	}
+	if err != nil {
 		o.metrics.AuditErrors.Inc()
-		o.log.Error("audit write failed", "batch_job", j.ID, "error", err)
+		o.log.Error("audit write failed", "batch_job", job, "channel", rec.Channel, "error", err)
 		return
 	}
 	o.metrics.AuditWritten.Inc()

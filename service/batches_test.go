@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cslscreen/screener/audit"
 	"github.com/cslscreen/screener/batch"
 	"github.com/cslscreen/screener/screening"
 )
@@ -35,7 +38,7 @@ type batchTestOptions struct {
 	Dir                            string
 	MaxBytes, MaxRows, WaitMaxRows int64
 	ChunkRows                      int
-	Audit                          AuditLog
+	Audit                          Audit
 }
 
 // newTestBatches wires a batch manager on cat the way cmd/screener does,
@@ -62,7 +65,7 @@ func newBatchServer(t *testing.T, bo batchTestOptions, so Options, noWorkers boo
 	metrics := NewMetrics(BuildInfo{Version: "test"})
 	bm, routes := newTestBatches(t, cat, metrics, bo)
 	so.Catalog, so.Metrics, so.Batches, so.MetricsOnMain = cat, metrics, routes, true
-	if so.Audit == nil {
+	if so.Audit.Log == nil {
 		so.Audit = bo.Audit
 	}
 	s := newTestServer(t, so)
@@ -491,9 +494,9 @@ func TestBatchJobsBelongToTheirKey(t *testing.T) {
 }
 
 func TestBatchMetricsAndAudit(t *testing.T) {
-	audit := NewMemoryAuditLog(100, 0)
+	ring := audit.NewRing(100, 0)
 	keys, _ := ParseKeys(strings.NewReader("ops:"+hashKey("k")), "API_KEYS")
-	b := newBatchServer(t, batchTestOptions{Audit: audit}, Options{Keys: keys}, false)
+	b := newBatchServer(t, batchTestOptions{Audit: Audit{Log: ring, Backend: "memory"}}, Options{Keys: keys}, false)
 	in := smallCSV + "C3,,US,x\n"
 	w := b.upload(t, "", []byte(in), "Content-Type", "text/csv", "X-API-Key", "k")
 	id := decode[struct{ ID string }](t, w).ID
@@ -514,14 +517,27 @@ func TestBatchMetricsAndAudit(t *testing.T) {
 			t.Errorf("metrics lack %q", want)
 		}
 	}
-	recs, _, _ := audit.Read(context.Background(), time.Time{}, time.Now().Add(time.Hour), "", 10)
-	if len(recs) != 1 {
-		t.Fatalf("audit %+v", recs)
+	// The job's record, and (the log being capped, not a system of record)
+	// the one row with a match.
+	page, err := ring.Query(context.Background(), audit.Filter{BatchJob: id})
+	if err != nil || len(page.Records) != 2 {
+		t.Fatalf("audit %+v %v", page, err)
 	}
-	r := recs[0]
-	if r.Channel != "batch" || r.ID != id || r.KeyID != "ops" || r.ListVersion == "" || r.Batch == nil ||
-		r.Batch.Rows != 3 || r.Batch.WithMatches != 1 || r.Batch.WithErrors != 1 {
-		t.Errorf("audit record %+v %+v", r, r.Batch)
+	row, job := page.Records[0], page.Records[1]
+	if row.Channel == audit.ChannelBatch {
+		row, job = job, row
+	}
+	if row.Channel != audit.ChannelBatchRow || row.Status != "match" || row.BatchRow.JobID != id || row.BatchRow.Reference != "C1" ||
+		row.Query.Name != "Kaspersky Lab" || len(row.TopMatches) == 0 || row.KeyID != "ops" {
+		t.Errorf("row record %+v", row)
+	}
+	if job.Channel != audit.ChannelBatch || job.KeyID != "ops" || job.ListVersion == "" || job.Batch == nil || job.Batch.JobID != id ||
+		job.Batch.Rows != 3 || job.Batch.Outcomes["match"] != 1 || job.Batch.Outcomes["error"] != 1 || job.Batch.Outcomes["clear"] != 1 ||
+		len(job.Batch.InputSHA256) != 64 {
+		t.Errorf("job record %+v %+v", job, job.Batch)
+	}
+	if sum := sha256.Sum256([]byte(in)); job.Batch.InputSHA256 != hex.EncodeToString(sum[:]) {
+		t.Errorf("input sha256 %s, want the upload's", job.Batch.InputSHA256)
 	}
 }
 

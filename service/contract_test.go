@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/cslscreen/screener"
+	"github.com/cslscreen/screener/audit"
 	"github.com/cslscreen/screener/screening"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -68,12 +69,12 @@ func contractServer(t *testing.T) *Server {
 	cat := &screening.Catalog{}
 	cat.Load(testList())
 	m := NewMetrics(BuildInfo{Version: "test", Commit: "test"})
-	audit := NewMemoryAuditLog(100, 0)
-	bm, routes := newTestBatches(t, cat, m, batchTestOptions{Audit: audit, WaitMaxRows: 100})
+	aud := Audit{Log: audit.NewRing(100, 0), Backend: "memory"}
+	bm, routes := newTestBatches(t, cat, m, batchTestOptions{Audit: aud, WaitMaxRows: 100})
 	ctx, cancel := context.WithCancel(context.Background())
 	go bm.Run(ctx)
 	t.Cleanup(func() { cancel(); bm.Close() })
-	return New(Options{Catalog: cat, Logger: quietLog, Metrics: m, Keys: keys, Audit: audit,
+	return New(Options{Catalog: cat, Logger: quietLog, Metrics: m, Keys: keys, Audit: aud,
 		OpenAPI: screener.OpenAPI, MetricsOnMain: true, Batches: routes})
 }
 
@@ -106,6 +107,11 @@ func TestOpenAPIContract(t *testing.T) {
 		{name: "audit", method: "GET", path: "/v1/audit?limit=5", headers: auth, status: 200},
 		{name: "audit bad limit", method: "GET", path: "/v1/audit?limit=0", headers: auth, status: 400, invalid: true},
 		{name: "audit bad time", method: "GET", path: "/v1/audit?from=yesterday", headers: auth, status: 400, invalid: true},
+		{name: "audit filtered", method: "GET", path: "/v1/audit?status=match&name=kasp&channel=api", headers: auth, status: 200},
+		{name: "audit record missing", method: "GET", path: "/v1/audit/0190b4c6-0b5e-7a3c-9d1e-2f3a4b5c6d7e", headers: auth, status: 404},
+		{name: "audit record bad id", method: "GET", path: "/v1/audit/not-an-id", headers: auth, status: 400, invalid: true},
+		{name: "audit export", method: "GET", path: "/v1/audit/export?from=2026-01-01T00:00:00Z&to=2099-01-01T00:00:00Z", headers: auth, status: 200},
+		{name: "audit export csv", method: "GET", path: "/v1/audit/export?format=csv&from=2026-01-01T00:00:00Z&to=2099-01-01T00:00:00Z", headers: auth, status: 200},
 		{name: "healthz", method: "GET", path: "/healthz", status: 200},
 		{name: "readyz", method: "GET", path: "/readyz", status: 200},
 		{name: "healthz head", method: "HEAD", path: "/healthz", status: 200},

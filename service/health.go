@@ -21,6 +21,8 @@ type Readiness struct {
 	Entries     int         `json:"entries"`
 	Builtin     bool        `json:"builtin"`
 	Store       StoreHealth `json:"store"`
+	// Audit reports the audit trail: its backend and backlog.
+	Audit *AuditHealth `json:"audit,omitempty"`
 }
 
 // StoreHealth reports the list store. An unreachable Redis does not make
@@ -43,7 +45,7 @@ func (s *Server) handleHealthz(c *gin.Context) {
 // demo: a load balancer must not send customers to a replica that cannot
 // really screen them.
 func (s *Server) handleReadyz(c *gin.Context) {
-	r := Readiness{Ready: true, Store: s.storeHealth(c.Request.Context())}
+	r := Readiness{Ready: true, Store: s.storeHealth(c.Request.Context()), Audit: s.auditHealth()}
 	snap := s.catalog.Current()
 	switch {
 	case s.stopping.Load():

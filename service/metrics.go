@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cslscreen/screener/audit"
 	"github.com/cslscreen/screener/lists"
 	"github.com/cslscreen/screener/screening"
 	"github.com/gin-gonic/gin"
@@ -57,7 +58,12 @@ type Metrics struct {
 	batchQueuedFn func() float64
 	AuditErrors   prometheus.Counter
 	AuditWritten  prometheus.Counter
+	auditStatsFn  func() audit.QueueStats
 }
+
+// SetAuditStats sets the function reporting the audit queue, for the
+// audit queue metrics.
+func (m *Metrics) SetAuditStats(f func() audit.QueueStats) { m.auditStatsFn = f }
 
 // BuildInfo identifies the running binary.
 type BuildInfo struct {
@@ -174,6 +180,24 @@ func NewMetrics(build BuildInfo) *Metrics {
 	m.AuditErrors = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "screener_audit_errors_total", Help: "Screenings that could not be written to the audit log.",
 	})
+	auditStat := func(name, help string, v func(audit.QueueStats) float64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 {
+			if m.auditStatsFn == nil {
+				return 0
+			}
+			return v(m.auditStatsFn())
+		})
+	}
+	f(auditStat("screener_audit_queue_depth", "Audit records waiting to be written (backlog while the backend is slow or down).",
+		func(s audit.QueueStats) float64 { return float64(s.Depth) }))
+	f(auditStat("screener_audit_queue_dropped", "Audit records the queue could not keep since start (it was full).",
+		func(s audit.QueueStats) float64 { return float64(s.Dropped) }))
+	f(auditStat("screener_audit_commit_seconds", "How long the last audit batch write took (a group commit with PostgreSQL).",
+		func(s audit.QueueStats) float64 { return s.LastCommit.Seconds() }))
+	f(auditStat("screener_audit_commit_max_seconds", "The longest audit batch write since start.",
+		func(s audit.QueueStats) float64 { return s.MaxCommit.Seconds() }))
+	f(auditStat("screener_audit_backend_failures", "Failed audit batch writes since start (retried).",
+		func(s audit.QueueStats) float64 { return float64(s.Failures) }))
 	for _, c := range []prometheus.Collector{m.httpRequests, m.httpDuration, m.screenings, m.matchScore, m.matchesByLst,
 		m.unscreenable, m.listBuiltin, m.listAge,
 		m.listEntries, m.listInfo, m.listFetched, m.listLoaded, m.refreshSuccess, m.refreshes, m.refreshFailures, m.indexBuild,

@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/cslscreen/screener/audit"
 	"github.com/cslscreen/screener/internal/jsontext"
 	"github.com/cslscreen/screener/screening"
 	"github.com/gin-gonic/gin"
@@ -22,7 +23,8 @@ import (
 // ScreenResponse is the body of a 200 from POST /v1/screen. The field
 // names are a contract with clients; keep them.
 type ScreenResponse struct {
-	// ID identifies this screening (the request id), for audit and logs.
+	// ID identifies this screening: made by the server, unique, and the id
+	// of its audit record (GET /v1/audit/{id}).
 	ID string `json:"id"`
 	// Status says how far the answer can be trusted: match, clear, or
 	// unscreenable (nothing matched, but the screening cannot vouch for
@@ -76,8 +78,15 @@ func (s *Server) handleScreen(c *gin.Context) {
 		return
 	}
 	res := screening.Screen(snap, q)
-	resp := newScreenResponse(requestID(c), &res, time.Now().UTC())
-	s.observeScreening(c, &resp)
+	// The screening's id is made here, unique, and finds its audit record
+	// (GET /v1/audit/{id}); the caller's X-Request-ID is kept beside it.
+	now := time.Now().UTC()
+	resp := newScreenResponse(audit.NewID(now), &res, now)
+	if err := s.observeScreening(c, &resp); err != nil {
+		c.Header("Retry-After", "1")
+		problem(c, http.StatusServiceUnavailable, kindUnavailable, err.Error()+"; no answer is given for a screening that is not on record, try again")
+		return
+	}
 	buf := responseBuffers.Get().(*[]byte)
 	*buf = appendScreenResponse((*buf)[:0], &resp)
 	c.Data(http.StatusOK, "application/json; charset=utf-8", *buf)

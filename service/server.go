@@ -46,8 +46,8 @@ type Options struct {
 	Keys *KeySet
 	// Limiter, when set, rate-limits /v1 routes per key (or client address).
 	Limiter RateLimiter
-	// Audit, when set, records every screening.
-	Audit AuditLog
+	// Audit, when its Log is set, records every screening.
+	Audit Audit
 	// OpenAPI is served at /openapi.yaml.
 	OpenAPI []byte
 	// MetricsOnMain serves /metrics on the main listener too.
@@ -94,7 +94,7 @@ type Server struct {
 	maxBody   int64
 	keys      *KeySet
 	limiter   RateLimiter
-	audit     AuditLog
+	audit     Audit
 	openapi   []byte
 	batches   BatchRoutes
 
@@ -166,6 +166,8 @@ func New(o Options) *Server {
 	v1.GET("/lists", s.handleLists)
 	v1.GET("/lists/entries/:id", s.handleEntry)
 	v1.GET("/audit", s.handleAudit)
+	v1.GET("/audit/export", s.handleAuditExport)
+	v1.GET("/audit/:id", s.handleAuditRecord)
 	if s.batches != nil {
 		s.batches.Mount(v1)
 	}
@@ -238,10 +240,11 @@ func (s *Server) Close(ctx context.Context) error {
 	return s.closeErr
 }
 
-// observeScreening counts and audits one API screening.
-func (s *Server) observeScreening(c *gin.Context, resp *ScreenResponse) {
+// observeScreening counts and audits one API screening; an error means a
+// durable audit log could not record it.
+func (s *Server) observeScreening(c *gin.Context, resp *ScreenResponse) error {
 	s.metrics.ObserveScreening("api", &screening.Verdict{Status: resp.Status, Reason: resp.reason}, resp.Matches)
-	s.auditScreening(c, resp)
+	return s.auditScreening(c, resp)
 }
 
 func (s *Server) handleOpenAPI(c *gin.Context) {

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cslscreen/screener/audit"
 	"github.com/cslscreen/screener/lists"
 	"github.com/cslscreen/screener/screening"
 	"github.com/gin-gonic/gin"
@@ -70,7 +71,7 @@ func TestScreenKaspersky(t *testing.T) {
 		t.Fatalf("status %d: %s", w.Code, w.Body)
 	}
 	resp := decode[ScreenResponse](t, w)
-	if resp.ListVersion != testList().Version.ID || resp.ID == "" || resp.ScreenedAt.IsZero() || resp.ID != w.Header().Get(HeaderRequestID) {
+	if resp.ListVersion != testList().Version.ID || resp.ID == "" || resp.ScreenedAt.IsZero() || w.Header().Get(HeaderRequestID) == "" {
 		t.Errorf("envelope = %+v", resp)
 	}
 	got := map[string]screening.Match{}
@@ -372,22 +373,63 @@ func TestRateLimitMemory(t *testing.T) {
 }
 
 func TestAuditMemory(t *testing.T) {
-	audit := NewMemoryAuditLog(100, 0)
-	keys, _ := ParseKeys(strings.NewReader("ops:"+hashKey("k")), "API_KEYS")
-	s := newTestServer(t, Options{Audit: audit, Keys: keys})
+	ring := audit.NewRing(100, 0)
+	keys, _ := ParseKeys(strings.NewReader("ops:"+hashKey("k")+",other:"+hashKey("o")+",boss:"+hashKey("b")+":admin"), "API_KEYS")
+	s := newTestServer(t, Options{Audit: Audit{Log: ring, Backend: "memory"}, Keys: keys})
 	h := s.Handler()
-	w := do(t, h, "POST", "/v1/screen", "application/json", `{"name":"Kaspersky Lab"}`, "X-API-Key", "k")
-	resp := decode[ScreenResponse](t, w)
+	// The caller's X-Request-ID, sent twice, does not make the audit id:
+	// two screenings, two records, each keeping the caller's id beside.
+	var resps []ScreenResponse
+	for range 2 {
+		w := do(t, h, "POST", "/v1/screen", "application/json", `{"name":"Kaspersky Lab"}`, "X-API-Key", "k", "X-Request-ID", "scr-42")
+		resps = append(resps, decode[ScreenResponse](t, w))
+	}
+	do(t, h, "POST", "/v1/screen", "application/json", `{"name":"Acme Bakery"}`, "X-API-Key", "o")
+	if resps[0].ID == resps[1].ID {
+		t.Fatalf("two screenings share the id %s", resps[0].ID)
+	}
 	page := decode[AuditPage](t, do(t, h, "GET", "/v1/audit", "", "", "X-API-Key", "k"))
-	if len(page.Records) != 1 {
+	if len(page.Records) != 2 || page.SystemOfRecord || page.Notice == "" {
 		t.Fatalf("audit = %+v", page)
 	}
 	r := page.Records[0]
-	if r.ID != resp.ID || r.KeyID != "ops" || r.ListVersion != resp.ListVersion || r.Query.Name != "Kaspersky Lab" || r.MatchCount != len(resp.Matches) || len(r.TopMatches) == 0 {
+	if r.ID != resps[0].ID || r.ClientRequestID != "scr-42" || r.KeyID != "ops" || r.ListVersion != resps[0].ListVersion ||
+		r.Query.Name != "Kaspersky Lab" || r.Status != "match" || r.MatchCount != len(resps[0].Matches) || len(r.TopMatches) == 0 {
 		t.Errorf("record = %+v", r)
+	}
+	// One screening's record by the id its answer carried; another key's
+	// record is not found, except by an administrator.
+	if got := decode[audit.Record](t, do(t, h, "GET", "/v1/audit/"+resps[1].ID, "", "", "X-API-Key", "k")); got.ID != resps[1].ID {
+		t.Errorf("GET /v1/audit/{id} = %+v", got)
+	}
+	if w := do(t, h, "GET", "/v1/audit/"+resps[1].ID, "", "", "X-API-Key", "o"); w.Code != 404 {
+		t.Errorf("another key's record: %d", w.Code)
+	}
+	if w := do(t, h, "GET", "/v1/audit/"+resps[1].ID, "", "", "X-API-Key", "b"); w.Code != 200 {
+		t.Errorf("an admin reading a record: %d", w.Code)
+	}
+	if p := decode[AuditPage](t, do(t, h, "GET", "/v1/audit", "", "", "X-API-Key", "b")); len(p.Records) != 3 {
+		t.Errorf("an admin sees %d records, want every key's 3", len(p.Records))
+	}
+	if p := decode[AuditPage](t, do(t, h, "GET", "/v1/audit?status=clear&name=bakery", "", "", "X-API-Key", "b")); len(p.Records) != 1 || p.Records[0].KeyID != "other" {
+		t.Errorf("filtered = %+v", p.Records)
+	}
+	if w := do(t, h, "GET", "/v1/audit?key_id=other", "", "", "X-API-Key", "k"); w.Code != 400 {
+		t.Errorf("a key asking for another key's records: %d", w.Code)
 	}
 	if w := do(t, h, "GET", "/v1/audit?from=yesterday", "", "", "X-API-Key", "k"); w.Code != 400 || !strings.Contains(w.Body.String(), `"from"`) {
 		t.Errorf("bad from: %d %s", w.Code, w.Body)
+	}
+	// An export of the range, the caller's records only, CSV escaped for
+	// spreadsheets.
+	from, to := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339), time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	w := do(t, h, "GET", "/v1/audit/export?format=csv&from="+from+"&to="+to, "", "", "X-API-Key", "k")
+	lines := strings.Split(strings.TrimSpace(w.Body.String()), "\n")
+	if w.Code != 200 || len(lines) != 3 || !strings.HasPrefix(lines[0], "id,time,key_id") || !strings.Contains(lines[1], resps[0].ID) {
+		t.Errorf("export: %d %q", w.Code, w.Body.String())
+	}
+	if w := do(t, h, "GET", "/v1/audit/export", "", "", "X-API-Key", "k"); w.Code != 400 {
+		t.Errorf("export without a range: %d", w.Code)
 	}
 }
 

@@ -11,11 +11,14 @@ import (
 	"time"
 
 	"github.com/cslscreen/screener"
+	"github.com/cslscreen/screener/audit"
 	"github.com/cslscreen/screener/batch"
 	"github.com/cslscreen/screener/lists"
+	"github.com/cslscreen/screener/postgres"
 	"github.com/cslscreen/screener/screening"
 	"github.com/cslscreen/screener/service"
 	"github.com/gin-gonic/gin"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -39,7 +42,10 @@ type Main struct {
 	server    *service.Server
 	batches   *batch.Manager
 	metricsLn net.Listener
-	metricsSv *http.Server
+
+	db, dbOwner *pgxpool.Pool
+	auditQueue  *audit.Queue
+	metricsSv   *http.Server
 
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup
@@ -137,13 +143,10 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 	}
 
-	var audit service.AuditLog
-	if cfg.AuditEnabled {
-		if m.rdb != nil {
-			audit = service.NewRedisAuditLog(m.rdb, cfg.RedisKeyPrefix, cfg.AuditMaxLen, cfg.AuditMaxAge)
-		} else {
-			audit = service.NewMemoryAuditLog(int(min(cfg.AuditMaxLen, 1_000_000)), cfg.AuditMaxAge)
-		}
+	aud, err := m.openAudit(ctx, bg)
+	if err != nil {
+		m.cancel()
+		return err
 	}
 	var limiter service.RateLimiter
 	if cfg.RateLimitRPS > 0 {
@@ -158,7 +161,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.batches = batch.New(batch.Options{
-		Store: jobs, Catalog: m.catalog, Threshold: cfg.MatchThreshold, Observer: service.NewBatchObserver(m.metrics, audit, log),
+		Store: jobs, Catalog: m.catalog, Threshold: cfg.MatchThreshold, Observer: service.NewBatchObserver(m.metrics, aud, log),
 		Logger: log, MaxRows: cfg.BatchMaxRows, WaitMaxRows: cfg.BatchWaitMaxRows, ChunkRows: cfg.BatchChunkRows,
 		Workers: cfg.BatchWorkers, SweepEvery: min(time.Minute, max(cfg.BatchResultTTL/4, 10*time.Millisecond)),
 	})
@@ -167,7 +170,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.server = service.New(service.Options{
 		Catalog: m.catalog, Store: m.store, Refresh: refreshInfo, Logger: log, Metrics: m.metrics,
 		AccessLog: m.AccessLog, TrustedProxies: cfg.TrustedProxies,
-		Threshold: cfg.MatchThreshold, MaxBodyBytes: cfg.MaxBodyBytes, Keys: cfg.APIKeys, Limiter: limiter, Audit: audit,
+		Threshold: cfg.MatchThreshold, MaxBodyBytes: cfg.MaxBodyBytes, Keys: cfg.APIKeys, Limiter: limiter, Audit: aud,
 		OpenAPI: screener.OpenAPI, MetricsOnMain: cfg.MetricsAddr == "", ReadyOnBuiltin: cfg.ReadyOnBuiltin, Batches: service.NewBatches(m.batches, cfg.BatchMaxBytes, log),
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout, ReadTimeout: cfg.ReadTimeout, WriteTimeout: cfg.WriteTimeout, IdleTimeout: cfg.IdleTimeout,
 	})
@@ -193,6 +196,79 @@ func (m *Main) Run(ctx context.Context) error {
 		"list_source", refreshInfo.Source, "list_origin", refreshInfo.Origin, "refresh_interval", cfg.RefreshInterval.String(),
 		"api_keys", cfg.APIKeys.Len(), "version", m.Build.Version)
 	return nil
+}
+
+// openAudit opens the audit trail: PostgreSQL (a system of record, its
+// schema migrated at start by one replica at a time) when DATABASE_URL is
+// set, else a capped Redis Stream or memory ring when AUDIT_ENABLED, behind
+// a bounded queue so no request waits on a slow backend unless the
+// durability asks it to.
+func (m *Main) openAudit(ctx, bg context.Context) (service.Audit, error) {
+	cfg := m.Config
+	log := m.Logger
+	if !cfg.AuditEnabled {
+		log.Info("the audit trail is off (AUDIT_ENABLED=false, no DATABASE_URL)")
+		return service.Audit{}, nil
+	}
+	var backend audit.Log
+	a := service.Audit{Durable: cfg.AuditDurability == audit.QueueAck}
+	switch {
+	case cfg.DatabaseURL != "":
+		var err error
+		if m.dbOwner, err = postgres.Open(ctx, cfg.DatabaseOwnerURL); err != nil {
+			return a, fmt.Errorf("DATABASE_OWNER_URL: %w", err)
+		}
+		mctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+		err = postgres.Migrate(mctx, m.dbOwner)
+		cancel()
+		if err != nil {
+			return a, fmt.Errorf("migrate the audit database: %w", err)
+		}
+		m.db = m.dbOwner
+		if cfg.DatabaseURL != cfg.DatabaseOwnerURL {
+			if m.db, err = postgres.Open(ctx, cfg.DatabaseURL); err != nil {
+				return a, fmt.Errorf("DATABASE_URL: %w", err)
+			}
+		}
+		backend = postgres.NewAuditLog(m.db, postgres.AuditConfig{})
+		maint := postgres.NewAuditLog(m.dbOwner, postgres.AuditConfig{Retention: cfg.AuditRetention})
+		maintain := func() {
+			c, cancel := context.WithTimeout(bg, time.Minute)
+			defer cancel()
+			if err := maint.Maintain(c); err != nil {
+				log.Error("audit partition maintenance failed; will try again", "error", err)
+			}
+		}
+		maintain()
+		m.goBackground(func() {
+			t := time.NewTicker(6 * time.Hour)
+			defer t.Stop()
+			for {
+				select {
+				case <-bg.Done():
+					return
+				case <-t.C:
+					maintain()
+				}
+			}
+		})
+		a.Record, a.Backend = true, "postgres"
+		log.Info("audit trail: PostgreSQL, a system of record", "durability", cfg.AuditDurability.String(), "retention", cfg.AuditRetention.String())
+	case m.rdb != nil:
+		backend = audit.NewRedisLog(m.rdb, cfg.RedisKeyPrefix, cfg.AuditMaxLen, cfg.AuditMaxAge)
+		a.Backend = "redis"
+	default:
+		backend = audit.NewRing(int(min(cfg.AuditMaxLen, 1_000_000)), cfg.AuditMaxAge)
+		a.Backend = "memory"
+	}
+	if !a.Record {
+		log.Warn("the audit trail is capped and is NOT a system of record: set DATABASE_URL to keep every screening in PostgreSQL",
+			"backend", a.Backend, "max_len", cfg.AuditMaxLen)
+	}
+	m.auditQueue = audit.NewQueue(backend, audit.QueueConfig{Mode: cfg.AuditDurability, Capacity: cfg.AuditQueueCapacity})
+	m.metrics.SetAuditStats(m.auditQueue.Stats)
+	a.Log = m.auditQueue
+	return a, nil
 }
 
 // openBatchStore returns where batch jobs live: Redis, shared by every
@@ -271,6 +347,18 @@ func (m *Main) close() error {
 		m.batches.Close()
 	}
 	m.wg.Wait()
+	if m.auditQueue != nil {
+		// Every answered screening's record is flushed before exit.
+		if err := m.auditQueue.Close(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("audit flush: %w", err))
+		}
+	}
+	if m.db != nil {
+		m.db.Close()
+	}
+	if m.dbOwner != nil && m.dbOwner != m.db {
+		m.dbOwner.Close()
+	}
 	if m.rdb != nil {
 		if err := m.rdb.Close(); err != nil && !errors.Is(err, redis.ErrClosed) {
 			errs = append(errs, err)

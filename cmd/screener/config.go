@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cslscreen/screener/audit"
 	"github.com/cslscreen/screener/batch"
 	"github.com/cslscreen/screener/lists"
 	"github.com/cslscreen/screener/matcher"
@@ -52,9 +53,14 @@ type Config struct {
 	RateLimitRPS   float64
 	RateLimitBurst int
 
-	AuditEnabled bool
-	AuditMaxLen  int64
-	AuditMaxAge  time.Duration
+	AuditEnabled       bool
+	AuditMaxLen        int64
+	AuditMaxAge        time.Duration
+	DatabaseURL        string
+	DatabaseOwnerURL   string
+	AuditDurability    audit.QueueMode
+	AuditRetention     time.Duration
+	AuditQueueCapacity int
 
 	BatchMaxBytes     int64
 	BatchMaxRows      int64
@@ -104,6 +110,11 @@ var envVars = []envVar{
 	{"AUDIT_ENABLED", "false", "record every screening in the audit log (Redis Stream or memory)"},
 	{"AUDIT_MAX_LEN", "1000000", "audit records kept (approximate with Redis)"},
 	{"AUDIT_MAX_AGE", "0", "drop audit records older than this; 0 keeps them until AUDIT_MAX_LEN"},
+	{"DATABASE_URL", "", "PostgreSQL (postgres://user:pass@host:5432/db) keeping the audit trail as a system of record; turns auditing on"},
+	{"DATABASE_OWNER_URL", "", "PostgreSQL URL of the schema owner, for migrations and retention (default DATABASE_URL)"},
+	{"AUDIT_DURABILITY", "", "ack (an answer waits for its record's commit; the default with DATABASE_URL) or async"},
+	{"AUDIT_RETENTION", "0", "with DATABASE_URL: drop whole monthly partitions older than this (e.g. 43830h, five years); 0 keeps everything"},
+	{"AUDIT_QUEUE_CAPACITY", "10000", "audit records held while the audit backend is slow or down; beyond it records are dropped and counted"},
 	{"BATCH_MAX_BYTES", "1073741824", "largest batch upload (bytes, after gzip is undone)"},
 	{"BATCH_MAX_ROWS", "5000000", "most rows in one batch"},
 	{"BATCH_WAIT_MAX_ROWS", "1000", "largest batch answered directly with ?wait=true"},
@@ -317,6 +328,34 @@ func (e *envReader) access(c *Config) {
 	c.AuditEnabled = e.boolean("AUDIT_ENABLED")
 	c.AuditMaxLen = e.integer("AUDIT_MAX_LEN", 1)
 	c.AuditMaxAge = e.dur("AUDIT_MAX_AGE", true)
+	c.DatabaseURL = e.get("DATABASE_URL")
+	c.DatabaseOwnerURL = e.get("DATABASE_OWNER_URL")
+	for _, name := range []string{"DATABASE_URL", "DATABASE_OWNER_URL"} {
+		if v := e.get(name); v != "" && !strings.HasPrefix(v, "postgres://") && !strings.HasPrefix(v, "postgresql://") {
+			// The value may hold a password: name the variable, not the value.
+			e.errs = append(e.errs, fmt.Errorf("%s: want a postgres:// or postgresql:// URL", name))
+		}
+	}
+	if c.DatabaseOwnerURL == "" {
+		c.DatabaseOwnerURL = c.DatabaseURL
+	}
+	if c.DatabaseURL != "" {
+		c.AuditEnabled = true
+	}
+	durability := e.get("AUDIT_DURABILITY")
+	if durability == "" {
+		durability = "async"
+		if c.DatabaseURL != "" {
+			durability = "ack"
+		}
+	}
+	mode, err := audit.ParseQueueMode(strings.ToLower(durability))
+	if err != nil {
+		e.bad("AUDIT_DURABILITY", durability, "want ack or async")
+	}
+	c.AuditDurability = mode
+	c.AuditRetention = e.dur("AUDIT_RETENTION", true)
+	c.AuditQueueCapacity = int(e.integer("AUDIT_QUEUE_CAPACITY", 1))
 }
 
 // batch reads the batch limits and workers.

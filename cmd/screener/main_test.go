@@ -16,7 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cslscreen/screener/audit"
 	"github.com/cslscreen/screener/internal/fixtures"
+	"github.com/cslscreen/screener/internal/pgtest"
 	"github.com/cslscreen/screener/internal/redistest"
 	"github.com/cslscreen/screener/lists"
 	"github.com/cslscreen/screener/service"
@@ -355,4 +357,32 @@ func grepLines(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// With DATABASE_URL the audit trail is PostgreSQL: migrated at start, each
+// answered screening found by the id its answer carried, and the trail
+// says it is a system of record. A second replica on the same database
+// migrates nothing twice.
+func TestAuditInPostgres(t *testing.T) {
+	pg := pgtest.Start(t)
+	url := pg.CreateDatabase(t)
+	env := map[string]string{"DATABASE_URL": url, "LIST_FILE": writeEntriesList(t)}
+	a := startMain(t, env)
+	b := startMain(t, env)
+	sr := screenHTTP(t, a.Addr(), "Kaspersky Lab")
+	if sr.Status != "match" {
+		t.Fatalf("screening: %+v", sr)
+	}
+	rec, code := getJSON[audit.Record](t, "http://"+b.Addr()+"/v1/audit/"+sr.ID)
+	if code != 200 || rec.ID != sr.ID || rec.Query.Name != "Kaspersky Lab" || rec.Status != "match" || rec.ListVersion != sr.ListVersion {
+		t.Fatalf("GET /v1/audit/{id} on the other replica: %d %+v", code, rec)
+	}
+	page, _ := getJSON[service.AuditPage](t, "http://"+b.Addr()+"/v1/audit")
+	if !page.SystemOfRecord || page.Notice != "" || len(page.Records) != 1 {
+		t.Errorf("audit page: %+v", page)
+	}
+	ready, _ := getJSON[service.Readiness](t, "http://"+a.Addr()+"/readyz")
+	if ready.Audit == nil || ready.Audit.Backend != "postgres" || !ready.Audit.Durable || !ready.Audit.SystemOfRecord {
+		t.Errorf("readyz audit: %+v", ready.Audit)
+	}
 }
