@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cslscreen/screener"
+	"github.com/cslscreen/screener/internal/redisconn"
 	"github.com/cslscreen/screener/lists"
 	"github.com/cslscreen/screener/service"
 	"github.com/gin-gonic/gin"
@@ -60,7 +61,7 @@ func (m *Main) Run(ctx context.Context) error {
 
 	// The store: Redis when configured, shared by every replica; memory otherwise.
 	if cfg.RedisURL != "" {
-		rdb, err := lists.NewRedisClient(cfg.RedisURL, cfg.RedisPassword)
+		rdb, err := redisconn.New(cfg.RedisURL, cfg.RedisPassword, redisconn.Options{})
 		if err != nil {
 			return err
 		}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cslscreen/screener/internal/redisconn"
 	"github.com/cslscreen/screener/lists"
 	"github.com/cslscreen/screener/matcher"
 	"github.com/cslscreen/screener/service"
@@ -189,7 +190,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	c.RedisPassword = get("REDIS_PASSWORD")
 	c.RedisKeyPrefix = get("REDIS_KEY_PREFIX")
 	if c.RedisURL != "" {
-		if rdb, err := lists.NewRedisClient(c.RedisURL, c.RedisPassword); err != nil {
+		if rdb, err := redisconn.New(c.RedisURL, c.RedisPassword, redisconn.Options{}); err != nil {
 			errs = append(errs, err)
 		} else {
 			rdb.Close()
