@@ -10,67 +10,20 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/cslscreen/screener/internal/redisconn"
 	"github.com/redis/go-redis/v9"
 )
 
-// NewRedisClient connects to Redis by URL through go-redis's universal
-// client:
+// NewRedisClient connects to Redis by URL with the default options.
 //
-//   - redis://[user:password@]host:port[/db] or rediss:// (TLS): one server;
-//   - ...?master_name=NAME[&addr=host2:port]: Sentinel, the URL naming the
-//     sentinels;
-//   - ...?cluster=true[&addr=host2:port]: Cluster, the URL naming seed nodes.
-//
-// password, when not empty, replaces the URL's password, so the secret can
-// come from its own variable. The client connects lazily: an unreachable
-// Redis is not an error here.
+// Deprecated: use redisconn.New (internal/redisconn), which also serves
+// audit, rate limits and batch jobs. Kept until its last callers move.
 func NewRedisClient(rawURL, password string) (redis.UniversalClient, error) {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return nil, fmt.Errorf("REDIS_URL: %w", err)
-	}
-	if u.Scheme != "redis" && u.Scheme != "rediss" {
-		return nil, fmt.Errorf("REDIS_URL: scheme %q: want redis:// or rediss://", u.Scheme)
-	}
-	q := u.Query()
-	cluster := q.Get("cluster") == "true"
-	q.Del("cluster")
-	u.RawQuery = q.Encode()
-	s := u.String()
-	switch {
-	case q.Get("master_name") != "":
-		o, err := redis.ParseFailoverURL(s)
-		if err != nil {
-			return nil, fmt.Errorf("REDIS_URL (sentinel): %w", err)
-		}
-		if password != "" {
-			o.Password = password
-		}
-		return redis.NewFailoverClient(o), nil
-	case cluster:
-		o, err := redis.ParseClusterURL(s)
-		if err != nil {
-			return nil, fmt.Errorf("REDIS_URL (cluster): %w", err)
-		}
-		if password != "" {
-			o.Password = password
-		}
-		return redis.NewClusterClient(o), nil
-	default:
-		o, err := redis.ParseURL(s)
-		if err != nil {
-			return nil, fmt.Errorf("REDIS_URL: %w", err)
-		}
-		if password != "" {
-			o.Password = password
-		}
-		return redis.NewClient(o), nil
-	}
+	return redisconn.New(rawURL, password, redisconn.Options{})
 }
 
 // RedisStore is a Store shared by every replica through Redis.
@@ -86,6 +39,7 @@ func NewRedisClient(rawURL, password string) (redis.UniversalClient, error) {
 //	                             the suffix names the encoding, so a future
 //	                             one can live beside it during an upgrade)
 //	P:{lists}:refreshed          unix ms of the last successful check
+//	P:{lists}:highwater          the shrink guard's HighWater as JSON
 //	P:{lists}:lock:NAME          a lock token
 //	P:lists:updates              pub/sub channel carrying new current ids
 //
@@ -129,9 +83,6 @@ func (s *RedisStore) key(parts ...string) string {
 func (s *RedisStore) metaKey(id string) string    { return s.key("v", id, "meta") }
 func (s *RedisStore) entriesKey(id string) string { return s.key("v", id, "entries", "gob") }
 func (s *RedisStore) channel() string             { return s.prefix + ":lists:updates" }
-
-// Client returns the underlying Redis client.
-func (s *RedisStore) Client() redis.UniversalClient { return s.rdb }
 
 // Kind implements Store.
 func (s *RedisStore) Kind() string { return "redis" }
@@ -427,4 +378,29 @@ func (s *RedisStore) LastRefreshed(ctx context.Context) (time.Time, error) {
 		return time.Time{}, nil
 	}
 	return time.UnixMilli(ms).UTC(), nil
+}
+
+// HighWater implements Store.
+func (s *RedisStore) HighWater(ctx context.Context) (HighWater, error) {
+	b, err := s.rdb.Get(ctx, s.key("highwater")).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return HighWater{}, nil
+	}
+	if err != nil {
+		return HighWater{}, &StoreError{Op: "get high-water mark", Err: err}
+	}
+	var h HighWater
+	if err := json.Unmarshal(b, &h); err != nil {
+		return HighWater{}, nil // unreadable: start a new mark rather than block refreshes
+	}
+	return h, nil
+}
+
+// SetHighWater implements Store.
+func (s *RedisStore) SetHighWater(ctx context.Context, h HighWater) error {
+	b, _ := json.Marshal(h)
+	if err := s.rdb.Set(ctx, s.key("highwater"), b, 0).Err(); err != nil {
+		return &StoreError{Op: "set high-water mark", Err: err}
+	}
+	return nil
 }

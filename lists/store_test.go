@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cslscreen/screener/internal/redisconn"
 	"github.com/cslscreen/screener/internal/redistest"
-	"github.com/redis/go-redis/v9"
 )
 
 func testList(tag string, n int) *List {
@@ -22,7 +22,7 @@ func testList(tag string, n int) *List {
 
 func newRedisStore(t testing.TB) (*RedisStore, *redistest.Server) {
 	srv := redistest.Start(t)
-	rdb, err := NewRedisClient(srv.URL(), "")
+	rdb, err := redisconn.New(srv.URL(), "", redisconn.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,37 +170,5 @@ func TestRedisNoReaderSeesHalfAList(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
-	}
-}
-
-func TestNewRedisClientURLs(t *testing.T) {
-	tests := []struct {
-		url     string
-		wantErr bool
-		kind    string
-	}{
-		{"redis://127.0.0.1:6379/0", false, "*redis.Client"},
-		{"rediss://user:pw@example.test:6380", false, "*redis.Client"},
-		{"redis://s1:26379?master_name=mymaster&addr=s2:26379", false, "*redis.Client"}, // a failover client is a *redis.Client
-		{"redis://n1:7000?cluster=true&addr=n2:7000", false, "*redis.ClusterClient"},
-		{"http://127.0.0.1:6379", true, ""},
-		{"redis://127.0.0.1:6379/notanumber", true, ""},
-		{"::not a url", true, ""},
-	}
-	for _, tc := range tests {
-		c, err := NewRedisClient(tc.url, "override")
-		if (err != nil) != tc.wantErr {
-			t.Errorf("%s: err = %v, wantErr %v", tc.url, err, tc.wantErr)
-			continue
-		}
-		if err == nil {
-			if got := fmt.Sprintf("%T", c); got != tc.kind {
-				t.Errorf("%s: client %s, want %s", tc.url, got, tc.kind)
-			}
-			if cc, ok := c.(*redis.Client); ok && cc.Options().Password != "override" {
-				t.Errorf("%s: REDIS_PASSWORD did not override", tc.url)
-			}
-			c.Close()
-		}
 	}
 }
