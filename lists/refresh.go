@@ -195,9 +195,10 @@ type Refresher struct {
 
 // flight is one refresh in progress, for callers that arrive meanwhile.
 type flight struct {
-	done  chan struct{}
-	force bool
-	res   RefreshResult
+	done    chan struct{}
+	force   bool
+	res     RefreshResult
+	waiters int // callers waiting on done; tests wait for them
 }
 
 func (r *Refresher) timeout() time.Duration {
@@ -255,6 +256,7 @@ func (r *Refresher) do(ctx context.Context, req RefreshRequest, detach bool) Ref
 	for {
 		r.mu.Lock()
 		if f := r.running; f != nil {
+			f.waiters++
 			r.mu.Unlock()
 			select {
 			case <-f.done:
@@ -303,6 +305,16 @@ func (r *Refresher) do(ctx context.Context, req RefreshRequest, detach bool) Ref
 			return RefreshResult{Outcome: OutcomeFailed, Reason: ReasonCanceled, Err: ctx.Err(), At: r.now(), By: req.By}
 		}
 	}
+}
+
+// waiting returns how many callers wait for the running refresh.
+func (r *Refresher) waiting() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.running == nil {
+		return 0
+	}
+	return r.running.waiters
 }
 
 func (r *Refresher) now() time.Time { return now(r.Now) }
