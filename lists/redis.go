@@ -302,11 +302,16 @@ func (s *RedisStore) Versions(ctx context.Context) ([]Version, error) {
 	return out, nil
 }
 
-// Subscribe implements Store. go-redis re-subscribes by itself after a
-// connection loss.
+// Subscribe implements Store. It returns once Redis has confirmed the
+// subscription, so a version published after it returns is delivered; when
+// Redis does not confirm within 5s (or ctx ends) it returns anyway, and
+// go-redis keeps trying, re-subscribing by itself after a connection loss.
 func (s *RedisStore) Subscribe(ctx context.Context) <-chan string {
 	out := make(chan string, 4)
 	ps := s.rdb.Subscribe(ctx, s.channel())
+	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	ps.Receive(rctx) // the subscription confirmation; an error means Redis is unreachable for now
+	cancel()
 	go func() {
 		defer close(out)
 		defer ps.Close()

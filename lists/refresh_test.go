@@ -93,38 +93,38 @@ func TestRefresherBuiltinIsNoShrinkBaseline(t *testing.T) {
 }
 
 // TestRefreshOneReplicaAtATime runs refreshers of several replicas at once
-// against one Redis: exactly one fetches and publishes, the others see the lock.
+// against one Redis: exactly one fetches and publishes, the others see the
+// lock. The fetch of the lock holder is held until the others have answered.
 func TestRefreshOneReplicaAtATime(t *testing.T) {
 	s, _ := newRedisStore(t)
 	path := writeList(t, t.TempDir(), "shared", 500)
-	var mu sync.Mutex
-	outcomes := map[string]int{}
-	var wg sync.WaitGroup
+	g := newGated(&FileSource{Path: path})
+	results := make(chan string, 4)
 	for i := 0; i < 4; i++ {
-		wg.Add(1)
 		go func() {
-			defer wg.Done()
-			src := &slowSource{Source: &FileSource{Path: path}, delay: 200 * time.Millisecond}
-			res := (&Refresher{Source: src, Store: s}).Refresh(context.Background())
-			mu.Lock()
-			outcomes[res.Outcome]++
-			mu.Unlock()
+			results <- (&Refresher{Source: g, Store: s}).Refresh(context.Background()).Outcome
 		}()
 	}
-	wg.Wait()
-	if outcomes[OutcomePublished] != 1 || outcomes[OutcomeLocked] != 3 {
-		t.Fatalf("outcomes = %v, want 1 published and 3 locked", outcomes)
+	outcomes := map[string]int{}
+	got := 0
+	deadline := time.After(10 * time.Second) // only reached when more than one replica fetches
+wait:
+	for outcomes[OutcomeLocked] < 3 {
+		select {
+		case o := <-results:
+			outcomes[o]++
+			got++
+		case <-deadline:
+			break wait
+		}
 	}
-}
-
-type slowSource struct {
-	Source
-	delay time.Duration
-}
-
-func (s *slowSource) Fetch(ctx context.Context, prev *Version) (*List, error) {
-	time.Sleep(s.delay)
-	return s.Source.Fetch(ctx, prev)
+	close(g.release)
+	for ; got < 4; got++ {
+		outcomes[<-results]++
+	}
+	if outcomes[OutcomePublished] != 1 || outcomes[OutcomeLocked] != 3 || g.fetches.Load() != 1 {
+		t.Fatalf("outcomes = %v after %d fetches, want 1 published and 3 locked", outcomes, g.fetches.Load())
+	}
 }
 
 func TestFollowerSwitchesOnPublish(t *testing.T) {
@@ -136,7 +136,10 @@ func TestFollowerSwitchesOnPublish(t *testing.T) {
 	f.Adopt(Embedded())
 	<-served
 	go f.Run(ctx)
-	time.Sleep(100 * time.Millisecond) // subscription in place
+	waitFor(t, "the follower's subscription", func() bool {
+		n, err := s.rdb.PubSubNumSub(ctx, s.channel()).Result()
+		return err == nil && n[s.channel()] == 1
+	})
 
 	l := testList("pub", 20)
 	if err := s.Publish(ctx, l); err != nil {
@@ -162,7 +165,8 @@ func TestFollowerPollsAndRepublishesAfterRedisLoss(t *testing.T) {
 	}
 	var mu sync.Mutex
 	var servedIDs []string
-	f := &Follower{Store: s, PollInterval: 100 * time.Millisecond, Serve: func(l *List) {
+	watched := &failureCounter{Store: s}
+	f := &Follower{Store: watched, PollInterval: 100 * time.Millisecond, Serve: func(l *List) {
 		mu.Lock()
 		servedIDs = append(servedIDs, l.Version.ID)
 		mu.Unlock()
@@ -174,23 +178,16 @@ func TestFollowerPollsAndRepublishesAfterRedisLoss(t *testing.T) {
 
 	// Redis goes away: the follower keeps what it holds.
 	srv.Stop()
-	time.Sleep(300 * time.Millisecond)
+	waitFor(t, "two failed polls", func() bool { return watched.fails.Load() >= 2 })
 	if h := f.Held(); h == nil || h.Version.ID != l.Version.ID {
 		t.Fatalf("held = %v while Redis is down", h)
 	}
 	// Redis comes back empty: the follower republishes its list.
 	srv.Restart()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	waitFor(t, "the list republished after Redis came back", func() bool {
 		cur, err := s.Current(ctx)
-		if err == nil && cur.ID == l.Version.ID {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("list not republished after Redis came back: %v %v", cur, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return err == nil && cur.ID == l.Version.ID
+	})
 	mu.Lock()
 	defer mu.Unlock()
 	if len(servedIDs) != 1 {
@@ -399,4 +396,18 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// failureCounter counts the store failures Current returns.
+type failureCounter struct {
+	Store
+	fails atomic.Int32
+}
+
+func (c *failureCounter) Current(ctx context.Context) (Version, error) {
+	v, err := c.Store.Current(ctx)
+	if err != nil && !errors.Is(err, ErrNoVersion) {
+		c.fails.Add(1)
+	}
+	return v, err
 }

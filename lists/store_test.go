@@ -43,8 +43,7 @@ func TestStoreContract(t *testing.T) {
 			if _, err := s.Current(ctx); !errors.Is(err, ErrNoVersion) {
 				t.Fatalf("Current on empty store: %v, want ErrNoVersion", err)
 			}
-			updates := s.Subscribe(ctx)
-			time.Sleep(50 * time.Millisecond) // let the subscription reach Redis
+			updates := s.Subscribe(ctx) // returns once subscribed: nothing published after it is missed
 
 			a := testList("a", 4500) // more than one chunk
 			if err := s.Publish(ctx, a); err != nil {
@@ -93,6 +92,27 @@ func TestStoreContract(t *testing.T) {
 				t.Fatalf("TryLock after unlock: %v", err)
 			}
 			unlock2()
+
+			// The currency facts round-trip.
+			c := testList("c", 5)
+			c.Version.PublishedAt = time.Date(2025, 5, 20, 12, 0, 0, 0, time.UTC)
+			if err := s.Publish(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+			if cur, err := s.Current(ctx); err != nil || !cur.PublishedAt.Equal(c.Version.PublishedAt) || !cur.FetchedAt.Equal(c.Version.FetchedAt) {
+				t.Fatalf("Current = %+v, %v: published_at/fetched_at lost", cur, err)
+			}
+
+			if hw, err := s.HighWater(ctx); err != nil || hw != (HighWater{}) {
+				t.Fatalf("HighWater on a fresh store = %+v, %v", hw, err)
+			}
+			mark := HighWater{Entries: 4500, Version: a.Version.ID, Seen: time.Now().UTC().Truncate(time.Millisecond)}
+			if err := s.SetHighWater(ctx, mark); err != nil {
+				t.Fatal(err)
+			}
+			if hw, err := s.HighWater(ctx); err != nil || hw.Entries != mark.Entries || hw.Version != mark.Version || !hw.Seen.Equal(mark.Seen) {
+				t.Fatalf("HighWater = %+v, %v; want %+v", hw, err, mark)
+			}
 
 			now := time.Now().UTC().Truncate(time.Millisecond)
 			if err := s.MarkRefreshed(ctx, now); err != nil {
