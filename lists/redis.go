@@ -119,7 +119,7 @@ func (s *RedisStore) meta(ctx context.Context, id string) (Version, error) {
 	if err := json.Unmarshal(b, &v); err != nil {
 		return Version{}, &StoreError{Op: "decode meta " + id, Err: err}
 	}
-	return v, nil
+	return v.redacted(), nil
 }
 
 // Load implements Store.
@@ -295,7 +295,7 @@ func (s *RedisStore) Versions(ctx context.Context) ([]Version, error) {
 		}
 		var v Version
 		if json.Unmarshal(b, &v) == nil {
-			out = append(out, v)
+			out = append(out, v.redacted())
 		}
 	}
 	sortVersions(out, cur)

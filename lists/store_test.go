@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -190,5 +191,29 @@ func TestRedisNoReaderSeesHalfAList(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+// TestRedisRedactsOldURLOrigins reads a version stored before origins were
+// redacted: its LIST_URL token must not come back out.
+func TestRedisRedactsOldURLOrigins(t *testing.T) {
+	s, _ := newRedisStore(t)
+	ctx := context.Background()
+	l := testList("old", 3)
+	l.Version.Source, l.Version.Origin = "url", "https://user:SECRET@host.test/x.csv?token=SECRET"
+	if err := s.Publish(ctx, l); err != nil {
+		t.Fatal(err)
+	}
+	cur, err := s.Current(ctx)
+	if err != nil || strings.Contains(cur.Origin, "SECRET") {
+		t.Fatalf("Current origin = %q, %v", cur.Origin, err)
+	}
+	vs, err := s.Versions(ctx)
+	if err != nil || len(vs) != 1 || strings.Contains(vs[0].Origin, "SECRET") {
+		t.Fatalf("Versions = %+v, %v", vs, err)
+	}
+	loaded, err := s.Load(ctx, l.Version.ID)
+	if err != nil || strings.Contains(loaded.Version.Origin, "SECRET") {
+		t.Fatalf("Load origin = %q, %v", loaded.Version.Origin, err)
 	}
 }

@@ -108,3 +108,12 @@ func (v Version) Sources() []string {
 	sort.Strings(out)
 	return out
 }
+
+// redacted returns v with a URL origin passed through RedactURL: versions
+// stored before origins were redacted may hold a LIST_URL with its token.
+func (v Version) redacted() Version {
+	if v.Source == "url" {
+		v.Origin = RedactURL(v.Origin)
+	}
+	return v
+}
