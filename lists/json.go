@@ -18,7 +18,7 @@ const maxJSONBytes = 1 << 30
 // [...], "total": N}. Each result is decoded on its own, so one malformed
 // result is a row error with its line, not a refused file. A "total" that
 // disagrees with the results read means a cut-off download and refuses the file.
-func parseJSON(r io.Reader) (*Parsed, error) {
+func parseJSON(r io.Reader, maxRows int) (*Parsed, error) {
 	data, err := io.ReadAll(io.LimitReader(r, maxJSONBytes+1))
 	if err != nil {
 		return nil, err
@@ -36,7 +36,7 @@ func parseJSON(r io.Reader) (*Parsed, error) {
 	} else if d, ok := tok.(json.Delim); !ok || d != '{' {
 		return nil, &FormatError{Format: "json", Line: 1, Reason: "top level is not an object"}
 	}
-	c := newCollector("json")
+	c := newCollector("json", maxRows)
 	total := -1
 	sawResults := false
 	for dec.More() {
@@ -54,6 +54,9 @@ func parseJSON(r io.Reader) (*Parsed, error) {
 				return nil, &FormatError{Format: "json", Line: lines.at(dec.InputOffset()), Reason: `"results" is not an array`}
 			}
 			for dec.More() {
+				if err := c.full(); err != nil {
+					return nil, err
+				}
 				var raw json.RawMessage
 				if err := dec.Decode(&raw); err != nil {
 					return nil, syntaxErr(err)
@@ -67,6 +70,9 @@ func parseJSON(r io.Reader) (*Parsed, error) {
 					continue
 				}
 				c.add(e, line)
+			}
+			if err := c.full(); err != nil {
+				return nil, err
 			}
 			if _, err := dec.Token(); err != nil { // the closing ]
 				return nil, syntaxErr(err)

@@ -21,9 +21,16 @@ const DefaultMaxBadFraction = 0.01
 const maxKeptRowErrors = 50
 
 // DefaultMaxBytes bounds a list once decompressed. The full CSL CSV is a
-// few tens of megabytes; without a bound, a small gzip file can expand to
-// gigabytes in memory (a 326 KB file peaked at 1.62 GB).
-const DefaultMaxBytes = 512 << 20
+// few tens of megabytes (the JSON a few times that); without a bound, a
+// small gzip file can expand to gigabytes in memory (a 326 KB file peaked at
+// 1.62 GB). A one-line file at the bound still costs about 5x its size while
+// the CSV reader holds the line, so the bound is not set higher.
+const DefaultMaxBytes = 256 << 20
+
+// DefaultMaxRows bounds the rows of a list. The CSL has some 15-20 thousand
+// rows; a parsed entry costs about 1-2 KB of memory, so short rows within
+// DefaultMaxBytes (millions of them) would otherwise cost gigabytes.
+const DefaultMaxRows = 250_000
 
 // ParseOptions tunes Parse. The zero value uses the defaults.
 type ParseOptions struct {
@@ -33,6 +40,16 @@ type ParseOptions struct {
 	// MaxBytes bounds the list's size after gzip decompression; a larger
 	// one is refused with a *FormatError. 0 means DefaultMaxBytes.
 	MaxBytes int64
+	// MaxRows bounds the data rows, good and bad; a list with more is
+	// refused with a *FormatError. 0 means DefaultMaxRows.
+	MaxRows int
+}
+
+func (o ParseOptions) maxRows() int {
+	if o.MaxRows <= 0 {
+		return DefaultMaxRows
+	}
+	return o.MaxRows
 }
 
 func (o ParseOptions) maxBytes() int64 {
@@ -161,9 +178,9 @@ func Parse(r io.Reader, opts ParseOptions) (*Parsed, error) {
 	}
 	var p *Parsed
 	if first == '{' {
-		p, err = parseJSON(b)
+		p, err = parseJSON(b, opts.maxRows())
 	} else {
-		p, err = parseCSV(b)
+		p, err = parseCSV(b, opts.maxRows())
 	}
 	if lim.over {
 		return nil, tooLarge()
@@ -225,11 +242,20 @@ func firstNonSpace(b *bufio.Reader) (byte, error) {
 
 // rowCollector gathers the entries and row errors of one parse.
 type rowCollector struct {
-	p *Parsed
+	p       *Parsed
+	maxRows int
 }
 
-func newCollector(format string) *rowCollector {
-	return &rowCollector{p: &Parsed{Format: format}}
+func newCollector(format string, maxRows int) *rowCollector {
+	return &rowCollector{p: &Parsed{Format: format}, maxRows: maxRows}
+}
+
+// full returns the error refusing the file once it has more than maxRows rows.
+func (c *rowCollector) full() error {
+	if c.p.Rows > c.maxRows {
+		return &FormatError{Format: c.p.Format, Reason: fmt.Sprintf("more than %d rows (the parser's MaxRows); file refused", c.maxRows)}
+	}
+	return nil
 }
 
 func (c *rowCollector) bad(e RowError) {

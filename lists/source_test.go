@@ -446,3 +446,41 @@ func TestFullListWithinDefaultBound(t *testing.T) {
 		t.Fatalf("only %d entries", l.Version.Entries)
 	}
 }
+
+// TestMaxRows refuses a list of more rows than the bound: short rows within
+// MaxBytes would otherwise cost gigabytes of entries.
+func TestMaxRows(t *testing.T) {
+	var csvList, jsonList strings.Builder
+	csvList.WriteString("_id,source,name\n")
+	jsonList.WriteString(`{"results":[`)
+	for i := 0; i < 101; i++ {
+		fmt.Fprintf(&csvList, "id-%d,Entity List (EL) - Bureau of Industry and Security,Company %d\n", i, i)
+		if i > 0 {
+			jsonList.WriteString(",")
+		}
+		fmt.Fprintf(&jsonList, `{"id":"id-%d","source":"Entity List (EL) - Bureau of Industry and Security","name":"Company %d"}`, i, i)
+	}
+	jsonList.WriteString("]}")
+	for name, data := range map[string]string{"csv": csvList.String(), "json": jsonList.String()} {
+		if _, err := Parse(strings.NewReader(data), ParseOptions{MaxRows: 101}); err != nil {
+			t.Errorf("%s: 101 rows with MaxRows 101: %v", name, err)
+		}
+		_, err := Parse(strings.NewReader(data), ParseOptions{MaxRows: 100})
+		var fe *FormatError
+		if !errors.As(err, &fe) || !strings.Contains(err.Error(), "more than 100 rows") {
+			t.Errorf("%s: 101 rows with MaxRows 100: %v, want refused", name, err)
+		}
+	}
+}
+
+func TestCSVLineTooLong(t *testing.T) {
+	long := "_id,source,name\nx,Entity List (EL) - Bureau of Industry and Security," + strings.Repeat("a", maxCSVLine) + "\n"
+	_, err := Parse(strings.NewReader(long), ParseOptions{})
+	if !errors.As(err, new(*FormatError)) || !strings.Contains(err.Error(), "a line longer than") {
+		t.Fatalf("err = %v, want refused for a long line", err)
+	}
+	ok := "_id,source,name\nx,Entity List (EL) - Bureau of Industry and Security," + strings.Repeat("a", 1500) + "\n"
+	if _, err := Parse(strings.NewReader(ok+strings.Repeat(ok[len("_id,source,name\n"):], 2000)), ParseOptions{}); err != nil {
+		t.Fatalf("3 MB of ordinary 1.5 KB lines: %v", err)
+	}
+}
