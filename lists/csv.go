@@ -1,6 +1,7 @@
 package lists
 
 import (
+	"bytes"
 	"crypto/sha1"
 	"encoding/csv"
 	"encoding/hex"
@@ -15,9 +16,50 @@ import (
 // "_id" is not among them: older exports lack it, and an id is derived then.
 var requiredColumns = []string{"source", "name"}
 
+// maxCSVLine bounds one line of a CSV list. The longest CSL rows are a few
+// KB; the CSV reader holds a whole line in memory, growing its buffer, so a
+// file of one endless line cost about five times its size.
+const maxCSVLine = 1 << 20
+
+// lineLimiter fails a read once a line runs past max bytes.
+type lineLimiter struct {
+	r    io.Reader
+	max  int
+	run  int // bytes since the last newline
+	over bool
+}
+
+func (l *lineLimiter) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	// Reads come through the CSV reader's buffer (4 KiB), far below max, so
+	// only the line running across reads can be too long.
+	if i := bytes.IndexByte(p[:n], '\n'); i < 0 {
+		l.run += n
+	} else {
+		l.run += i
+		if l.run <= l.max {
+			l.run = n - bytes.LastIndexByte(p[:n], '\n') - 1
+		}
+	}
+	if l.run > l.max {
+		l.over = true
+		return 0, fmt.Errorf("a line longer than %d bytes", l.max)
+	}
+	return n, err
+}
+
 // parseCSV reads the trade.gov CSL CSV. Columns are found by header name, so
 // they may move and unknown extras are ignored.
-func parseCSV(r io.Reader) (*Parsed, error) {
+func parseCSV(r io.Reader, maxRows int) (*Parsed, error) {
+	lim := &lineLimiter{r: r, max: maxCSVLine}
+	p, err := parseCSVRows(lim, maxRows)
+	if lim.over {
+		return nil, &FormatError{Format: "csv", Reason: fmt.Sprintf("a line longer than %d bytes; file refused", maxCSVLine)}
+	}
+	return p, err
+}
+
+func parseCSVRows(r io.Reader, maxRows int) (*Parsed, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1 // checked per row, so a short row is a row error, not a fatal one
 	cr.ReuseRecord = true
@@ -58,8 +100,11 @@ func parseCSV(r io.Reader) (*Parsed, error) {
 		return strings.TrimSpace(rec[i])
 	}
 
-	c := newCollector("csv")
+	c := newCollector("csv", maxRows)
 	for {
+		if err := c.full(); err != nil {
+			return nil, err
+		}
 		rec, err := cr.Read()
 		if err == io.EOF {
 			break

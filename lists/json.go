@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // maxJSONBytes bounds a JSON list file held in memory; the official CSL JSON
@@ -17,7 +18,7 @@ const maxJSONBytes = 1 << 30
 // [...], "total": N}. Each result is decoded on its own, so one malformed
 // result is a row error with its line, not a refused file. A "total" that
 // disagrees with the results read means a cut-off download and refuses the file.
-func parseJSON(r io.Reader) (*Parsed, error) {
+func parseJSON(r io.Reader, maxRows int) (*Parsed, error) {
 	data, err := io.ReadAll(io.LimitReader(r, maxJSONBytes+1))
 	if err != nil {
 		return nil, err
@@ -35,7 +36,7 @@ func parseJSON(r io.Reader) (*Parsed, error) {
 	} else if d, ok := tok.(json.Delim); !ok || d != '{' {
 		return nil, &FormatError{Format: "json", Line: 1, Reason: "top level is not an object"}
 	}
-	c := newCollector("json")
+	c := newCollector("json", maxRows)
 	total := -1
 	sawResults := false
 	for dec.More() {
@@ -53,6 +54,9 @@ func parseJSON(r io.Reader) (*Parsed, error) {
 				return nil, &FormatError{Format: "json", Line: lines.at(dec.InputOffset()), Reason: `"results" is not an array`}
 			}
 			for dec.More() {
+				if err := c.full(); err != nil {
+					return nil, err
+				}
 				var raw json.RawMessage
 				if err := dec.Decode(&raw); err != nil {
 					return nil, syntaxErr(err)
@@ -67,6 +71,9 @@ func parseJSON(r io.Reader) (*Parsed, error) {
 				}
 				c.add(e, line)
 			}
+			if err := c.full(); err != nil {
+				return nil, err
+			}
 			if _, err := dec.Token(); err != nil { // the closing ]
 				return nil, syntaxErr(err)
 			}
@@ -77,6 +84,29 @@ func parseJSON(r io.Reader) (*Parsed, error) {
 					total = int(v)
 				}
 			}
+		case "sources_used":
+			var used []struct {
+				SourceLastUpdated string `json:"source_last_updated"`
+				LastImported      string `json:"last_imported"`
+			}
+			if err := dec.Decode(&used); err != nil {
+				// Only a fact about the list, not the list: a malformed
+				// sources_used costs the date, not the file.
+				continue
+			}
+			var updated, imported time.Time
+			for _, u := range used {
+				if t, ok := parseSourceTime(u.SourceLastUpdated); ok && t.After(updated) {
+					updated = t
+				}
+				if t, ok := parseSourceTime(u.LastImported); ok && t.After(imported) {
+					imported = t
+				}
+			}
+			if updated.IsZero() {
+				updated = imported
+			}
+			c.p.PublishedAt = updated
 		case "snapshot":
 			var s SnapshotInfo
 			if err := dec.Decode(&s); err != nil {
@@ -100,6 +130,18 @@ func parseJSON(r io.Reader) (*Parsed, error) {
 		return nil, &FormatError{Format: "json", Reason: fmt.Sprintf(`"total" says %d results but the file has %d; file refused as incomplete`, total, c.p.Rows)}
 	}
 	return c.p, nil
+}
+
+// parseSourceTime reads the timestamps of the CSL API's sources_used
+// ("2024-06-24T14:02:13-04:00"), also without a zone (taken as UTC) or as a
+// bare date.
+func parseSourceTime(s string) (time.Time, bool) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02"} {
+		if t, err := time.Parse(layout, strings.TrimSpace(s)); err == nil {
+			return t.UTC(), true
+		}
+	}
+	return time.Time{}, false
 }
 
 // lineCounter maps byte offsets to 1-based line numbers; offsets must not go

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -19,11 +20,43 @@ const DefaultMaxBadFraction = 0.01
 // maxKeptRowErrors bounds the row errors a Parsed keeps; BadRows counts all.
 const maxKeptRowErrors = 50
 
+// DefaultMaxBytes bounds a list once decompressed. The full CSL CSV is a
+// few tens of megabytes (the JSON a few times that); without a bound, a
+// small gzip file can expand to gigabytes in memory (a 326 KB file peaked at
+// 1.62 GB). A one-line file at the bound still costs about 5x its size while
+// the CSV reader holds the line, so the bound is not set higher.
+const DefaultMaxBytes = 256 << 20
+
+// DefaultMaxRows bounds the rows of a list. The CSL has some 15-20 thousand
+// rows; a parsed entry costs about 1-2 KB of memory, so short rows within
+// DefaultMaxBytes (millions of them) would otherwise cost gigabytes.
+const DefaultMaxRows = 250_000
+
 // ParseOptions tunes Parse. The zero value uses the defaults.
 type ParseOptions struct {
 	// MaxBadFraction is the share of malformed rows (0..1) that still lets a
 	// file through; 0 means DefaultMaxBadFraction.
 	MaxBadFraction float64
+	// MaxBytes bounds the list's size after gzip decompression; a larger
+	// one is refused with a *FormatError. 0 means DefaultMaxBytes.
+	MaxBytes int64
+	// MaxRows bounds the data rows, good and bad; a list with more is
+	// refused with a *FormatError. 0 means DefaultMaxRows.
+	MaxRows int
+}
+
+func (o ParseOptions) maxRows() int {
+	if o.MaxRows <= 0 {
+		return DefaultMaxRows
+	}
+	return o.MaxRows
+}
+
+func (o ParseOptions) maxBytes() int64 {
+	if o.MaxBytes <= 0 {
+		return DefaultMaxBytes
+	}
+	return o.MaxBytes
 }
 
 func (o ParseOptions) maxBad() float64 {
@@ -45,6 +78,11 @@ type Parsed struct {
 	BadRows int
 	// Errors holds the first malformed rows' errors (at most 50).
 	Errors []RowError
+	// PublishedAt is when the file's publisher last changed the list, when
+	// the file says so: for CSL JSON, the newest sources_used[].
+	// source_last_updated (or, when no source has one, last_imported).
+	// Zero for CSV.
+	PublishedAt time.Time
 	// Snapshot is set when the file describes itself as a built-in snapshot
 	// (see the embedded list); nil for official files.
 	Snapshot *SnapshotInfo
@@ -109,30 +147,43 @@ func (e *FormatError) Error() string {
 
 // Parse reads a CSL file in either official format, telling them apart by
 // content: gzip is unwrapped, a leading byte-order mark is skipped, a file
-// whose first non-blank byte is '{' is JSON, anything else is CSV.
+// whose first non-blank byte is '{' is JSON, anything else is CSV. At most
+// opts.MaxBytes are read once decompressed.
 func Parse(r io.Reader, opts ParseOptions) (*Parsed, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	head, _ := br.Peek(2)
 	var src io.Reader = br
+	compressed := ""
 	if len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			return nil, &FormatError{Reason: "bad gzip header: " + err.Error()}
 		}
 		defer zr.Close()
-		src = bufio.NewReaderSize(zr, 64<<10)
+		src = zr
+		compressed = " once decompressed"
 	}
-	b := src.(*bufio.Reader)
+	lim := &limitedReader{r: src, n: opts.maxBytes()}
+	tooLarge := func() error {
+		return &FormatError{Reason: fmt.Sprintf("larger than %d bytes%s (the parser's MaxBytes); file refused", lim.n, compressed)}
+	}
+	b := bufio.NewReaderSize(lim, 64<<10)
 	skipBOM(b)
 	first, err := firstNonSpace(b)
+	if lim.over {
+		return nil, tooLarge()
+	}
 	if err != nil {
 		return nil, err
 	}
 	var p *Parsed
 	if first == '{' {
-		p, err = parseJSON(b)
+		p, err = parseJSON(b, opts.maxRows())
 	} else {
-		p, err = parseCSV(b)
+		p, err = parseCSV(b, opts.maxRows())
+	}
+	if lim.over {
+		return nil, tooLarge()
 	}
 	if err != nil {
 		return nil, wrapGzip(err)
@@ -191,11 +242,20 @@ func firstNonSpace(b *bufio.Reader) (byte, error) {
 
 // rowCollector gathers the entries and row errors of one parse.
 type rowCollector struct {
-	p *Parsed
+	p       *Parsed
+	maxRows int
 }
 
-func newCollector(format string) *rowCollector {
-	return &rowCollector{p: &Parsed{Format: format}}
+func newCollector(format string, maxRows int) *rowCollector {
+	return &rowCollector{p: &Parsed{Format: format}, maxRows: maxRows}
+}
+
+// full returns the error refusing the file once it has more than maxRows rows.
+func (c *rowCollector) full() error {
+	if c.p.Rows > c.maxRows {
+		return &FormatError{Format: c.p.Format, Reason: fmt.Sprintf("more than %d rows (the parser's MaxRows); file refused", c.maxRows)}
+	}
+	return nil
 }
 
 func (c *rowCollector) bad(e RowError) {

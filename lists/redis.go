@@ -10,68 +10,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 )
-
-// NewRedisClient connects to Redis by URL through go-redis's universal
-// client:
-//
-//   - redis://[user:password@]host:port[/db] or rediss:// (TLS): one server;
-//   - ...?master_name=NAME[&addr=host2:port]: Sentinel, the URL naming the
-//     sentinels;
-//   - ...?cluster=true[&addr=host2:port]: Cluster, the URL naming seed nodes.
-//
-// password, when not empty, replaces the URL's password, so the secret can
-// come from its own variable. The client connects lazily: an unreachable
-// Redis is not an error here.
-func NewRedisClient(rawURL, password string) (redis.UniversalClient, error) {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return nil, fmt.Errorf("REDIS_URL: %w", err)
-	}
-	if u.Scheme != "redis" && u.Scheme != "rediss" {
-		return nil, fmt.Errorf("REDIS_URL: scheme %q: want redis:// or rediss://", u.Scheme)
-	}
-	q := u.Query()
-	cluster := q.Get("cluster") == "true"
-	q.Del("cluster")
-	u.RawQuery = q.Encode()
-	s := u.String()
-	switch {
-	case q.Get("master_name") != "":
-		o, err := redis.ParseFailoverURL(s)
-		if err != nil {
-			return nil, fmt.Errorf("REDIS_URL (sentinel): %w", err)
-		}
-		if password != "" {
-			o.Password = password
-		}
-		return redis.NewFailoverClient(o), nil
-	case cluster:
-		o, err := redis.ParseClusterURL(s)
-		if err != nil {
-			return nil, fmt.Errorf("REDIS_URL (cluster): %w", err)
-		}
-		if password != "" {
-			o.Password = password
-		}
-		return redis.NewClusterClient(o), nil
-	default:
-		o, err := redis.ParseURL(s)
-		if err != nil {
-			return nil, fmt.Errorf("REDIS_URL: %w", err)
-		}
-		if password != "" {
-			o.Password = password
-		}
-		return redis.NewClient(o), nil
-	}
-}
 
 // RedisStore is a Store shared by every replica through Redis.
 //
@@ -86,6 +30,7 @@ func NewRedisClient(rawURL, password string) (redis.UniversalClient, error) {
 //	                             the suffix names the encoding, so a future
 //	                             one can live beside it during an upgrade)
 //	P:{lists}:refreshed          unix ms of the last successful check
+//	P:{lists}:highwater          the shrink guard's HighWater as JSON
 //	P:{lists}:lock:NAME          a lock token
 //	P:lists:updates              pub/sub channel carrying new current ids
 //
@@ -130,9 +75,6 @@ func (s *RedisStore) metaKey(id string) string    { return s.key("v", id, "meta"
 func (s *RedisStore) entriesKey(id string) string { return s.key("v", id, "entries", "gob") }
 func (s *RedisStore) channel() string             { return s.prefix + ":lists:updates" }
 
-// Client returns the underlying Redis client.
-func (s *RedisStore) Client() redis.UniversalClient { return s.rdb }
-
 // Kind implements Store.
 func (s *RedisStore) Kind() string { return "redis" }
 
@@ -168,7 +110,7 @@ func (s *RedisStore) meta(ctx context.Context, id string) (Version, error) {
 	if err := json.Unmarshal(b, &v); err != nil {
 		return Version{}, &StoreError{Op: "decode meta " + id, Err: err}
 	}
-	return v, nil
+	return v.redacted(), nil
 }
 
 // Load implements Store.
@@ -344,18 +286,23 @@ func (s *RedisStore) Versions(ctx context.Context) ([]Version, error) {
 		}
 		var v Version
 		if json.Unmarshal(b, &v) == nil {
-			out = append(out, v)
+			out = append(out, v.redacted())
 		}
 	}
 	sortVersions(out, cur)
 	return out, nil
 }
 
-// Subscribe implements Store. go-redis re-subscribes by itself after a
-// connection loss.
+// Subscribe implements Store. It returns once Redis has confirmed the
+// subscription, so a version published after it returns is delivered; when
+// Redis does not confirm within 5s (or ctx ends) it returns anyway, and
+// go-redis keeps trying, re-subscribing by itself after a connection loss.
 func (s *RedisStore) Subscribe(ctx context.Context) <-chan string {
 	out := make(chan string, 4)
 	ps := s.rdb.Subscribe(ctx, s.channel())
+	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	ps.Receive(rctx) // the subscription confirmation; an error means Redis is unreachable for now
+	cancel()
 	go func() {
 		defer close(out)
 		defer ps.Close()
@@ -427,4 +374,29 @@ func (s *RedisStore) LastRefreshed(ctx context.Context) (time.Time, error) {
 		return time.Time{}, nil
 	}
 	return time.UnixMilli(ms).UTC(), nil
+}
+
+// HighWater implements Store.
+func (s *RedisStore) HighWater(ctx context.Context) (HighWater, error) {
+	b, err := s.rdb.Get(ctx, s.key("highwater")).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return HighWater{}, nil
+	}
+	if err != nil {
+		return HighWater{}, &StoreError{Op: "get high-water mark", Err: err}
+	}
+	var h HighWater
+	if err := json.Unmarshal(b, &h); err != nil {
+		return HighWater{}, nil // unreadable: start a new mark rather than block refreshes
+	}
+	return h, nil
+}
+
+// SetHighWater implements Store.
+func (s *RedisStore) SetHighWater(ctx context.Context, h HighWater) error {
+	b, _ := json.Marshal(h)
+	if err := s.rdb.Set(ctx, s.key("highwater"), b, 0).Err(); err != nil {
+		return &StoreError{Op: "set high-water mark", Err: err}
+	}
+	return nil
 }

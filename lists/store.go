@@ -53,6 +53,11 @@ type Store interface {
 	// returns it, or the zero time.
 	MarkRefreshed(ctx context.Context, t time.Time) error
 	LastRefreshed(ctx context.Context) (time.Time, error)
+	// HighWater returns the shrink guard's stored mark (the zero mark when
+	// none was stored); SetHighWater replaces it. The Redis store keeps it
+	// across restarts, so a run of cuts spread over restarts is still seen.
+	HighWater(ctx context.Context) (HighWater, error)
+	SetHighWater(ctx context.Context, h HighWater) error
 	// Ping reports whether the store is reachable.
 	Ping(ctx context.Context) error
 	// Kind is "redis" or "memory".
@@ -69,6 +74,7 @@ type MemoryStore struct {
 	order     []string // published ids, oldest first
 	current   string
 	refreshed time.Time
+	highWater HighWater
 	subs      []chan string
 	locks     map[string]time.Time
 	now       func() time.Time
@@ -217,4 +223,38 @@ func sortVersions(vs []Version, current string) {
 		}
 		return vs[i].FetchedAt.After(vs[j].FetchedAt)
 	})
+}
+
+// HighWater is the shrink guard's baseline: the largest list (by entries)
+// seen current, and when it was last seen current. The Refresher raises it
+// whenever the current or a newly published version is at least as large,
+// ignores it once Seen is older than its HighWaterWindow, and resets it when
+// a list is published by force.
+type HighWater struct {
+	Entries int       `json:"entries"`
+	Version string    `json:"version"`
+	Seen    time.Time `json:"seen"`
+}
+
+// raise returns the mark moved up to v, seen at t, when v is at least as large.
+func (h HighWater) raise(v Version, t time.Time) HighWater {
+	if v.Entries >= h.Entries {
+		return HighWater{Entries: v.Entries, Version: v.ID, Seen: t.UTC()}
+	}
+	return h
+}
+
+// HighWater implements Store.
+func (m *MemoryStore) HighWater(context.Context) (HighWater, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.highWater, nil
+}
+
+// SetHighWater implements Store.
+func (m *MemoryStore) SetHighWater(_ context.Context, h HighWater) error {
+	m.mu.Lock()
+	m.highWater = h
+	m.mu.Unlock()
+	return nil
 }

@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/cslscreen/screener/internal/redisconn"
 	"github.com/cslscreen/screener/internal/redistest"
-	"github.com/redis/go-redis/v9"
 )
 
 func testList(tag string, n int) *List {
@@ -22,7 +23,7 @@ func testList(tag string, n int) *List {
 
 func newRedisStore(t testing.TB) (*RedisStore, *redistest.Server) {
 	srv := redistest.Start(t)
-	rdb, err := NewRedisClient(srv.URL(), "")
+	rdb, err := redisconn.New(srv.URL(), "", redisconn.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,8 +44,7 @@ func TestStoreContract(t *testing.T) {
 			if _, err := s.Current(ctx); !errors.Is(err, ErrNoVersion) {
 				t.Fatalf("Current on empty store: %v, want ErrNoVersion", err)
 			}
-			updates := s.Subscribe(ctx)
-			time.Sleep(50 * time.Millisecond) // let the subscription reach Redis
+			updates := s.Subscribe(ctx) // returns once subscribed: nothing published after it is missed
 
 			a := testList("a", 4500) // more than one chunk
 			if err := s.Publish(ctx, a); err != nil {
@@ -93,6 +93,27 @@ func TestStoreContract(t *testing.T) {
 				t.Fatalf("TryLock after unlock: %v", err)
 			}
 			unlock2()
+
+			// The currency facts round-trip.
+			c := testList("c", 5)
+			c.Version.PublishedAt = time.Date(2025, 5, 20, 12, 0, 0, 0, time.UTC)
+			if err := s.Publish(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+			if cur, err := s.Current(ctx); err != nil || !cur.PublishedAt.Equal(c.Version.PublishedAt) || !cur.FetchedAt.Equal(c.Version.FetchedAt) {
+				t.Fatalf("Current = %+v, %v: published_at/fetched_at lost", cur, err)
+			}
+
+			if hw, err := s.HighWater(ctx); err != nil || hw != (HighWater{}) {
+				t.Fatalf("HighWater on a fresh store = %+v, %v", hw, err)
+			}
+			mark := HighWater{Entries: 4500, Version: a.Version.ID, Seen: time.Now().UTC().Truncate(time.Millisecond)}
+			if err := s.SetHighWater(ctx, mark); err != nil {
+				t.Fatal(err)
+			}
+			if hw, err := s.HighWater(ctx); err != nil || hw.Entries != mark.Entries || hw.Version != mark.Version || !hw.Seen.Equal(mark.Seen) {
+				t.Fatalf("HighWater = %+v, %v; want %+v", hw, err, mark)
+			}
 
 			now := time.Now().UTC().Truncate(time.Millisecond)
 			if err := s.MarkRefreshed(ctx, now); err != nil {
@@ -173,34 +194,26 @@ func TestRedisNoReaderSeesHalfAList(t *testing.T) {
 	}
 }
 
-func TestNewRedisClientURLs(t *testing.T) {
-	tests := []struct {
-		url     string
-		wantErr bool
-		kind    string
-	}{
-		{"redis://127.0.0.1:6379/0", false, "*redis.Client"},
-		{"rediss://user:pw@example.test:6380", false, "*redis.Client"},
-		{"redis://s1:26379?master_name=mymaster&addr=s2:26379", false, "*redis.Client"}, // a failover client is a *redis.Client
-		{"redis://n1:7000?cluster=true&addr=n2:7000", false, "*redis.ClusterClient"},
-		{"http://127.0.0.1:6379", true, ""},
-		{"redis://127.0.0.1:6379/notanumber", true, ""},
-		{"::not a url", true, ""},
+// TestRedisRedactsOldURLOrigins reads a version stored before origins were
+// redacted: its LIST_URL token must not come back out.
+func TestRedisRedactsOldURLOrigins(t *testing.T) {
+	s, _ := newRedisStore(t)
+	ctx := context.Background()
+	l := testList("old", 3)
+	l.Version.Source, l.Version.Origin = "url", "https://user:SECRET@host.test/x.csv?token=SECRET"
+	if err := s.Publish(ctx, l); err != nil {
+		t.Fatal(err)
 	}
-	for _, tc := range tests {
-		c, err := NewRedisClient(tc.url, "override")
-		if (err != nil) != tc.wantErr {
-			t.Errorf("%s: err = %v, wantErr %v", tc.url, err, tc.wantErr)
-			continue
-		}
-		if err == nil {
-			if got := fmt.Sprintf("%T", c); got != tc.kind {
-				t.Errorf("%s: client %s, want %s", tc.url, got, tc.kind)
-			}
-			if cc, ok := c.(*redis.Client); ok && cc.Options().Password != "override" {
-				t.Errorf("%s: REDIS_PASSWORD did not override", tc.url)
-			}
-			c.Close()
-		}
+	cur, err := s.Current(ctx)
+	if err != nil || strings.Contains(cur.Origin, "SECRET") {
+		t.Fatalf("Current origin = %q, %v", cur.Origin, err)
+	}
+	vs, err := s.Versions(ctx)
+	if err != nil || len(vs) != 1 || strings.Contains(vs[0].Origin, "SECRET") {
+		t.Fatalf("Versions = %+v, %v", vs, err)
+	}
+	loaded, err := s.Load(ctx, l.Version.ID)
+	if err != nil || strings.Contains(loaded.Version.Origin, "SECRET") {
+		t.Fatalf("Load origin = %q, %v", loaded.Version.Origin, err)
 	}
 }

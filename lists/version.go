@@ -21,8 +21,16 @@ type Version struct {
 	Source string `json:"source"`
 	// Origin is the file path or URL, or the snapshot's name.
 	Origin string `json:"origin"`
-	// FetchedAt is when the list was read from its origin.
+	// FetchedAt is how old the copy we hold is: the download time for a
+	// URL, the file's modification time for a file (see FileSource.Fetch),
+	// the snapshot date for the built-in snapshot.
 	FetchedAt time.Time `json:"fetched_at"`
+	// PublishedAt is when the publisher last changed the list, when the
+	// source says so: a CSL JSON file's newest sources_used[].
+	// source_last_updated, else an HTTP response's Last-Modified; the
+	// snapshot date for the built-in snapshot. Zero (and left out of JSON)
+	// when unknown.
+	PublishedAt time.Time `json:"published_at,omitzero"`
 	// Entries counts all entries; Counts splits them by list (CSL source).
 	Entries int            `json:"entries"`
 	Counts  map[string]int `json:"counts"`
@@ -99,4 +107,13 @@ func (v Version) Sources() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// redacted returns v with a URL origin passed through RedactURL: versions
+// stored before origins were redacted may hold a LIST_URL with its token.
+func (v Version) redacted() Version {
+	if v.Source == "url" {
+		v.Origin = RedactURL(v.Origin)
+	}
+	return v
 }

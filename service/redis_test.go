@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cslscreen/screener/audit"
+	"github.com/cslscreen/screener/internal/redisconn"
 	"github.com/cslscreen/screener/internal/redistest"
 	"github.com/cslscreen/screener/lists"
 )
@@ -21,7 +22,7 @@ import (
 // Redis share each key's bucket.
 func TestRedisRateLimitSharedAcrossReplicas(t *testing.T) {
 	srv := redistest.Start(t)
-	rdb, err := lists.NewRedisClient(srv.URL(), "")
+	rdb, err := redisconn.New(srv.URL(), "", redisconn.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +58,7 @@ func TestRedisRateLimitSharedAcrossReplicas(t *testing.T) {
 
 func TestRedisAuditLog(t *testing.T) {
 	srv := redistest.Start(t)
-	rdb, _ := lists.NewRedisClient(srv.URL(), "")
+	rdb, _ := redisconn.New(srv.URL(), "", redisconn.Options{})
 	defer rdb.Close()
 	s := newTestServer(t, Options{Audit: Audit{Log: audit.NewRedisLog(rdb, "test", 1000, 0), Backend: "redis"}})
 	h := s.Handler()
@@ -150,7 +151,7 @@ func bufioReader(c net.Conn) *bufio.Reader { return bufio.NewReader(c) }
 // real failure (Redis gone) is.
 func TestRedisMetricsCountRealErrorsOnly(t *testing.T) {
 	srv := redistest.Start(t)
-	rdb, _ := lists.NewRedisClient(srv.URL(), "")
+	rdb, _ := redisconn.New(srv.URL(), "", redisconn.Options{})
 	defer rdb.Close()
 	m := NewMetrics(BuildInfo{})
 	rdb.AddHook(m.RedisHook())

@@ -13,6 +13,7 @@ import (
 	"github.com/cslscreen/screener"
 	"github.com/cslscreen/screener/audit"
 	"github.com/cslscreen/screener/batch"
+	"github.com/cslscreen/screener/internal/redisconn"
 	"github.com/cslscreen/screener/lists"
 	"github.com/cslscreen/screener/postgres"
 	"github.com/cslscreen/screener/screening"
@@ -68,7 +69,7 @@ func (m *Main) Run(ctx context.Context) error {
 
 	// The store: Redis when configured, shared by every replica; memory otherwise.
 	if cfg.RedisURL != "" {
-		rdb, err := lists.NewRedisClient(cfg.RedisURL, cfg.RedisPassword)
+		rdb, err := redisconn.New(cfg.RedisURL, cfg.RedisPassword, redisconn.Options{})
 		if err != nil {
 			return err
 		}

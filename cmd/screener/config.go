@@ -12,6 +12,7 @@ import (
 
 	"github.com/cslscreen/screener/audit"
 	"github.com/cslscreen/screener/batch"
+	"github.com/cslscreen/screener/internal/redisconn"
 	"github.com/cslscreen/screener/lists"
 	"github.com/cslscreen/screener/matcher"
 	"github.com/cslscreen/screener/service"
@@ -264,7 +265,7 @@ func (e *envReader) redis(c *Config) {
 	c.RedisPassword = e.get("REDIS_PASSWORD")
 	c.RedisKeyPrefix = e.get("REDIS_KEY_PREFIX")
 	if c.RedisURL != "" {
-		if rdb, err := lists.NewRedisClient(c.RedisURL, c.RedisPassword); err != nil {
+		if rdb, err := redisconn.New(c.RedisURL, c.RedisPassword, redisconn.Options{}); err != nil {
 			e.errs = append(e.errs, err)
 		} else {
 			rdb.Close()

@@ -101,6 +101,16 @@ func (s *Server) Stop() {
 	s.cmd = nil
 }
 
+// Signal sends sig to the server process: SIGSTOP and SIGCONT let a test
+// see how its client copes with a Redis that hangs. Stop works on a stopped
+// server too.
+func (s *Server) Signal(sig os.Signal) error {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return fmt.Errorf("redistest: server not running")
+	}
+	return s.cmd.Process.Signal(sig)
+}
+
 // Restart starts the server again on the same port (empty: no persistence).
 func (s *Server) Restart() {
 	s.tb.Helper()
