@@ -30,7 +30,6 @@ type lineReader struct {
 	br   *bufio.Reader
 	num  int
 	back []physLine // pushed back, next first
-	long []byte
 }
 
 func newLineReader(r io.Reader) *lineReader {
