@@ -39,6 +39,19 @@ func (nopObserver) Finished(j *Job)   {}
 // DefaultChunkRows is the rows per chunk unless configured otherwise.
 const DefaultChunkRows = 2000
 
+// DefaultChunkBytes bounds a chunk's row text unless configured otherwise.
+// A chunk is held by a worker several times over while it is screened (its
+// rows, their encoding, the results echoing them, theirs, each deflated),
+// so it must stay small next to the memory of a replica: 4 MiB makes at most
+// a few tens of megabytes a worker, whatever the rows' size. Ordinary rows
+// (a name and a reference, a hundred bytes or so) are cut by ChunkRows long
+// before this; it bites for wide rows (2,000 rows of 64 KiB were 128 MiB).
+const DefaultChunkBytes = 4 << 20
+
+// waitChunks is how many chunks' worth of row text a waited upload may have
+// to be screened in the request: it is held whole in memory.
+const waitChunks = 4
+
 // Options configures a Manager. Store and Catalog are required.
 type Options struct {
 	Store Store
@@ -54,6 +67,11 @@ type Options struct {
 	WaitMaxRows int64
 	// ChunkRows is the rows per chunk; default DefaultChunkRows.
 	ChunkRows int
+	// ChunkBytes bounds the row text of a chunk (a chunk ends before the
+	// row that would take it over, and holds at least one row); default
+	// DefaultChunkBytes. A waited upload with more than 4×ChunkBytes of
+	// row text is queued like one over WaitMaxRows.
+	ChunkBytes int
 	// Workers is the chunks screened at once; default GOMAXPROCS.
 	Workers int
 	// SweepEvery is how often expired jobs are swept; default a minute.
@@ -94,6 +112,9 @@ func New(o Options) *Manager {
 	}
 	if o.ChunkRows <= 0 {
 		o.ChunkRows = DefaultChunkRows
+	}
+	if o.ChunkBytes <= 0 {
+		o.ChunkBytes = DefaultChunkBytes
 	}
 	if o.Threshold <= 0 {
 		o.Threshold = matcher.DefaultThreshold
@@ -140,21 +161,35 @@ func (m *Manager) Submit(ctx context.Context, u Upload) (*Job, error) {
 	}
 	j := &Job{ID: newID(), Status: Queued, ListVersion: version, Format: u.Format, KeyID: u.KeyID,
 		CreatedAt: time.Now().UTC(), RawExtras: dec.RawExtras()}
-	size := m.o.ChunkRows
-	hold := size // rows kept in memory before a chunk is stored
-	if u.Wait && m.o.WaitMaxRows > 0 {
-		hold = max(size, int(m.o.WaitMaxRows)+1)
-	}
+	// Rows are held until they make a chunk, or, while the upload may
+	// still be screened in the request, until it proves too big for that.
+	holding := u.Wait && m.o.WaitMaxRows > 0
 	var rows []Row
+	held := 0 // the row text of rows
 	stored := false
-	flush := func(n int) error {
+	flush := func(n, bytes int) error {
 		stored = true // even a failed write may have left something to discard
 		if err := m.o.Store.PutInput(ctx, j.ID, j.Chunks, encodeRows(rows[:n])); err != nil {
 			return &StoreError{Op: "store upload", Err: err}
 		}
 		j.Chunks++
-		rows = append(rows[:0], rows[n:]...)
+		held -= bytes
+		k := copy(rows, rows[n:])
+		clear(rows[k:]) // let the stored rows' text go
+		rows = rows[:k]
 		return nil
+	}
+	// flushFull stores chunks while the rows held make more than one.
+	flushFull := func() error {
+		for {
+			n, bytes := m.chunkEnd(rows)
+			if n == len(rows) {
+				return nil
+			}
+			if err := flush(n, bytes); err != nil {
+				return err
+			}
+		}
 	}
 	fail := func(err error) (*Job, error) {
 		if stored {
@@ -175,24 +210,28 @@ func (m *Manager) Submit(ctx context.Context, u Upload) (*Job, error) {
 			return fail(&LimitError{What: "rows", Max: m.o.MaxRows})
 		}
 		rows = append(rows, r)
-		if len(rows) >= hold {
-			for len(rows) >= size {
-				if err := flush(size); err != nil {
-					return fail(err)
-				}
+		held += r.size()
+		if holding && (int64(len(rows)) > m.o.WaitMaxRows || held > waitChunks*m.o.ChunkBytes) {
+			holding = false
+		}
+		if !holding && (len(rows) > m.o.ChunkRows || held > m.o.ChunkBytes) {
+			if err := flushFull(); err != nil {
+				return fail(err)
 			}
-			hold = size
 		}
 	}
 	j.Columns = dec.Columns()
 	if j.Columns == nil {
 		j.Columns = []string{}
 	}
-	if u.Wait && !stored && int64(len(rows)) <= m.o.WaitMaxRows {
+	if holding {
 		return m.screenNow(ctx, j, rows)
 	}
-	for len(rows) > 0 {
-		if err := flush(min(size, len(rows))); err != nil {
+	if err := flushFull(); err != nil {
+		return fail(err)
+	}
+	if len(rows) > 0 {
+		if err := flush(len(rows), held); err != nil {
 			return fail(err)
 		}
 	}
@@ -240,8 +279,10 @@ func (m *Manager) screenNow(ctx context.Context, j *Job, rows []Row) (*Job, erro
 	}
 	var blobs [][]byte
 	var total Counts
-	for from := 0; from < len(res); from += m.o.ChunkRows {
-		part := res[from:min(from+m.o.ChunkRows, len(res))]
+	for from := 0; from < len(res); {
+		n, _ := m.chunkEnd(rows[from:])
+		part := res[from : from+n]
+		from += n
 		c := count(part)
 		total.Rows += c.Rows
 		total.Matches += c.Matches
@@ -259,6 +300,20 @@ func (m *Manager) screenNow(ctx context.Context, j *Job, rows []Row) (*Job, erro
 	}
 	m.o.Observer.Finished(j)
 	return j, nil
+}
+
+// chunkEnd returns how many of rows make the first chunk, and their row
+// text: at most ChunkRows rows and ChunkBytes of text, and at least one row.
+func (m *Manager) chunkEnd(rows []Row) (n, bytes int) {
+	for n < len(rows) && n < m.o.ChunkRows {
+		b := rows[n].size()
+		if n > 0 && bytes+b > m.o.ChunkBytes {
+			break
+		}
+		n++
+		bytes += b
+	}
+	return n, bytes
 }
 
 func count(res []Result) Counts {

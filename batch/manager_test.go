@@ -3,6 +3,7 @@ package batch
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
@@ -254,5 +255,84 @@ func TestRoundRobinAcrossJobs(t *testing.T) {
 	}
 	if tk, _ := st.Next(ctx, time.Millisecond); tk != nil {
 		t.Errorf("extra task %+v", tk)
+	}
+}
+
+// fatCSV is n rows with notes of about 10 KB each.
+func fatCSV(n int) string {
+	var b strings.Builder
+	b.WriteString("reference,name,notes\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "R%d,Customer %d,%s\n", i, i, strings.Repeat("n", 10_000))
+	}
+	return b.String()
+}
+
+func TestChunksAreBoundedByBytes(t *testing.T) {
+	const chunkBytes = 64 << 10 // six rows of fatCSV
+	m, st := newMemManager(t, &fakeScreener{version: "v1"}, Options{ChunkBytes: chunkBytes, WaitMaxRows: 100})
+	ctx := context.Background()
+
+	j := submitCSV(t, m, fatCSV(50), false)
+	if j.Chunks != 9 {
+		t.Errorf("50 rows of 10 KB in %d chunks, want 9 of at most 64 KiB", j.Chunks)
+	}
+	line := 2
+	for c := 0; c < j.Chunks; c++ {
+		rows, err := decodeRows(mustInput(t, st, j.ID, c))
+		if err != nil {
+			t.Fatal(err)
+		}
+		size := 0
+		for i := range rows {
+			size += rows[i].size()
+			if rows[i].Line != line {
+				t.Fatalf("chunk %d: line %d, want %d", c, rows[i].Line, line)
+			}
+			line++
+		}
+		if size > chunkBytes || len(rows) == 0 {
+			t.Errorf("chunk %d: %d rows, %d bytes", c, len(rows), size)
+		}
+	}
+
+	// Waited: 20 rows (200 KB, under four chunks' worth) are screened in
+	// the request into result chunks of the same bound; 30 rows are queued.
+	j = submitCSV(t, m, fatCSV(20), true)
+	if j.Status != Done || j.Chunks != 4 {
+		t.Errorf("waited 20 fat rows: %s in %d chunks, want done in 4", j.Status, j.Chunks)
+	}
+	for c := 0; c < j.Chunks; c++ {
+		blob, _ := st.Result(ctx, j.ID, c)
+		res, err := decodeResults(blob)
+		if err != nil || len(res) == 0 || len(res) > 6 {
+			t.Errorf("result chunk %d: %d rows %v", c, len(res), err)
+		}
+	}
+	checkRows(t, resultRecords(t, m, j, false), 20)
+	if j = submitCSV(t, m, fatCSV(30), true); j.Status != Queued {
+		t.Errorf("waited 30 fat rows (300 KB): %s, want queued", j.Status)
+	}
+}
+
+func mustInput(t *testing.T, st *MemoryStore, id string, c int) []byte {
+	t.Helper()
+	b, err := st.Input(context.Background(), &Task{Job: id, Chunk: c})
+	if err != nil || b == nil {
+		t.Fatalf("input chunk %d: %v", c, err)
+	}
+	return b
+}
+
+// checkRows verifies results are lines 2..n+1 with references R0..R(n-1).
+func checkRows(t *testing.T, recs [][]string, n int) {
+	t.Helper()
+	if len(recs) != n {
+		t.Fatalf("%d result rows, want %d", len(recs), n)
+	}
+	for i, r := range recs {
+		if r[0] != fmt.Sprint(i+2) || r[1] != fmt.Sprintf("R%d", i) {
+			t.Fatalf("result %d: line %s ref %s", i, r[0], r[1])
+		}
 	}
 }
