@@ -11,13 +11,13 @@ import (
 	"time"
 )
 
-func newMemManager(t *testing.T, s rowScreener, o Options) (*Manager, *MemoryStore) {
+func newFileManager(t *testing.T, s rowScreener, o Options) (*Manager, *FileStore) {
 	t.Helper()
 	ttl := 24 * time.Hour
 	if o.SweepEvery > 0 {
 		ttl = 50 * time.Millisecond
 	}
-	st, err := NewMemoryStore(t.TempDir(), ttl)
+	st, err := NewFileStore(t.TempDir(), ttl)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,9 +28,9 @@ func newMemManager(t *testing.T, s rowScreener, o Options) (*Manager, *MemorySto
 	return New(o), st
 }
 
-func TestMemoryJobEveryRowOnceInOrder(t *testing.T) {
+func TestFileJobEveryRowOnceInOrder(t *testing.T) {
 	obs := &countingObserver{}
-	m, _ := newMemManager(t, &fakeScreener{version: "v1"}, Options{ChunkRows: 97, Workers: 4, Observer: obs})
+	m, _ := newFileManager(t, &fakeScreener{version: "v1"}, Options{ChunkRows: 97, Workers: 4, Observer: obs})
 	run(t, m)
 	const n = 5000
 	j := submitCSV(t, m, makeCSV(n), false)
@@ -54,9 +54,9 @@ func TestMemoryJobEveryRowOnceInOrder(t *testing.T) {
 	}
 }
 
-func TestMemoryWait(t *testing.T) {
+func TestFileWait(t *testing.T) {
 	f := &fakeScreener{version: "v1"}
-	m, _ := newMemManager(t, f, Options{ChunkRows: 10, WaitMaxRows: 25})
+	m, _ := newFileManager(t, f, Options{ChunkRows: 10, WaitMaxRows: 25})
 	// Not running workers: a waited job must not need them.
 	j := submitCSV(t, m, makeCSV(25), true)
 	if j.Status != Done || j.Rows != 25 || j.Chunks != 3 || j.ChunksDone != 3 {
@@ -75,23 +75,23 @@ func TestMemoryWait(t *testing.T) {
 	checkExactlyOnce(t, resultRecords(t, m, waitFor(t, m, j.ID, finished), false), 26)
 }
 
-func TestMemoryRowLimitStoresNothing(t *testing.T) {
-	m, st := newMemManager(t, &fakeScreener{version: "v1"}, Options{ChunkRows: 10, MaxRows: 100})
+func TestFileRowLimitStoresNothing(t *testing.T) {
+	m, st := newFileManager(t, &fakeScreener{version: "v1"}, Options{ChunkRows: 10, MaxRows: 100})
 	r, f, _ := Open(strings.NewReader(makeCSV(101)), Media{}, 1<<30)
 	_, err := m.Submit(context.Background(), Upload{Body: r, Format: f})
 	var le *LimitError
 	if !errors.As(err, &le) || le.What != "rows" || le.Max != 100 {
 		t.Fatalf("err %v", err)
 	}
-	ents, _ := os.ReadDir(st.Dir())
+	ents, _ := os.ReadDir(st.dir)
 	if len(ents) != 0 {
 		t.Errorf("refused upload left %d entries", len(ents))
 	}
 	submitCSV(t, m, makeCSV(100), false) // exactly the limit is fine
 }
 
-func TestMemoryEmptyAndHeaderOnly(t *testing.T) {
-	m, _ := newMemManager(t, &fakeScreener{version: "v1"}, Options{})
+func TestFileEmptyAndHeaderOnly(t *testing.T) {
+	m, _ := newFileManager(t, &fakeScreener{version: "v1"}, Options{})
 	j := submitCSV(t, m, "reference,name\n", false)
 	if j.Status != Done || j.Rows != 0 {
 		t.Fatalf("header only %+v", j)
@@ -101,12 +101,14 @@ func TestMemoryEmptyAndHeaderOnly(t *testing.T) {
 	}
 }
 
-func TestMemoryCancel(t *testing.T) {
+func TestFileCancel(t *testing.T) {
 	release := make(chan struct{})
 	var once sync.Once
 	f := &fakeScreener{version: "v1", hold: func(r *Row) { <-release }}
 	obs := &countingObserver{}
-	m, st := newMemManager(t, f, Options{ChunkRows: 10, Workers: 2, Observer: obs})
+	m, st := newFileManager(t, f, Options{ChunkRows: 10, Workers: 2, Observer: obs})
+	spy := &completeSpy{Store: st}
+	m.o.Store = spy
 	run(t, m)
 	t.Cleanup(func() { once.Do(func() { close(release) }) })
 	j := submitCSV(t, m, makeCSV(100), false)
@@ -126,8 +128,9 @@ func TestMemoryCancel(t *testing.T) {
 	if _, err := m.Results(context.Background(), j.ID, "", true); !errors.As(err, new(*NotReadyError)) {
 		t.Errorf("results of a cancelled job: %v", err)
 	}
-	time.Sleep(50 * time.Millisecond) // the held workers finish their rows
-	if _, err := os.Stat(st.Dir() + "/" + j.ID); !os.IsNotExist(err) {
+	// The two held workers finish their chunks, which are not stored.
+	eventually(t, "the held workers complete their chunks", func() bool { return spy.completes.Load() == 2 })
+	if _, err := os.Stat(st.dir + "/" + j.ID); !os.IsNotExist(err) {
 		t.Errorf("cancelled job's files are still there: %v", err)
 	}
 	if got, _ := m.Get(context.Background(), j.ID, ""); got.ChunksDone != 0 {
@@ -147,8 +150,8 @@ func TestMemoryCancel(t *testing.T) {
 	}
 }
 
-func TestMemoryTTL(t *testing.T) {
-	m, st := newMemManager(t, &fakeScreener{version: "v1"}, Options{SweepEvery: 10 * time.Millisecond})
+func TestFileTTL(t *testing.T) {
+	m, st := newFileManager(t, &fakeScreener{version: "v1"}, Options{SweepEvery: 10 * time.Millisecond})
 	run(t, m)
 	j := submitCSV(t, m, makeCSV(10), false)
 	waitFor(t, m, j.ID, finished)
@@ -164,7 +167,7 @@ func TestMemoryTTL(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	for {
-		if _, err := os.Stat(st.Dir() + "/" + j.ID); os.IsNotExist(err) {
+		if _, err := os.Stat(st.dir + "/" + j.ID); os.IsNotExist(err) {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -174,7 +177,7 @@ func TestMemoryTTL(t *testing.T) {
 	}
 }
 
-func TestMemoryVersionGoneFailsWithPartialResults(t *testing.T) {
+func TestFileVersionGoneFailsWithPartialResults(t *testing.T) {
 	f := &fakeScreener{version: "v1"}
 	var m *Manager
 	var jobID string
@@ -183,7 +186,7 @@ func TestMemoryVersionGoneFailsWithPartialResults(t *testing.T) {
 			f.gone.Store(true)
 		}
 	}
-	m, _ = newMemManager(t, f, Options{ChunkRows: 10, Workers: 1})
+	m, _ = newFileManager(t, f, Options{ChunkRows: 10, Workers: 1})
 	run(t, m)
 	j := submitCSV(t, m, makeCSV(50), false)
 	jobID = j.ID
@@ -204,8 +207,8 @@ func TestMemoryVersionGoneFailsWithPartialResults(t *testing.T) {
 	}
 }
 
-func TestMemoryPanickingRowIsAnError(t *testing.T) {
-	m, _ := newMemManager(t, &fakeScreener{version: "v1"}, Options{WaitMaxRows: 10})
+func TestFilePanickingRowIsAnError(t *testing.T) {
+	m, _ := newFileManager(t, &fakeScreener{version: "v1"}, Options{WaitMaxRows: 10})
 	j := submitCSV(t, m, "name\nAcme\npanic\nKaspersky\n", true)
 	recs := resultRecords(t, m, j, false)
 	if recs[0][5] != "clear" || recs[1][5] != "error" || !strings.Contains(recs[1][20], "internal error") || recs[2][5] != "match" {
@@ -214,7 +217,7 @@ func TestMemoryPanickingRowIsAnError(t *testing.T) {
 }
 
 func TestJobsBelongToTheirKey(t *testing.T) {
-	m, _ := newMemManager(t, &fakeScreener{version: "v1"}, Options{WaitMaxRows: 10})
+	m, _ := newFileManager(t, &fakeScreener{version: "v1"}, Options{WaitMaxRows: 10})
 	r, f, _ := Open(strings.NewReader("name\nAcme\n"), Media{}, 1<<20)
 	j, err := m.Submit(context.Background(), Upload{Body: r, Format: f, KeyID: "alice", Wait: true})
 	if err != nil {
@@ -236,7 +239,7 @@ func TestJobsBelongToTheirKey(t *testing.T) {
 }
 
 func TestRoundRobinAcrossJobs(t *testing.T) {
-	st, _ := NewMemoryStore(t.TempDir(), time.Hour)
+	st, _ := NewFileStore(t.TempDir(), time.Hour)
 	defer st.Close()
 	ctx := context.Background()
 	for _, id := range []string{"aaaaaaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbbbbbb"} {
@@ -270,7 +273,7 @@ func fatCSV(n int) string {
 
 func TestChunksAreBoundedByBytes(t *testing.T) {
 	const chunkBytes = 64 << 10 // six rows of fatCSV
-	m, st := newMemManager(t, &fakeScreener{version: "v1"}, Options{ChunkBytes: chunkBytes, WaitMaxRows: 100})
+	m, st := newFileManager(t, &fakeScreener{version: "v1"}, Options{ChunkBytes: chunkBytes, WaitMaxRows: 100})
 	ctx := context.Background()
 
 	j := submitCSV(t, m, fatCSV(50), false)
@@ -315,7 +318,7 @@ func TestChunksAreBoundedByBytes(t *testing.T) {
 	}
 }
 
-func mustInput(t *testing.T, st *MemoryStore, id string, c int) []byte {
+func mustInput(t *testing.T, st *FileStore, id string, c int) []byte {
 	t.Helper()
 	b, err := st.Input(context.Background(), &Task{Job: id, Chunk: c})
 	if err != nil || b == nil {

@@ -88,9 +88,6 @@ func NewRedisStore(ctx context.Context, rdb redis.UniversalClient, o RedisStoreO
 	return s, nil
 }
 
-// Consumer returns this store's name in the consumer group.
-func (s *RedisStore) Consumer() string { return s.consumer }
-
 func (s *RedisStore) ensureGroup(ctx context.Context) error {
 	// From "0": a group created again (after Redis lost it) still sees
 	// every chunk left in the stream.

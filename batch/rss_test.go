@@ -89,7 +89,7 @@ func envInt(name string, def int64) int64 {
 func TestPeakRSS(t *testing.T) {
 	total := envInt("RSS_UPLOAD_BYTES", 1<<30)
 	limit := envInt("RSS_LIMIT_MB", 300) << 20
-	st, err := NewMemoryStore(t.TempDir(), time.Hour)
+	st, err := NewFileStore(t.TempDir(), time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ type Counts struct {
 
 // Store keeps jobs, their input and result chunks and the queue of chunks
 // to screen. Two implementations: RedisStore, shared by replicas, and
-// MemoryStore, in-process with chunks in files. All methods are safe for
+// FileStore, in-process with chunks in files. All methods are safe for
 // concurrent use.
 //
 // The contract that makes results exactly-once: Complete stores a chunk's
