@@ -22,15 +22,23 @@ type FileStore struct {
 	dir string
 	ttl time.Duration
 
-	mu     sync.Mutex
-	jobs   map[string]*fileJob
-	ring   []*fileJob // jobs with chunks to hand out
-	notify chan struct{}
-	closed bool
+	mu      sync.Mutex
+	jobs    map[string]*fileJob
+	uploads map[string]*upload // admitted uploads not yet submitted
+	ring    []*fileJob         // jobs with chunks to hand out
+	notify  chan struct{}
+	closed  bool
+}
+
+// upload is an admitted upload being read.
+type upload struct {
+	keyID string
+	bytes int64
 }
 
 type fileJob struct {
 	job    Job
+	bytes  int64 // stored: input chunks, then results
 	next   int   // the next chunk never handed out
 	back   []int // chunks handed back, handed out first
 	have   []bool
@@ -53,7 +61,7 @@ func NewFileStore(dir string, ttl time.Duration) (*FileStore, error) {
 	if err != nil {
 		return nil, fmt.Errorf("batch scratch directory: %w", err)
 	}
-	return &FileStore{dir: d, ttl: ttl, jobs: map[string]*fileJob{}, notify: make(chan struct{})}, nil
+	return &FileStore{dir: d, ttl: ttl, jobs: map[string]*fileJob{}, uploads: map[string]*upload{}, notify: make(chan struct{})}, nil
 }
 
 func removeStale(dir string, ttl time.Duration) {
@@ -96,6 +104,10 @@ func (s *FileStore) Submit(_ context.Context, j *Job) error {
 		return errors.New("batch store is closed")
 	}
 	mj := &fileJob{job: *j, have: make([]bool, j.Chunks)}
+	if u := s.uploads[j.ID]; u != nil {
+		mj.bytes = u.bytes
+		delete(s.uploads, j.ID)
+	}
 	mj.job.Status = Queued
 	if j.Chunks == 0 {
 		now := time.Now().UTC()
@@ -110,8 +122,63 @@ func (s *FileStore) Submit(_ context.Context, j *Job) error {
 }
 
 // Discard implements Store.
-func (s *FileStore) Discard(_ context.Context, id string) error {
+func (s *FileStore) Discard(_ context.Context, _, id string) error {
+	s.mu.Lock()
+	delete(s.uploads, id)
+	s.mu.Unlock()
 	return os.RemoveAll(filepath.Join(s.dir, id))
+}
+
+// Admit implements Store.
+func (s *FileStore) Admit(_ context.Context, keyID, id string, maxActive int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if maxActive > 0 {
+		n := 0
+		for _, u := range s.uploads {
+			if u.keyID == keyID {
+				n++
+			}
+		}
+		for _, mj := range s.jobs {
+			if mj.job.KeyID == keyID && !mj.job.Status.Finished() {
+				n++
+			}
+		}
+		if n >= maxActive {
+			return &QuotaError{What: QuotaActiveJobs, Limit: int64(maxActive)}
+		}
+	}
+	s.uploads[id] = &upload{keyID: keyID}
+	return nil
+}
+
+// Charge implements Store.
+func (s *FileStore) Charge(_ context.Context, keyID, id string, n, maxBytes int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.uploads[id]
+	if u == nil {
+		return fmt.Errorf("batch: upload %s was not admitted", id)
+	}
+	if maxBytes > 0 {
+		used := n
+		for _, o := range s.uploads {
+			if o.keyID == keyID {
+				used += o.bytes
+			}
+		}
+		for _, mj := range s.jobs {
+			if mj.job.KeyID == keyID {
+				used += mj.bytes
+			}
+		}
+		if used > maxBytes {
+			return &QuotaError{What: QuotaStoredBytes, Limit: maxBytes}
+		}
+	}
+	u.bytes += n
+	return nil
 }
 
 // SaveDone implements Store.
@@ -127,6 +194,10 @@ func (s *FileStore) SaveDone(_ context.Context, j *Job, results [][]byte) error 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	mj := &fileJob{job: *j, next: j.Chunks, have: make([]bool, j.Chunks)}
+	if u := s.uploads[j.ID]; u != nil {
+		mj.bytes = u.bytes
+		delete(s.uploads, j.ID)
+	}
 	for i := range mj.have {
 		mj.have[i] = true
 	}
@@ -218,7 +289,12 @@ func (s *FileStore) Complete(_ context.Context, t *Task, blob []byte, c Counts, 
 	if err := os.WriteFile(s.path(t.Job, "out", t.Chunk), blob, 0o600); err != nil {
 		return false, nil, err
 	}
-	os.Remove(s.path(t.Job, "in", t.Chunk))
+	in := s.path(t.Job, "in", t.Chunk)
+	if fi, err := os.Stat(in); err == nil {
+		mj.bytes -= fi.Size()
+	}
+	mj.bytes += int64(len(blob))
+	os.Remove(in)
 	mj.have[t.Chunk] = true
 	j := &mj.job
 	if j.Status == Queued {
@@ -309,6 +385,7 @@ func (s *FileStore) Delete(_ context.Context, id string, at time.Time) (*Job, er
 	} else {
 		mj.job.Status, mj.job.FinishedAt = Cancelled, &at
 	}
+	mj.bytes = 0 // its files go
 	s.mu.Unlock()
 	return prev, os.RemoveAll(filepath.Join(s.dir, id))
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -215,4 +216,13 @@ type completeSpy struct {
 func (s *completeSpy) Complete(ctx context.Context, t *Task, blob []byte, c Counts, at time.Time) (bool, *Job, error) {
 	defer s.completes.Add(1)
 	return s.Store.Complete(ctx, t, blob, c, at)
+}
+
+func readDir(dir string) ([]string, error) {
+	ents, err := os.ReadDir(dir)
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	return names, err
 }

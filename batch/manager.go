@@ -67,6 +67,15 @@ type Options struct {
 	WaitMaxRows int64
 	// ChunkRows is the rows per chunk; default DefaultChunkRows.
 	ChunkRows int
+	// MaxActiveJobsPerKey refuses a new upload of an API key that has this
+	// many jobs queued, running or being uploaded (0: no limit), with a
+	// *QuotaError.
+	MaxActiveJobsPerKey int
+	// MaxStoredBytesPerKey refuses an upload that would take the bytes
+	// an API key's jobs keep stored (their chunks, compressed, as the
+	// store holds them, until the jobs are deleted or expire) over this
+	// (0: no limit), with a *QuotaError.
+	MaxStoredBytesPerKey int64
 	// ChunkBytes bounds the row text of a chunk (a chunk ends before the
 	// row that would take it over, and holds at least one row); default
 	// DefaultChunkBytes. A waited upload with more than 4×ChunkBytes of
@@ -155,21 +164,45 @@ func (m *Manager) Submit(ctx context.Context, u Upload) (*Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	dec, err := newDecoder(u.Format, u.Body)
-	if err != nil {
+	j := &Job{ID: newID(), Status: Queued, ListVersion: version, Format: u.Format, KeyID: u.KeyID,
+		CreatedAt: time.Now().UTC()}
+	quotas := m.o.MaxActiveJobsPerKey > 0 || m.o.MaxStoredBytesPerKey > 0
+	if quotas {
+		if err := m.o.Store.Admit(ctx, j.KeyID, j.ID, m.o.MaxActiveJobsPerKey); err != nil {
+			return nil, storeErr("admit upload", err)
+		}
+	}
+	stored := quotas // something to discard on the way out
+	fail := func(err error) (*Job, error) {
+		if stored {
+			m.o.Store.Discard(context.WithoutCancel(ctx), j.KeyID, j.ID)
+		}
 		return nil, err
 	}
-	j := &Job{ID: newID(), Status: Queued, ListVersion: version, Format: u.Format, KeyID: u.KeyID,
-		CreatedAt: time.Now().UTC(), RawExtras: dec.RawExtras()}
+	// charge counts n stored bytes against the key's quota.
+	charge := func(n int) error {
+		if !quotas {
+			return nil
+		}
+		return storeErr("count stored bytes", m.o.Store.Charge(ctx, j.KeyID, j.ID, int64(n), m.o.MaxStoredBytesPerKey))
+	}
+	dec, err := newDecoder(u.Format, u.Body)
+	if err != nil {
+		return fail(err)
+	}
+	j.RawExtras = dec.RawExtras()
 	// Rows are held until they make a chunk, or, while the upload may
 	// still be screened in the request, until it proves too big for that.
 	holding := u.Wait && m.o.WaitMaxRows > 0
 	var rows []Row
 	held := 0 // the row text of rows
-	stored := false
 	flush := func(n, bytes int) error {
+		blob := encodeRows(rows[:n])
+		if err := charge(len(blob)); err != nil {
+			return err
+		}
 		stored = true // even a failed write may have left something to discard
-		if err := m.o.Store.PutInput(ctx, j.ID, j.Chunks, encodeRows(rows[:n])); err != nil {
+		if err := m.o.Store.PutInput(ctx, j.ID, j.Chunks, blob); err != nil {
 			return &StoreError{Op: "store upload", Err: err}
 		}
 		j.Chunks++
@@ -190,12 +223,6 @@ func (m *Manager) Submit(ctx context.Context, u Upload) (*Job, error) {
 				return err
 			}
 		}
-	}
-	fail := func(err error) (*Job, error) {
-		if stored {
-			m.o.Store.Discard(context.WithoutCancel(ctx), j.ID)
-		}
-		return nil, err
 	}
 	for {
 		r, err := dec.Next()
@@ -225,7 +252,11 @@ func (m *Manager) Submit(ctx context.Context, u Upload) (*Job, error) {
 		j.Columns = []string{}
 	}
 	if holding {
-		return m.screenNow(ctx, j, rows)
+		done, err := m.screenNow(ctx, j, rows, charge)
+		if err != nil {
+			return fail(err)
+		}
+		return done, nil
 	}
 	if err := flushFull(); err != nil {
 		return fail(err)
@@ -252,12 +283,11 @@ func (m *Manager) Submit(ctx context.Context, u Upload) (*Job, error) {
 
 // screenNow screens a small upload in the request, on every core, and
 // stores it as a finished job.
-func (m *Manager) screenNow(ctx context.Context, j *Job, rows []Row) (*Job, error) {
+func (m *Manager) screenNow(ctx context.Context, j *Job, rows []Row, charge func(int) error) (*Job, error) {
 	fn, err := m.o.rows.Version(ctx, j.ListVersion)
 	if err != nil {
 		return nil, err
 	}
-	m.o.Observer.Queued(j)
 	start := time.Now().UTC()
 	res := make([]Result, len(rows))
 	var wg sync.WaitGroup
@@ -278,7 +308,9 @@ func (m *Manager) screenNow(ctx context.Context, j *Job, rows []Row) (*Job, erro
 		return nil, err
 	}
 	var blobs [][]byte
+	var counts []Counts
 	var total Counts
+	size := 0
 	for from := 0; from < len(res); {
 		n, _ := m.chunkEnd(rows[from:])
 		part := res[from : from+n]
@@ -289,7 +321,11 @@ func (m *Manager) screenNow(ctx context.Context, j *Job, rows []Row) (*Job, erro
 		total.Errors += c.Errors
 		total.Unscreenable += c.Unscreenable
 		blobs = append(blobs, encodeResults(part))
-		m.o.Observer.Stored(c)
+		counts = append(counts, c)
+		size += len(blobs[len(blobs)-1])
+	}
+	if err := charge(size); err != nil {
+		return nil, err
 	}
 	now := time.Now().UTC()
 	j.Status, j.StartedAt, j.FinishedAt = Done, &start, &now
@@ -298,8 +334,21 @@ func (m *Manager) screenNow(ctx context.Context, j *Job, rows []Row) (*Job, erro
 	if err := m.o.Store.SaveDone(ctx, j, blobs); err != nil {
 		return nil, &StoreError{Op: "store results", Err: err}
 	}
+	m.o.Observer.Queued(j)
+	for _, c := range counts {
+		m.o.Observer.Stored(c)
+	}
 	m.o.Observer.Finished(j)
 	return j, nil
+}
+
+// storeErr marks an error of the store as a *StoreError, leaving a
+// *QuotaError as it is.
+func storeErr(op string, err error) error {
+	if err == nil || errors.As(err, new(*QuotaError)) {
+		return err
+	}
+	return &StoreError{Op: op, Err: err}
 }
 
 // chunkEnd returns how many of rows make the first chunk, and their row
