@@ -339,3 +339,20 @@ func checkRows(t *testing.T, recs [][]string, n int) {
 		}
 	}
 }
+
+// TestFileOverlongRecordRefusesTheUpload: a quote left open over more than
+// MaxRecordBytes refuses the upload once, after chunks were stored, and
+// leaves nothing behind.
+func TestFileOverlongRecordRefusesTheUpload(t *testing.T) {
+	m, st := newFileManager(t, &fakeScreener{version: "v1"}, Options{ChunkRows: 10})
+	body := makeCSV(50) + "R50,\"Open quote,s1\n" + strings.Repeat("R,Customer,s0\n", MaxRecordBytes/14+1)
+	r, f, _ := Open(strings.NewReader(body), Media{}, 1<<30)
+	_, err := m.Submit(context.Background(), Upload{Body: r, Format: f})
+	var ie *InputError
+	if !errors.As(err, &ie) || ie.Line != 52 {
+		t.Fatalf("err %v, want an InputError on line 52", err)
+	}
+	if ents, _ := readDir(st.dir); len(ents) != 0 {
+		t.Errorf("refused upload left %v", ents)
+	}
+}
