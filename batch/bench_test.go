@@ -60,7 +60,7 @@ func BenchmarkScreenRow(b *testing.B) {
 // tuning set's names on every core: upload, chunks, workers, results.
 func BenchmarkBatchJob(b *testing.B) {
 	cat, names := benchCatalog(b)
-	st, err := NewMemoryStore(b.TempDir(), 24*time.Hour)
+	st, err := NewFileStore(b.TempDir(), 24*time.Hour)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -68,7 +68,11 @@ func (e *encoder) deflate() []byte {
 }
 
 func encodeRows(rows []Row) []byte {
-	e := encoder{b: make([]byte, 0, 64*len(rows)+8)}
+	size := 8
+	for i := range rows {
+		size += rows[i].size()
+	}
+	e := encoder{b: make([]byte, 0, size)}
 	e.b = append(e.b, codecRows, codecVersion)
 	e.uint(uint64(len(rows)))
 	for i := range rows {
@@ -78,7 +82,11 @@ func encodeRows(rows []Row) []byte {
 }
 
 func encodeResults(res []Result) []byte {
-	e := encoder{b: make([]byte, 0, 128*len(res)+8)}
+	size := 8
+	for i := range res {
+		size += res[i].Row.size() + 64 + 96*len(res[i].Matches)
+	}
+	e := encoder{b: make([]byte, 0, size)}
 	e.b = append(e.b, codecResults, codecVersion)
 	e.uint(uint64(len(res)))
 	for i := range res {

@@ -8,16 +8,9 @@ import (
 	"unicode/utf8"
 )
 
-// Limits of the readers.
-const (
-	// MaxQuotedLines bounds how many physical lines one quoted CSV field
-	// may span. A quote left open is reported on its line, and reading
-	// resumes on the next line instead of swallowing the rest of the file.
-	MaxQuotedLines = 20
-	// MaxColumns bounds the passed-through columns (or JSON fields) a file
-	// may have.
-	MaxColumns = 200
-)
+// MaxColumns bounds the passed-through columns (or JSON fields) a file may
+// have.
+const MaxColumns = 200
 
 // decoder reads the rows of an upload, one at a time.
 type decoder interface {
@@ -174,14 +167,18 @@ func (d *csvDecoder) Next() (Row, error) {
 		return Row{}, err
 	}
 	r := Row{Line: line, Err: bad}
-	if bad != "" {
-		return r, nil
-	}
 	get := func(i int) string {
 		if i < 0 || i >= len(fields) {
 			return ""
 		}
 		return fields[i]
+	}
+	if bad != "" {
+		// A broken row keeps what identifies it when that was read
+		// before the break, so its error can be traced to the customer.
+		r.Name, r.Reference = get(d.name), strings.TrimSpace(get(d.ref))
+		r.Name, r.Reference = strings.ToValidUTF8(r.Name, "\uFFFD"), strings.ToValidUTF8(r.Reference, "\uFFFD")
+		return r, nil
 	}
 	r.Name, r.Reference, r.Country, r.Type = get(d.name), strings.TrimSpace(get(d.ref)), get(d.country), get(d.typ)
 	if len(fields) != d.cols {
@@ -220,9 +217,13 @@ func checkUTF8(r *Row, columns []string) string {
 	return bad
 }
 
-// record reads the next non-blank record. bad is set for a record that
-// could not be read; lines read ahead for it have been pushed back, so the
-// next record starts on the line after its first.
+// record reads the next non-blank record (RFC 4180: a quoted field may run
+// over several lines, up to MaxRecordBytes for the whole record). bad is
+// set for a record that could not be read, with the fields before the
+// break in fields (so the row keeps its reference); lines read ahead for
+// it have been pushed back, so the next record starts on the line after
+// its first. A quoted field still open past MaxRecordBytes is an
+// *InputError for the whole file.
 func (d *csvDecoder) record() (fields []string, line int, bad string, err error) {
 	var first physLine
 	for {
@@ -240,17 +241,26 @@ func (d *csvDecoder) record() (fields []string, line int, bad string, err error)
 	line = first.num
 	d.fields = d.fields[:0]
 	var ahead []physLine // continuation lines of a quoted field, copied
+	size := len(first.text) + 1
 	text, i := first.text, 0
 	openField := 0 // the field whose quote ran past the end of its line
-	fail := func(reason string) ([]string, int, string, error) {
+	// fail reports a broken record with the fields read before the break:
+	// complete is how many of d.fields are whole and on the first line.
+	fail := func(complete int, reason string) ([]string, int, string, error) {
 		if len(ahead) > 0 {
 			// However it ended, a record broken over several lines is
 			// most likely a quote left open: say so, and read the lines
 			// after it again as rows of their own.
 			reason = fmt.Sprintf("field %d opens a quote that is not closed on this line", openField)
+			complete = openField - 1
 			d.lr.pushBack(ahead)
 		}
-		return nil, line, reason, nil
+		return d.fields[:min(complete, len(d.fields))], line, reason, nil
+	}
+	tooBig := func(field int) ([]string, int, string, error) {
+		return nil, 0, "", &InputError{Line: line, Reason: fmt.Sprintf(
+			"the quoted field %d opened on this line is not closed within %d bytes (%d lines); a row may have at most %d bytes: is a quote not closed?",
+			field, MaxRecordBytes, len(ahead)+1, MaxRecordBytes)}
 	}
 	for {
 		if i < len(text) && text[i] == '"' {
@@ -263,20 +273,18 @@ func (d *csvDecoder) record() (fields []string, line int, bad string, err error)
 					if len(ahead) == 0 {
 						openField = len(d.fields) + 1
 					}
-					if len(ahead) >= MaxQuotedLines-1 {
-						return fail(fmt.Sprintf("the quoted field %d is not closed within %d lines", len(d.fields)+1, MaxQuotedLines))
-					}
 					next, err := d.lr.next()
 					if err == io.EOF {
-						return fail(fmt.Sprintf("the quoted field %d is not closed before the end of the file", len(d.fields)+1))
+						return fail(len(d.fields), fmt.Sprintf("the quoted field %d is not closed before the end of the file", len(d.fields)+1))
 					}
 					if err != nil {
 						return nil, 0, "", err
 					}
-					ahead = append(ahead, next.clone())
-					if next.tooLong {
-						return fail(fmt.Sprintf("the quoted field %d runs into a line longer than %d bytes", len(d.fields)+1, MaxLineBytes))
+					if next.tooLong || size+len(next.text)+1 > MaxRecordBytes {
+						return tooBig(len(d.fields) + 1)
 					}
+					size += len(next.text) + 1
+					ahead = append(ahead, next.clone())
 					fb = append(fb, '\n')
 					text, i = ahead[len(ahead)-1].text, 0
 					continue
@@ -296,7 +304,7 @@ func (d *csvDecoder) record() (fields []string, line int, bad string, err error)
 				break
 			}
 			if text[i] != d.comma {
-				return fail(fmt.Sprintf("unexpected text after the closing quote of field %d", len(d.fields)))
+				return fail(len(d.fields)-1, fmt.Sprintf("unexpected text after the closing quote of field %d", len(d.fields)))
 			}
 			i++
 			continue
@@ -311,18 +319,11 @@ func (d *csvDecoder) record() (fields []string, line int, bad string, err error)
 		d.fields = append(d.fields, string(text[i:i+j]))
 		i += j + 1
 	}
-	if len(ahead) > 0 {
-		// A record over several lines is only believed when the columns
-		// that identify the row have no line break in them; otherwise a
-		// stray quote has swallowed the lines after it.
-		for _, c := range []int{d.name, d.ref} {
-			if c >= 0 && c < len(d.fields) && strings.ContainsRune(d.fields[c], '\n') {
-				return fail(fmt.Sprintf("a quote opened on this line runs over %d more lines", len(ahead)))
-			}
-		}
-		if d.cols > 0 && len(d.fields) != d.cols {
-			return fail(fmt.Sprintf("the row has %d fields over %d lines; the header has %d", len(d.fields), len(ahead)+1, d.cols))
-		}
+	if len(ahead) > 0 && d.cols > 0 && len(d.fields) != d.cols {
+		// A record over several lines is believed when it has the
+		// header's fields; otherwise a stray quote has swallowed the
+		// lines after it, which are read again as rows of their own.
+		return fail(0, "")
 	}
 	return d.fields, line, "", nil
 }

@@ -106,3 +106,26 @@ type StoreError struct {
 
 func (e *StoreError) Error() string { return e.Op + ": " + e.Err.Error() }
 func (e *StoreError) Unwrap() error { return e.Err }
+
+// Quotas a QuotaError names.
+const (
+	QuotaActiveJobs  = "active_jobs"  // Options.MaxActiveJobsPerKey (429)
+	QuotaStoredBytes = "stored_bytes" // Options.MaxStoredBytesPerKey (413)
+)
+
+// QuotaError is an upload refused by a per-key quota: the API key has too
+// many jobs queued or running (QuotaActiveJobs: 429, retry when one is
+// done), or the upload would take what the key's jobs keep stored over its
+// limit (QuotaStoredBytes: 413, delete finished jobs or wait for them to
+// expire). Nothing of the upload is kept.
+type QuotaError struct {
+	What  string // QuotaActiveJobs or QuotaStoredBytes
+	Limit int64
+}
+
+func (e *QuotaError) Error() string {
+	if e.What == QuotaActiveJobs {
+		return fmt.Sprintf("the API key already has %d batch jobs queued or running, the most it may have; wait for one to finish or delete one", e.Limit)
+	}
+	return fmt.Sprintf("the upload would take the batch data stored for the API key over %d bytes (compressed); delete finished jobs or wait for them to expire", e.Limit)
+}

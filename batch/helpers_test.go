@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -191,4 +192,37 @@ func expectedCounts(n int) (matches, errors int64) {
 		}
 	}
 	return
+}
+
+// eventually polls cond until it holds, failing the test after a while.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("not in time: %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// completeSpy counts the chunks workers complete (stored or not), so a
+// test can wait until a held worker has finished with its chunk.
+type completeSpy struct {
+	Store
+	completes atomic.Int64
+}
+
+func (s *completeSpy) Complete(ctx context.Context, t *Task, blob []byte, c Counts, at time.Time) (bool, *Job, error) {
+	defer s.completes.Add(1)
+	return s.Store.Complete(ctx, t, blob, c, at)
+}
+
+func readDir(dir string) ([]string, error) {
+	ents, err := os.ReadDir(dir)
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	return names, err
 }

@@ -11,6 +11,12 @@ import (
 // row error, and reading resumes at the next line.
 const MaxLineBytes = 64 << 10
 
+// MaxRecordBytes bounds one CSV record, all its physical lines together
+// (a quoted field may run over several). A quoted field still open past it
+// refuses the whole file: it is a quote left open or a row no screening
+// needs, and reading on would turn every line after it into an error row.
+const MaxRecordBytes = MaxLineBytes
+
 // physLine is one physical line of the upload, without its line ending.
 type physLine struct {
 	num     int
@@ -24,7 +30,6 @@ type lineReader struct {
 	br   *bufio.Reader
 	num  int
 	back []physLine // pushed back, next first
-	long []byte
 }
 
 func newLineReader(r io.Reader) *lineReader {

@@ -43,6 +43,19 @@ func (nopObserver) Finished(j *Job)               {}
 // DefaultChunkRows is the rows per chunk unless configured otherwise.
 const DefaultChunkRows = 2000
 
+// DefaultChunkBytes bounds a chunk's row text unless configured otherwise.
+// A chunk is held by a worker several times over while it is screened (its
+// rows, their encoding, the results echoing them, theirs, each deflated),
+// so it must stay small next to the memory of a replica: 4 MiB makes at most
+// a few tens of megabytes a worker, whatever the rows' size. Ordinary rows
+// (a name and a reference, a hundred bytes or so) are cut by ChunkRows long
+// before this; it bites for wide rows (2,000 rows of 64 KiB were 128 MiB).
+const DefaultChunkBytes = 4 << 20
+
+// waitChunks is how many chunks' worth of row text a waited upload may have
+// to be screened in the request: it is held whole in memory.
+const waitChunks = 4
+
 // Options configures a Manager. Store and Catalog are required.
 type Options struct {
 	Store Store
@@ -58,6 +71,20 @@ type Options struct {
 	WaitMaxRows int64
 	// ChunkRows is the rows per chunk; default DefaultChunkRows.
 	ChunkRows int
+	// MaxActiveJobsPerKey refuses a new upload of an API key that has this
+	// many jobs queued, running or being uploaded (0: no limit), with a
+	// *QuotaError.
+	MaxActiveJobsPerKey int
+	// MaxStoredBytesPerKey refuses an upload that would take the bytes
+	// an API key's jobs keep stored (their chunks, compressed, as the
+	// store holds them, until the jobs are deleted or expire) over this
+	// (0: no limit), with a *QuotaError.
+	MaxStoredBytesPerKey int64
+	// ChunkBytes bounds the row text of a chunk (a chunk ends before the
+	// row that would take it over, and holds at least one row); default
+	// DefaultChunkBytes. A waited upload with more than 4×ChunkBytes of
+	// row text is queued like one over WaitMaxRows.
+	ChunkBytes int
 	// Workers is the chunks screened at once; default GOMAXPROCS.
 	Workers int
 	// SweepEvery is how often expired jobs are swept; default a minute.
@@ -99,6 +126,9 @@ func New(o Options) *Manager {
 	if o.ChunkRows <= 0 {
 		o.ChunkRows = DefaultChunkRows
 	}
+	if o.ChunkBytes <= 0 {
+		o.ChunkBytes = DefaultChunkBytes
+	}
 	if o.Threshold <= 0 {
 		o.Threshold = matcher.DefaultThreshold
 	}
@@ -138,36 +168,68 @@ func (m *Manager) Submit(ctx context.Context, u Upload) (*Job, error) {
 	if err != nil {
 		return nil, err
 	}
+	j := &Job{ID: newID(), Status: Queued, ListVersion: version, Format: u.Format, KeyID: u.KeyID,
+		CreatedAt: time.Now().UTC()}
+	quotas := m.o.MaxActiveJobsPerKey > 0 || m.o.MaxStoredBytesPerKey > 0
+	if quotas {
+		if err := m.o.Store.Admit(ctx, j.KeyID, j.ID, m.o.MaxActiveJobsPerKey); err != nil {
+			return nil, storeErr("admit upload", err)
+		}
+	}
+	stored := quotas // something to discard on the way out
+	fail := func(err error) (*Job, error) {
+		if stored {
+			m.o.Store.Discard(context.WithoutCancel(ctx), j.KeyID, j.ID)
+		}
+		return nil, err
+	}
+	// charge counts n stored bytes against the key's quota.
+	charge := func(n int) error {
+		if !quotas {
+			return nil
+		}
+		return storeErr("count stored bytes", m.o.Store.Charge(ctx, j.KeyID, j.ID, int64(n), m.o.MaxStoredBytesPerKey))
+	}
 	// The input's SHA-256 goes on the job's audit record: it shows which
 	// file was screened.
 	sum := sha256.New()
 	dec, err := newDecoder(u.Format, io.TeeReader(u.Body, sum))
 	if err != nil {
-		return nil, err
+		return fail(err)
 	}
-	j := &Job{ID: newID(), Status: Queued, ListVersion: version, Format: u.Format, KeyID: u.KeyID,
-		CreatedAt: time.Now().UTC(), RawExtras: dec.RawExtras()}
-	size := m.o.ChunkRows
-	hold := size // rows kept in memory before a chunk is stored
-	if u.Wait && m.o.WaitMaxRows > 0 {
-		hold = max(size, int(m.o.WaitMaxRows)+1)
-	}
+	j.RawExtras = dec.RawExtras()
+	// Rows are held until they make a chunk, or, while the upload may
+	// still be screened in the request, until it proves too big for that.
+	holding := u.Wait && m.o.WaitMaxRows > 0
 	var rows []Row
-	stored := false
-	flush := func(n int) error {
+	held := 0 // the row text of rows
+	flush := func(n, bytes int) error {
+		blob := encodeRows(rows[:n])
+		if err := charge(len(blob)); err != nil {
+			return err
+		}
 		stored = true // even a failed write may have left something to discard
-		if err := m.o.Store.PutInput(ctx, j.ID, j.Chunks, encodeRows(rows[:n])); err != nil {
+		if err := m.o.Store.PutInput(ctx, j.ID, j.Chunks, blob); err != nil {
 			return &StoreError{Op: "store upload", Err: err}
 		}
 		j.Chunks++
-		rows = append(rows[:0], rows[n:]...)
+		held -= bytes
+		k := copy(rows, rows[n:])
+		clear(rows[k:]) // let the stored rows' text go
+		rows = rows[:k]
 		return nil
 	}
-	fail := func(err error) (*Job, error) {
-		if stored {
-			m.o.Store.Discard(context.WithoutCancel(ctx), j.ID)
+	// flushFull stores chunks while the rows held make more than one.
+	flushFull := func() error {
+		for {
+			n, bytes := m.chunkEnd(rows)
+			if n == len(rows) {
+				return nil
+			}
+			if err := flush(n, bytes); err != nil {
+				return err
+			}
 		}
-		return nil, err
 	}
 	for {
 		r, err := dec.Next()
@@ -182,13 +244,14 @@ func (m *Manager) Submit(ctx context.Context, u Upload) (*Job, error) {
 			return fail(&LimitError{What: "rows", Max: m.o.MaxRows})
 		}
 		rows = append(rows, r)
-		if len(rows) >= hold {
-			for len(rows) >= size {
-				if err := flush(size); err != nil {
-					return fail(err)
-				}
+		held += r.size()
+		if holding && (int64(len(rows)) > m.o.WaitMaxRows || held > waitChunks*m.o.ChunkBytes) {
+			holding = false
+		}
+		if !holding && (len(rows) > m.o.ChunkRows || held > m.o.ChunkBytes) {
+			if err := flushFull(); err != nil {
+				return fail(err)
 			}
-			hold = size
 		}
 	}
 	j.InputSHA256 = hex.EncodeToString(sum.Sum(nil))
@@ -196,11 +259,18 @@ func (m *Manager) Submit(ctx context.Context, u Upload) (*Job, error) {
 	if j.Columns == nil {
 		j.Columns = []string{}
 	}
-	if u.Wait && !stored && int64(len(rows)) <= m.o.WaitMaxRows {
-		return m.screenNow(ctx, j, rows)
+	if holding {
+		done, err := m.screenNow(ctx, j, rows, charge)
+		if err != nil {
+			return fail(err)
+		}
+		return done, nil
 	}
-	for len(rows) > 0 {
-		if err := flush(min(size, len(rows))); err != nil {
+	if err := flushFull(); err != nil {
+		return fail(err)
+	}
+	if len(rows) > 0 {
+		if err := flush(len(rows), held); err != nil {
 			return fail(err)
 		}
 	}
@@ -221,12 +291,11 @@ func (m *Manager) Submit(ctx context.Context, u Upload) (*Job, error) {
 
 // screenNow screens a small upload in the request, on every core, and
 // stores it as a finished job.
-func (m *Manager) screenNow(ctx context.Context, j *Job, rows []Row) (*Job, error) {
+func (m *Manager) screenNow(ctx context.Context, j *Job, rows []Row, charge func(int) error) (*Job, error) {
 	fn, err := m.o.rows.Version(ctx, j.ListVersion)
 	if err != nil {
 		return nil, err
 	}
-	m.o.Observer.Queued(j)
 	start := time.Now().UTC()
 	res := make([]Result, len(rows))
 	var wg sync.WaitGroup
@@ -247,16 +316,26 @@ func (m *Manager) screenNow(ctx context.Context, j *Job, rows []Row) (*Job, erro
 		return nil, err
 	}
 	var blobs [][]byte
+	var counts []Counts
 	var total Counts
-	for from := 0; from < len(res); from += m.o.ChunkRows {
-		part := res[from:min(from+m.o.ChunkRows, len(res))]
+	var parts [][]Result
+	size := 0
+	for from := 0; from < len(res); {
+		n, _ := m.chunkEnd(rows[from:])
+		part := res[from : from+n]
+		from += n
 		c := count(part)
 		total.Rows += c.Rows
 		total.Matches += c.Matches
 		total.Errors += c.Errors
 		total.Unscreenable += c.Unscreenable
 		blobs = append(blobs, encodeResults(part))
-		m.o.Observer.Stored(j, part, c)
+		counts = append(counts, c)
+		parts = append(parts, part)
+		size += len(blobs[len(blobs)-1])
+	}
+	if err := charge(size); err != nil {
+		return nil, err
 	}
 	now := time.Now().UTC()
 	j.Status, j.StartedAt, j.FinishedAt = Done, &start, &now
@@ -265,8 +344,35 @@ func (m *Manager) screenNow(ctx context.Context, j *Job, rows []Row) (*Job, erro
 	if err := m.o.Store.SaveDone(ctx, j, blobs); err != nil {
 		return nil, &StoreError{Op: "store results", Err: err}
 	}
+	m.o.Observer.Queued(j)
+	for i, c := range counts {
+		m.o.Observer.Stored(j, parts[i], c)
+	}
 	m.o.Observer.Finished(j)
 	return j, nil
+}
+
+// storeErr marks an error of the store as a *StoreError, leaving a
+// *QuotaError as it is.
+func storeErr(op string, err error) error {
+	if err == nil || errors.As(err, new(*QuotaError)) {
+		return err
+	}
+	return &StoreError{Op: op, Err: err}
+}
+
+// chunkEnd returns how many of rows make the first chunk, and their row
+// text: at most ChunkRows rows and ChunkBytes of text, and at least one row.
+func (m *Manager) chunkEnd(rows []Row) (n, bytes int) {
+	for n < len(rows) && n < m.o.ChunkRows {
+		b := rows[n].size()
+		if n > 0 && bytes+b > m.o.ChunkBytes {
+			break
+		}
+		n++
+		bytes += b
+	}
+	return n, bytes
 }
 
 func count(res []Result) Counts {

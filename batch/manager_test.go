@@ -3,6 +3,7 @@ package batch
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
@@ -10,13 +11,13 @@ import (
 	"time"
 )
 
-func newMemManager(t *testing.T, s rowScreener, o Options) (*Manager, *MemoryStore) {
+func newFileManager(t *testing.T, s rowScreener, o Options) (*Manager, *FileStore) {
 	t.Helper()
 	ttl := 24 * time.Hour
 	if o.SweepEvery > 0 {
 		ttl = 50 * time.Millisecond
 	}
-	st, err := NewMemoryStore(t.TempDir(), ttl)
+	st, err := NewFileStore(t.TempDir(), ttl)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,9 +28,9 @@ func newMemManager(t *testing.T, s rowScreener, o Options) (*Manager, *MemorySto
 	return New(o), st
 }
 
-func TestMemoryJobEveryRowOnceInOrder(t *testing.T) {
+func TestFileJobEveryRowOnceInOrder(t *testing.T) {
 	obs := &countingObserver{}
-	m, _ := newMemManager(t, &fakeScreener{version: "v1"}, Options{ChunkRows: 97, Workers: 4, Observer: obs})
+	m, _ := newFileManager(t, &fakeScreener{version: "v1"}, Options{ChunkRows: 97, Workers: 4, Observer: obs})
 	run(t, m)
 	const n = 5000
 	j := submitCSV(t, m, makeCSV(n), false)
@@ -53,9 +54,9 @@ func TestMemoryJobEveryRowOnceInOrder(t *testing.T) {
 	}
 }
 
-func TestMemoryWait(t *testing.T) {
+func TestFileWait(t *testing.T) {
 	f := &fakeScreener{version: "v1"}
-	m, _ := newMemManager(t, f, Options{ChunkRows: 10, WaitMaxRows: 25})
+	m, _ := newFileManager(t, f, Options{ChunkRows: 10, WaitMaxRows: 25})
 	// Not running workers: a waited job must not need them.
 	j := submitCSV(t, m, makeCSV(25), true)
 	if j.Status != Done || j.Rows != 25 || j.Chunks != 3 || j.ChunksDone != 3 {
@@ -74,23 +75,23 @@ func TestMemoryWait(t *testing.T) {
 	checkExactlyOnce(t, resultRecords(t, m, waitFor(t, m, j.ID, finished), false), 26)
 }
 
-func TestMemoryRowLimitStoresNothing(t *testing.T) {
-	m, st := newMemManager(t, &fakeScreener{version: "v1"}, Options{ChunkRows: 10, MaxRows: 100})
+func TestFileRowLimitStoresNothing(t *testing.T) {
+	m, st := newFileManager(t, &fakeScreener{version: "v1"}, Options{ChunkRows: 10, MaxRows: 100})
 	r, f, _ := Open(strings.NewReader(makeCSV(101)), Media{}, 1<<30)
 	_, err := m.Submit(context.Background(), Upload{Body: r, Format: f})
 	var le *LimitError
 	if !errors.As(err, &le) || le.What != "rows" || le.Max != 100 {
 		t.Fatalf("err %v", err)
 	}
-	ents, _ := os.ReadDir(st.Dir())
+	ents, _ := os.ReadDir(st.dir)
 	if len(ents) != 0 {
 		t.Errorf("refused upload left %d entries", len(ents))
 	}
 	submitCSV(t, m, makeCSV(100), false) // exactly the limit is fine
 }
 
-func TestMemoryEmptyAndHeaderOnly(t *testing.T) {
-	m, _ := newMemManager(t, &fakeScreener{version: "v1"}, Options{})
+func TestFileEmptyAndHeaderOnly(t *testing.T) {
+	m, _ := newFileManager(t, &fakeScreener{version: "v1"}, Options{})
 	j := submitCSV(t, m, "reference,name\n", false)
 	if j.Status != Done || j.Rows != 0 {
 		t.Fatalf("header only %+v", j)
@@ -100,12 +101,14 @@ func TestMemoryEmptyAndHeaderOnly(t *testing.T) {
 	}
 }
 
-func TestMemoryCancel(t *testing.T) {
+func TestFileCancel(t *testing.T) {
 	release := make(chan struct{})
 	var once sync.Once
 	f := &fakeScreener{version: "v1", hold: func(r *Row) { <-release }}
 	obs := &countingObserver{}
-	m, st := newMemManager(t, f, Options{ChunkRows: 10, Workers: 2, Observer: obs})
+	m, st := newFileManager(t, f, Options{ChunkRows: 10, Workers: 2, Observer: obs})
+	spy := &completeSpy{Store: st}
+	m.o.Store = spy
 	run(t, m)
 	t.Cleanup(func() { once.Do(func() { close(release) }) })
 	j := submitCSV(t, m, makeCSV(100), false)
@@ -125,8 +128,9 @@ func TestMemoryCancel(t *testing.T) {
 	if _, err := m.Results(context.Background(), j.ID, "", true); !errors.As(err, new(*NotReadyError)) {
 		t.Errorf("results of a cancelled job: %v", err)
 	}
-	time.Sleep(50 * time.Millisecond) // the held workers finish their rows
-	if _, err := os.Stat(st.Dir() + "/" + j.ID); !os.IsNotExist(err) {
+	// The two held workers finish their chunks, which are not stored.
+	eventually(t, "the held workers complete their chunks", func() bool { return spy.completes.Load() == 2 })
+	if _, err := os.Stat(st.dir + "/" + j.ID); !os.IsNotExist(err) {
 		t.Errorf("cancelled job's files are still there: %v", err)
 	}
 	if got, _ := m.Get(context.Background(), j.ID, ""); got.ChunksDone != 0 {
@@ -146,8 +150,8 @@ func TestMemoryCancel(t *testing.T) {
 	}
 }
 
-func TestMemoryTTL(t *testing.T) {
-	m, st := newMemManager(t, &fakeScreener{version: "v1"}, Options{SweepEvery: 10 * time.Millisecond})
+func TestFileTTL(t *testing.T) {
+	m, st := newFileManager(t, &fakeScreener{version: "v1"}, Options{SweepEvery: 10 * time.Millisecond})
 	run(t, m)
 	j := submitCSV(t, m, makeCSV(10), false)
 	waitFor(t, m, j.ID, finished)
@@ -163,7 +167,7 @@ func TestMemoryTTL(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	for {
-		if _, err := os.Stat(st.Dir() + "/" + j.ID); os.IsNotExist(err) {
+		if _, err := os.Stat(st.dir + "/" + j.ID); os.IsNotExist(err) {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -173,7 +177,7 @@ func TestMemoryTTL(t *testing.T) {
 	}
 }
 
-func TestMemoryVersionGoneFailsWithPartialResults(t *testing.T) {
+func TestFileVersionGoneFailsWithPartialResults(t *testing.T) {
 	f := &fakeScreener{version: "v1"}
 	var m *Manager
 	var jobID string
@@ -182,7 +186,7 @@ func TestMemoryVersionGoneFailsWithPartialResults(t *testing.T) {
 			f.gone.Store(true)
 		}
 	}
-	m, _ = newMemManager(t, f, Options{ChunkRows: 10, Workers: 1})
+	m, _ = newFileManager(t, f, Options{ChunkRows: 10, Workers: 1})
 	run(t, m)
 	j := submitCSV(t, m, makeCSV(50), false)
 	jobID = j.ID
@@ -203,8 +207,8 @@ func TestMemoryVersionGoneFailsWithPartialResults(t *testing.T) {
 	}
 }
 
-func TestMemoryPanickingRowIsAnError(t *testing.T) {
-	m, _ := newMemManager(t, &fakeScreener{version: "v1"}, Options{WaitMaxRows: 10})
+func TestFilePanickingRowIsAnError(t *testing.T) {
+	m, _ := newFileManager(t, &fakeScreener{version: "v1"}, Options{WaitMaxRows: 10})
 	j := submitCSV(t, m, "name\nAcme\npanic\nKaspersky\n", true)
 	recs := resultRecords(t, m, j, false)
 	if recs[0][5] != "clear" || recs[1][5] != "error" || !strings.Contains(recs[1][20], "internal error") || recs[2][5] != "match" {
@@ -213,7 +217,7 @@ func TestMemoryPanickingRowIsAnError(t *testing.T) {
 }
 
 func TestJobsBelongToTheirKey(t *testing.T) {
-	m, _ := newMemManager(t, &fakeScreener{version: "v1"}, Options{WaitMaxRows: 10})
+	m, _ := newFileManager(t, &fakeScreener{version: "v1"}, Options{WaitMaxRows: 10})
 	r, f, _ := Open(strings.NewReader("name\nAcme\n"), Media{}, 1<<20)
 	j, err := m.Submit(context.Background(), Upload{Body: r, Format: f, KeyID: "alice", Wait: true})
 	if err != nil {
@@ -235,7 +239,7 @@ func TestJobsBelongToTheirKey(t *testing.T) {
 }
 
 func TestRoundRobinAcrossJobs(t *testing.T) {
-	st, _ := NewMemoryStore(t.TempDir(), time.Hour)
+	st, _ := NewFileStore(t.TempDir(), time.Hour)
 	defer st.Close()
 	ctx := context.Background()
 	for _, id := range []string{"aaaaaaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbbbbbb"} {
@@ -254,5 +258,101 @@ func TestRoundRobinAcrossJobs(t *testing.T) {
 	}
 	if tk, _ := st.Next(ctx, time.Millisecond); tk != nil {
 		t.Errorf("extra task %+v", tk)
+	}
+}
+
+// fatCSV is n rows with notes of about 10 KB each.
+func fatCSV(n int) string {
+	var b strings.Builder
+	b.WriteString("reference,name,notes\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "R%d,Customer %d,%s\n", i, i, strings.Repeat("n", 10_000))
+	}
+	return b.String()
+}
+
+func TestChunksAreBoundedByBytes(t *testing.T) {
+	const chunkBytes = 64 << 10 // six rows of fatCSV
+	m, st := newFileManager(t, &fakeScreener{version: "v1"}, Options{ChunkBytes: chunkBytes, WaitMaxRows: 100})
+	ctx := context.Background()
+
+	j := submitCSV(t, m, fatCSV(50), false)
+	if j.Chunks != 9 {
+		t.Errorf("50 rows of 10 KB in %d chunks, want 9 of at most 64 KiB", j.Chunks)
+	}
+	line := 2
+	for c := 0; c < j.Chunks; c++ {
+		rows, err := decodeRows(mustInput(t, st, j.ID, c))
+		if err != nil {
+			t.Fatal(err)
+		}
+		size := 0
+		for i := range rows {
+			size += rows[i].size()
+			if rows[i].Line != line {
+				t.Fatalf("chunk %d: line %d, want %d", c, rows[i].Line, line)
+			}
+			line++
+		}
+		if size > chunkBytes || len(rows) == 0 {
+			t.Errorf("chunk %d: %d rows, %d bytes", c, len(rows), size)
+		}
+	}
+
+	// Waited: 20 rows (200 KB, under four chunks' worth) are screened in
+	// the request into result chunks of the same bound; 30 rows are queued.
+	j = submitCSV(t, m, fatCSV(20), true)
+	if j.Status != Done || j.Chunks != 4 {
+		t.Errorf("waited 20 fat rows: %s in %d chunks, want done in 4", j.Status, j.Chunks)
+	}
+	for c := 0; c < j.Chunks; c++ {
+		blob, _ := st.Result(ctx, j.ID, c)
+		res, err := decodeResults(blob)
+		if err != nil || len(res) == 0 || len(res) > 6 {
+			t.Errorf("result chunk %d: %d rows %v", c, len(res), err)
+		}
+	}
+	checkRows(t, resultRecords(t, m, j, false), 20)
+	if j = submitCSV(t, m, fatCSV(30), true); j.Status != Queued {
+		t.Errorf("waited 30 fat rows (300 KB): %s, want queued", j.Status)
+	}
+}
+
+func mustInput(t *testing.T, st *FileStore, id string, c int) []byte {
+	t.Helper()
+	b, err := st.Input(context.Background(), &Task{Job: id, Chunk: c})
+	if err != nil || b == nil {
+		t.Fatalf("input chunk %d: %v", c, err)
+	}
+	return b
+}
+
+// checkRows verifies results are lines 2..n+1 with references R0..R(n-1).
+func checkRows(t *testing.T, recs [][]string, n int) {
+	t.Helper()
+	if len(recs) != n {
+		t.Fatalf("%d result rows, want %d", len(recs), n)
+	}
+	for i, r := range recs {
+		if r[0] != fmt.Sprint(i+2) || r[1] != fmt.Sprintf("R%d", i) {
+			t.Fatalf("result %d: line %s ref %s", i, r[0], r[1])
+		}
+	}
+}
+
+// TestFileOverlongRecordRefusesTheUpload: a quote left open over more than
+// MaxRecordBytes refuses the upload once, after chunks were stored, and
+// leaves nothing behind.
+func TestFileOverlongRecordRefusesTheUpload(t *testing.T) {
+	m, st := newFileManager(t, &fakeScreener{version: "v1"}, Options{ChunkRows: 10})
+	body := makeCSV(50) + "R50,\"Open quote,s1\n" + strings.Repeat("R,Customer,s0\n", MaxRecordBytes/14+1)
+	r, f, _ := Open(strings.NewReader(body), Media{}, 1<<30)
+	_, err := m.Submit(context.Background(), Upload{Body: r, Format: f})
+	var ie *InputError
+	if !errors.As(err, &ie) || ie.Line != 52 {
+		t.Fatalf("err %v, want an InputError on line 52", err)
+	}
+	if ents, _ := readDir(st.dir); len(ents) != 0 {
+		t.Errorf("refused upload left %v", ents)
 	}
 }

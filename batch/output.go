@@ -65,6 +65,9 @@ func (c *csvWriter) writeHeader() error {
 	c.header = true
 	cols := ResultColumns(c.j)
 	c.rec = make([]string, len(cols))
+	for i := len(cols) - len(c.j.Columns); i < len(cols); i++ {
+		cols[i] = cell(cols[i]) // the upload's own column names
+	}
 	return c.cw.Write(cols)
 }
 
@@ -77,7 +80,7 @@ func (c *csvWriter) Write(r *Result) error {
 	rec := c.rec
 	clear(rec)
 	rec[0] = strconv.Itoa(r.Line)
-	rec[1], rec[2], rec[3], rec[4], rec[5] = r.Reference, r.Name, r.Country, r.Type, r.Status
+	rec[1], rec[2], rec[3], rec[4], rec[5] = cell(r.Reference), cell(r.Name), cell(r.Country), cell(r.Type), r.Status
 	if r.Status == StatusMatch {
 		rec[6] = formatScore(r.BestScore)
 	}
@@ -88,18 +91,34 @@ func (c *csvWriter) Write(r *Result) error {
 	for i := 0; i < TopMatches; i++ {
 		if i < len(r.Matches) {
 			m := &r.Matches[i]
-			rec[k], rec[k+1], rec[k+2], rec[k+3] = m.ID, m.List, m.Name, formatScore(m.Score)
+			rec[k], rec[k+1], rec[k+2], rec[k+3] = cell(m.ID), cell(m.List), cell(m.Name), formatScore(m.Score)
 		}
 		k += 4
 	}
-	rec[k], rec[k+1], rec[k+2] = r.Error, c.j.ListVersion, warningCodes(r.Warnings)
+	rec[k], rec[k+1], rec[k+2] = cell(r.Error), c.j.ListVersion, warningCodes(r.Warnings)
 	k += 3
 	for _, f := range r.Extra {
 		if k+f.Col < len(rec) {
-			rec[k+f.Col] = c.plain(f.Value)
+			rec[k+f.Col] = cell(c.plain(f.Value))
 		}
 	}
 	return c.cw.Write(rec)
+}
+
+// cell makes text a spreadsheet shows as text: a cell starting with =, +,
+// -, @, a tab or a carriage return is a formula to Excel, LibreOffice and
+// Google Sheets (CSV injection), so it gets a leading single quote, as
+// OWASP recommends. Only text from uploads and lists goes through here;
+// the numbers the service writes (lines, scores, counts) do not.
+func cell(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + s
+	}
+	return s
 }
 
 // plain turns a passed-through JSON value into cell text: a string

@@ -154,3 +154,53 @@ type resultLine struct {
 	ListVersion string `json:"list_version"`
 	Columns     map[string]any
 }
+
+func TestCSVResultsEscapeFormulas(t *testing.T) {
+	j := &Job{ListVersion: "v1", Columns: []string{"=cmd|' /C calc'!A0", "notes"}}
+	r := Result{
+		Row: Row{Line: 2, Reference: "-2+3", Name: "=HYPERLINK(\"http://x\")", Country: "+1", Type: "@SUM(A1)",
+			Extra: []Field{{Col: 0, Value: "\tTAB"}, {Col: 1, Value: "\rCR"}}},
+		Outcome: Outcome{Status: StatusMatch, BestScore: 0.9, MatchCount: 1,
+			Matches: []TopMatch{{ID: "=id", List: "-EL", Name: "@Listed", Score: 0.9}}},
+	}
+	plain := Result{Row: Row{Line: 3, Reference: "A-1", Name: "Acme = Co", Extra: []Field{{Col: 1, Value: "-"}}},
+		Outcome: Outcome{Status: StatusError, Error: "name: bad"}}
+	var b bytes.Buffer
+	w := NewResultWriter(&b, CSV, j)
+	for _, r := range []*Result{&r, &plain} {
+		if err := w.Write(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Flush()
+	recs, err := csv.NewReader(&b).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := recs[0][len(recs[0])-2]; got != "'=cmd|' /C calc'!A0" {
+		t.Errorf("passed-through column name %q", got)
+	}
+	cell := map[string]string{}
+	for i, c := range recs[0] {
+		cell[c] = recs[1][i]
+	}
+	want := map[string]string{"line": "2", "reference": "'-2+3", "name": "'=HYPERLINK(\"http://x\")", "country": "'+1",
+		"type": "'@SUM(A1)", "best_score": "0.9", "match_1_id": "'=id", "match_1_list": "'-EL", "match_1_name": "'@Listed",
+		"match_1_score": "0.9", recs[0][len(recs[0])-2]: "'\tTAB", "notes": "'\rCR"}
+	for k, v := range want {
+		if cell[k] != v {
+			t.Errorf("%s: %q, want %q", k, cell[k], v)
+		}
+	}
+	if got := recs[2]; got[1] != "A-1" || got[2] != "Acme = Co" || got[len(got)-1] != "'-" {
+		t.Errorf("row without a formula: %q", got)
+	}
+	// JSON lines carry the values as they are.
+	b.Reset()
+	w = NewResultWriter(&b, JSONL, j)
+	w.Write(&r)
+	w.Flush()
+	if !strings.Contains(b.String(), `"reference":"-2+3"`) || !strings.Contains(b.String(), `"name":"=HYPERLINK`) {
+		t.Errorf("JSON lines escaped: %s", b.String())
+	}
+}

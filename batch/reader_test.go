@@ -262,3 +262,88 @@ func TestOpenCorruptGzip(t *testing.T) {
 		t.Errorf("err %v, want a cut-off InputError", err)
 	}
 }
+
+func TestCSVMultiLineRecords(t *testing.T) {
+	notes := strings.TrimSuffix(strings.Repeat("a note line, with a comma\n", 170), "\n") // 170 lines
+	var in strings.Builder
+	in.WriteString("reference,name,notes\n")
+	for i := 0; i < 50; i++ {
+		fmt.Fprintf(&in, "R%d,Name %d,\"%s\"\n", i, i, notes)
+	}
+	in.WriteString("Z,\"Acme\nHoldings\",x\nY,Bolt,y\n")
+	d, err := newDecoder(CSV, strings.NewReader(in.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []Row
+	for {
+		r, err := d.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, r)
+	}
+	if len(rows) != 52 {
+		t.Fatalf("%d rows, want 52", len(rows))
+	}
+	for i, r := range rows[:50] {
+		if r.Err != "" || r.Reference != fmt.Sprintf("R%d", i) || r.Line != 2+170*i || len(r.Extra) != 1 || r.Extra[0].Value != notes {
+			t.Fatalf("row %d: line %d ref %q err %q", i, r.Line, r.Reference, r.Err)
+		}
+	}
+	if r := rows[50]; r.Err != "" || r.Line != 2+170*50 || r.Name != "Acme\nHoldings" || r.Reference != "Z" {
+		t.Errorf("quoted name over two lines: %+v", r)
+	}
+	if r := rows[51]; r.Err != "" || r.Line != 4+170*50 || r.Name != "Bolt" {
+		t.Errorf("row after it: %+v", r)
+	}
+}
+
+func TestCSVRecordOverTheBoundRefusesTheFile(t *testing.T) {
+	long := strings.Repeat("a line of notes that goes on\n", MaxRecordBytes/29+10)
+	for _, tt := range []struct{ name, in string }{
+		{"long quoted field", "reference,name,notes\nA,Acme,x\nB,Bolt,\"" + long + "\"\nC,Cole,z\n"},
+		{"quote never closed", "reference,name,notes\nA,Acme,x\nB,Bolt,\"" + long},
+		{"into an over-long line", "reference,name,notes\nA,Acme,x\nB,Bolt,\"notes\n" + strings.Repeat("x", MaxLineBytes+1) + "\"\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := newDecoder(CSV, strings.NewReader(tt.in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r, err := d.Next(); err != nil || r.Reference != "A" {
+				t.Fatalf("first row %+v %v", r, err)
+			}
+			_, err = d.Next()
+			var ie *InputError
+			if !errors.As(err, &ie) || ie.Line != 3 || !strings.Contains(ie.Reason, fmt.Sprint(MaxRecordBytes)) {
+				t.Fatalf("err %v, want an InputError on line 3 naming the bound", err)
+			}
+		})
+	}
+}
+
+func TestCSVBrokenRowsKeepTheirReference(t *testing.T) {
+	tests := []struct {
+		in, ref, name string
+	}{
+		{"reference,name,country\nA1,\"Broken,RU\nB,Bolt,US\n", "A1", ""},
+		{"reference,name\nA2,\"Acme\" Inc\n", "A2", ""},
+		{"name,reference\n\"Acme\" Inc,A3\n", "", ""},
+		{"reference,name,x\nA4,Acme,\"open\nB,Bolt\n", "A4", "Acme"},
+		{"reference,name\nA5,Acme,extra\n", "A5", "Acme"},
+	}
+	for _, tt := range tests {
+		d, err := newDecoder(CSV, strings.NewReader(tt.in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := d.Next()
+		if err != nil || r.Err == "" || r.Line != 2 || r.Reference != tt.ref || r.Name != tt.name {
+			t.Errorf("%q: %+v %v, want an error row with reference %q name %q", tt.in, r, err, tt.ref, tt.name)
+		}
+	}
+}

@@ -26,6 +26,7 @@ import (
 //	P:{batch:ID}:in     hash: chunk number → deflated input rows (removed as chunks finish)
 //	P:{batch:ID}:out    hash: chunk number → deflated results
 //	P:batch:queue       stream of chunks to screen {j: job id, c: chunk}, consumer group "workers"
+//	P:batch:key:HEX     hash: an API key's quota ledger (see redisquota.go)
 //
 // A worker reads a chunk with XREADGROUP; it stays in the group's pending
 // list until the worker stores its results (a script that writes them with
@@ -40,6 +41,11 @@ type RedisStore struct {
 	ttl      time.Duration
 	claim    time.Duration
 	consumer string
+
+	// uploadIdle is how long an upload may go without storing a chunk
+	// before its place in the quota is taken for abandoned (its replica
+	// died).
+	uploadIdle time.Duration
 
 	claimMu     sync.Mutex
 	claimCursor string
@@ -80,16 +86,13 @@ func NewRedisStore(ctx context.Context, rdb redis.UniversalClient, o RedisStoreO
 		o.Consumer = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:]))
 	}
 	s := &RedisStore{rdb: rdb, prefix: o.Prefix, queue: o.Prefix + ":batch:queue", ttl: o.TTL, claim: o.ClaimTimeout,
-		consumer: o.Consumer, claimCursor: "0-0"}
+		consumer: o.Consumer, claimCursor: "0-0", uploadIdle: 10 * time.Minute}
 	if err := s.ensureGroup(ctx); err != nil {
 		// Redis may come up later; Next creates the group then.
 		return s, fmt.Errorf("batch queue: %w", err)
 	}
 	return s, nil
 }
-
-// Consumer returns this store's name in the consumer group.
-func (s *RedisStore) Consumer() string { return s.consumer }
 
 func (s *RedisStore) ensureGroup(ctx context.Context) error {
 	// From "0": a group created again (after Redis lost it) still sees
@@ -149,12 +152,19 @@ func (s *RedisStore) Submit(ctx context.Context, j *Job) error {
 			return err
 		}
 	}
-	return nil
+	how := settleQueued
+	if j.Chunks == 0 {
+		how = settleFinished
+	}
+	return s.settle(ctx, j.KeyID, j.ID, 0, how)
 }
 
 // Discard implements Store.
-func (s *RedisStore) Discard(ctx context.Context, id string) error {
-	return s.rdb.Del(ctx, s.key(id, "in")).Err()
+func (s *RedisStore) Discard(ctx context.Context, keyID, id string) error {
+	if err := s.rdb.Del(ctx, s.key(id, "in")).Err(); err != nil {
+		return err
+	}
+	return s.settle(ctx, keyID, id, 0, settleGone)
 }
 
 // SaveDone implements Store.
@@ -184,7 +194,10 @@ func (s *RedisStore) SaveDone(ctx context.Context, j *Job, results [][]byte) err
 		p.PExpire(ctx, meta, s.ttl)
 		return nil
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	return s.settle(ctx, j.KeyID, j.ID, 0, settleFinished)
 }
 
 // Next implements Store. Every so often (a quarter of the claim timeout)
@@ -292,12 +305,15 @@ func (s *RedisStore) Start(ctx context.Context, id string, at time.Time) error {
 
 // completeScript stores one chunk's results once. KEYS: meta, out, in.
 // ARGV: chunk, results, rows, matches, errors, now (ms), ttl (ms), unscreenable.
-// Returns 0 (not stored: already there, or the job is gone or finished),
-// 1 (stored) or 2 (stored, and the job is done).
+// Returns {outcome, the input chunk's length, the job's key id}; outcome
+// is 0 (not stored: already there, or the job is gone or finished), 1
+// (stored) or 2 (stored, and the job is done).
 var completeScript = redis.NewScript(`
 local st = redis.call('HGET', KEYS[1], 'status')
-if st ~= 'queued' and st ~= 'running' then return 0 end
-if redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2]) == 0 then return 0 end
+if st ~= 'queued' and st ~= 'running' then return {0, 0, ''} end
+if redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2]) == 0 then return {0, 0, ''} end
+local inlen = redis.call('HSTRLEN', KEYS[3], ARGV[1])
+local key = redis.call('HGET', KEYS[1], 'key_id') or ''
 redis.call('HDEL', KEYS[3], ARGV[1])
 redis.call('HINCRBY', KEYS[1], 'rows_done', ARGV[3])
 redis.call('HINCRBY', KEYS[1], 'rows_matched', ARGV[4])
@@ -308,20 +324,36 @@ local done = redis.call('HINCRBY', KEYS[1], 'chunks_done', 1)
 if done < tonumber(redis.call('HGET', KEYS[1], 'chunks')) then
   local ttl = redis.call('PTTL', KEYS[1])
   if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
-  return 1
+  return {1, inlen, key}
 end
 redis.call('HSET', KEYS[1], 'status', 'done', 'finished_ms', ARGV[6])
 redis.call('DEL', KEYS[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[7])
 redis.call('PEXPIRE', KEYS[2], ARGV[7])
-return 2`)
+return {2, inlen, key}`)
 
 // Complete implements Store.
 func (s *RedisStore) Complete(ctx context.Context, t *Task, blob []byte, c Counts, at time.Time) (bool, *Job, error) {
-	r, err := completeScript.Run(ctx, s.rdb, []string{s.key(t.Job, "meta"), s.key(t.Job, "out"), s.key(t.Job, "in")},
-		t.Chunk, blob, c.Rows, c.Matches, c.Errors, ms(at), s.ttl.Milliseconds(), c.Unscreenable).Int()
+	out, err := completeScript.Run(ctx, s.rdb, []string{s.key(t.Job, "meta"), s.key(t.Job, "out"), s.key(t.Job, "in")},
+		t.Chunk, blob, c.Rows, c.Matches, c.Errors, ms(at), s.ttl.Milliseconds(), c.Unscreenable).Slice()
 	if err != nil {
 		return false, nil, err
+	}
+	if len(out) != 3 {
+		return false, nil, fmt.Errorf("batch: the complete script answered %v", out)
+	}
+	r, _ := out[0].(int64)
+	inLen, _ := out[1].(int64)
+	keyID, _ := out[2].(string)
+	if r > 0 {
+		how := ""
+		if r == 2 {
+			how = settleFinished
+		}
+		// The results take the place of the input chunk in the quota.
+		// Should this fail, the next Admit of the key drops the place of
+		// a finished job, and its bytes go when it expires.
+		s.settle(ctx, keyID, t.Job, int64(len(blob))-inLen, how)
 	}
 	// Acknowledged only once the results are safe: a crash before this
 	// line leaves the chunk pending, to be claimed and found written.
@@ -366,7 +398,11 @@ func (s *RedisStore) Fail(ctx context.Context, id, reason string, at time.Time) 
 	if err != nil || r == 0 {
 		return nil, err
 	}
-	return s.Get(ctx, id)
+	j, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return j, s.settle(ctx, j.KeyID, id, 0, settleFinished)
 }
 
 // Get implements Store.
@@ -435,7 +471,7 @@ func (s *RedisStore) Delete(ctx context.Context, id string, at time.Time) (*Job,
 	if r == 0 {
 		return nil, ErrNotFound
 	}
-	return prev, nil
+	return prev, s.settle(ctx, prev.KeyID, id, 0, settleGone)
 }
 
 // Sweep implements Store: expiry is Redis's, so it only forgets consumers

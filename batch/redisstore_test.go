@@ -82,6 +82,8 @@ func TestRedisDeadReplicaChunksAreTakenOver(t *testing.T) {
 	frozen := &fakeScreener{version: "v1", hold: func(*Row) { <-wake }}
 	a := newReplica(t, srv, frozen, 200*time.Millisecond, time.Hour, Options{ChunkRows: 40, Workers: 2})
 	b := newReplica(t, srv, &fakeScreener{version: "v1"}, 200*time.Millisecond, time.Hour, Options{ChunkRows: 40, Workers: 2})
+	spy := &completeSpy{Store: a.m.o.Store}
+	a.m.o.Store = spy
 	a.start(t)
 	const n = 2000
 	j := submitTo(t, a, makeCSV(n))
@@ -104,10 +106,7 @@ func TestRedisDeadReplicaChunksAreTakenOver(t *testing.T) {
 	// A wakes up and completes its two chunks late: they are not stored
 	// or counted again.
 	wakeOnce.Do(func() { close(wake) })
-	deadline := time.Now().Add(10 * time.Second)
-	for frozen.calls.Load() < 2*40 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
+	eventually(t, "A completes its two chunks late", func() bool { return spy.completes.Load() == 2 })
 	a.stop()
 	after, _ := b.m.Get(context.Background(), j.ID, "")
 	if after.RowsDone != n || after.ChunksDone != 50 || a.obs.chunks != 0 {
@@ -128,15 +127,18 @@ func TestRedisCloseHandsChunksBack(t *testing.T) {
 	held := &fakeScreener{version: "v1", hold: func(*Row) { <-stopping }}
 	a := newReplica(t, srv, held, time.Hour, time.Hour, Options{ChunkRows: 40, Workers: 2})
 	b := newReplica(t, srv, &fakeScreener{version: "v1"}, time.Hour, time.Hour, Options{ChunkRows: 40, Workers: 2})
-	a.start(t)
 	j := submitTo(t, a, makeCSV(400))
+	// Shut A down the way Main does: cancel its context, then Close. The
+	// held rows are let go only once the context is cancelled, so the
+	// workers stop between rows and hand their chunks back.
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan struct{})
+	go func() { a.m.Run(ctx); close(ran) }()
 	waitFor(t, a.m, j.ID, func(*Job) bool { return held.calls.Load() >= 2 })
-	// Shut A down the way Main does: cancel its context, then Close.
-	done := make(chan struct{})
-	go func() { a.stop(); close(done) }()
-	time.Sleep(20 * time.Millisecond)
+	cancel()
 	close(stopping)
-	<-done
+	<-ran
+	a.m.Close()
 	b.start(t)
 	j = waitFor(t, b.m, j.ID, finished)
 	checkExactlyOnce(t, resultRecords(t, b.m, j, false), 400)

@@ -18,6 +18,16 @@ type Row struct {
 	Err string
 }
 
+// size is the row's text with room for its encoding (a few bytes of
+// lengths a field): what chunks are bounded by.
+func (r *Row) size() int {
+	n := 16 + len(r.Reference) + len(r.Name) + len(r.Country) + len(r.Type) + len(r.Err)
+	for _, f := range r.Extra {
+		n += 8 + len(f.Value)
+	}
+	return n
+}
+
 // Field is one passed-through value: Col indexes Job.Columns.
 type Field struct {
 	Col   int

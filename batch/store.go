@@ -19,7 +19,7 @@ type Counts struct {
 
 // Store keeps jobs, their input and result chunks and the queue of chunks
 // to screen. Two implementations: RedisStore, shared by replicas, and
-// MemoryStore, in-process with chunks in files. All methods are safe for
+// FileStore, in-process with chunks in files. All methods are safe for
 // concurrent use.
 //
 // The contract that makes results exactly-once: Complete stores a chunk's
@@ -34,8 +34,20 @@ type Store interface {
 	// Submit makes the uploaded job j visible, Queued, and queues its
 	// j.Chunks chunks. A job without chunks is Done at once.
 	Submit(ctx context.Context, j *Job) error
-	// Discard removes what a refused or abandoned upload stored.
-	Discard(ctx context.Context, id string) error
+	// Discard removes what a refused or abandoned upload stored, and its
+	// place and bytes in its key's quota.
+	Discard(ctx context.Context, keyID, id string) error
+	// Admit takes a place for a new upload, job id of keyID, unless the
+	// key has maxActive jobs queued, running or being uploaded already
+	// (a *QuotaError); maxActive 0 is no limit. An upload that is admitted
+	// ends in Submit, SaveDone or Discard.
+	Admit(ctx context.Context, keyID, id string, maxActive int) error
+	// Charge counts n more stored bytes to the admitted upload id of
+	// keyID, unless that takes the bytes the key's jobs keep stored over
+	// maxBytes (a *QuotaError); maxBytes 0 is no limit. The bytes stay
+	// counted until the job is deleted or expires; results replace their
+	// input chunk's bytes as chunks are completed.
+	Charge(ctx context.Context, keyID, id string, n, maxBytes int64) error
 	// SaveDone stores a job screened synchronously, with its result
 	// chunks, as Done.
 	SaveDone(ctx context.Context, j *Job, results [][]byte) error

@@ -317,8 +317,16 @@ func (b *Batches) uploadProblem(c *gin.Context, err error) {
 		he  *batch.HeaderError
 		ie  *batch.InputError
 		se  *batch.StoreError
+		qe  *batch.QuotaError
 	)
 	switch {
+	case errors.As(err, &qe) && qe.What == batch.QuotaActiveJobs:
+		c.Header("Retry-After", "30")
+		problem(c, http.StatusTooManyRequests, kindRateLimited, qe.Error(),
+			FieldError{Field: "BATCH_MAX_ACTIVE_JOBS_PER_KEY", Reason: fmt.Sprintf("at most %d jobs queued or running per key", qe.Limit)})
+	case errors.As(err, &qe):
+		problem(c, http.StatusRequestEntityTooLarge, kindTooLarge, qe.Error(),
+			FieldError{Field: "BATCH_MAX_STORED_BYTES_PER_KEY", Reason: fmt.Sprintf("at most %d bytes stored per key", qe.Limit)})
 	case errors.As(err, &le):
 		b.tooLarge(c, le)
 	case errors.As(err, &mbe):

@@ -48,7 +48,7 @@ func newTestBatches(t testing.TB, cat *screening.Catalog, metrics *Metrics, bo b
 	if bo.Dir == "" {
 		bo.Dir = t.TempDir()
 	}
-	st, err := batch.NewMemoryStore(bo.Dir, 24*time.Hour)
+	st, err := batch.NewFileStore(bo.Dir, 24*time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}

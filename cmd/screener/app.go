@@ -164,6 +164,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.batches = batch.New(batch.Options{
 		Store: jobs, Catalog: m.catalog, Threshold: cfg.MatchThreshold, Observer: service.NewBatchObserver(m.metrics, aud, log),
 		Logger: log, MaxRows: cfg.BatchMaxRows, WaitMaxRows: cfg.BatchWaitMaxRows, ChunkRows: cfg.BatchChunkRows,
+		ChunkBytes: cfg.BatchChunkBytes, MaxActiveJobsPerKey: cfg.BatchMaxJobsKey, MaxStoredBytesPerKey: cfg.BatchMaxBytesKey,
 		Workers: cfg.BatchWorkers, SweepEvery: min(time.Minute, max(cfg.BatchResultTTL/4, 10*time.Millisecond)),
 	})
 	m.metrics.SetBatchActive(func() float64 { return float64(m.batches.Active()) })
@@ -277,7 +278,7 @@ func (m *Main) openAudit(ctx, bg context.Context) (service.Audit, error) {
 func (m *Main) openBatchStore(ctx context.Context) (batch.Store, error) {
 	cfg := m.Config
 	if m.rdb == nil {
-		return batch.NewMemoryStore(cfg.BatchDir, cfg.BatchResultTTL)
+		return batch.NewFileStore(cfg.BatchDir, cfg.BatchResultTTL)
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()

@@ -70,6 +70,9 @@ type Config struct {
 	BatchWorkers      int
 	BatchDir          string
 	BatchChunkRows    int
+	BatchChunkBytes   int
+	BatchMaxJobsKey   int
+	BatchMaxBytesKey  int64
 	BatchClaimTimeout time.Duration
 }
 
@@ -124,6 +127,9 @@ var envVars = []envVar{
 	{"BATCH_DIR", "", "scratch directory for batch uploads and results (in-memory mode); default the OS temp dir"},
 	{"BATCH_CHUNK_ROWS", strconv.Itoa(batch.DefaultChunkRows), "rows per batch chunk (the unit of work a replica claims)"},
 	{"BATCH_CLAIM_TIMEOUT", "1m", "a chunk idle this long on a dead replica is claimed by another"},
+	{"BATCH_CHUNK_BYTES", strconv.Itoa(batch.DefaultChunkBytes), "row text per batch chunk at most (bounds a worker's memory whatever the row size)"},
+	{"BATCH_MAX_ACTIVE_JOBS_PER_KEY", "0", "batch jobs queued or running per API key at most (429 above); 0: no limit"},
+	{"BATCH_MAX_STORED_BYTES_PER_KEY", "0", "batch data stored per API key at most, compressed (413 above); 0: no limit"},
 }
 
 // LoadConfig reads the configuration through getenv and reports every bad
@@ -374,6 +380,9 @@ func (e *envReader) batch(c *Config) {
 	}
 	c.BatchChunkRows = int(e.integer("BATCH_CHUNK_ROWS", 1))
 	c.BatchClaimTimeout = e.dur("BATCH_CLAIM_TIMEOUT", false)
+	c.BatchChunkBytes = int(e.integer("BATCH_CHUNK_BYTES", 64<<10))
+	c.BatchMaxJobsKey = int(e.integer("BATCH_MAX_ACTIVE_JOBS_PER_KEY", 0))
+	c.BatchMaxBytesKey = e.integer("BATCH_MAX_STORED_BYTES_PER_KEY", 0)
 }
 
 func loadKeys(inline, file string) (*service.KeySet, error) {

@@ -45,7 +45,7 @@ func (b *batchRun) runLocal(ctx context.Context, in io.Reader, size int64, name,
 		return b.errorf(3, "%v", err)
 	}
 	defer os.RemoveAll(dir)
-	jobs, err := batch.NewMemoryStore(dir, 24*time.Hour)
+	jobs, err := batch.NewFileStore(dir, 24*time.Hour)
 	if err != nil {
 		return b.errorf(3, "%v", err)
 	}

@@ -13,24 +13,32 @@ import (
 	"time"
 )
 
-// MemoryStore is the in-process Store of a single replica: job status in
+// FileStore is the in-process Store of a single replica: job status in
 // memory, input and result chunks in files under a private directory (so a
 // million-row job costs disk, not RAM). Chunks are handed out round-robin
 // across jobs, so a small job is not stuck behind a big one. Jobs do not
 // survive the process: Close deletes the directory.
-type MemoryStore struct {
+type FileStore struct {
 	dir string
 	ttl time.Duration
 
-	mu     sync.Mutex
-	jobs   map[string]*memJob
-	ring   []*memJob // jobs with chunks to hand out
-	notify chan struct{}
-	closed bool
+	mu      sync.Mutex
+	jobs    map[string]*fileJob
+	uploads map[string]*upload // admitted uploads not yet submitted
+	ring    []*fileJob         // jobs with chunks to hand out
+	notify  chan struct{}
+	closed  bool
 }
 
-type memJob struct {
+// upload is an admitted upload being read.
+type upload struct {
+	keyID string
+	bytes int64
+}
+
+type fileJob struct {
 	job    Job
+	bytes  int64 // stored: input chunks, then results
 	next   int   // the next chunk never handed out
 	back   []int // chunks handed back, handed out first
 	have   []bool
@@ -41,10 +49,10 @@ type memJob struct {
 // process can be found and removed.
 const dirPrefix = "screener-batch-"
 
-// NewMemoryStore keeps chunks in a new directory under dir (the OS temp
+// NewFileStore keeps chunks in a new directory under dir (the OS temp
 // directory when empty) and results for ttl after a job finishes. It also
 // removes directories that crashed processes left there more than ttl ago.
-func NewMemoryStore(dir string, ttl time.Duration) (*MemoryStore, error) {
+func NewFileStore(dir string, ttl time.Duration) (*FileStore, error) {
 	if dir == "" {
 		dir = os.TempDir()
 	}
@@ -53,7 +61,7 @@ func NewMemoryStore(dir string, ttl time.Duration) (*MemoryStore, error) {
 	if err != nil {
 		return nil, fmt.Errorf("batch scratch directory: %w", err)
 	}
-	return &MemoryStore{dir: d, ttl: ttl, jobs: map[string]*memJob{}, notify: make(chan struct{})}, nil
+	return &FileStore{dir: d, ttl: ttl, jobs: map[string]*fileJob{}, uploads: map[string]*upload{}, notify: make(chan struct{})}, nil
 }
 
 func removeStale(dir string, ttl time.Duration) {
@@ -68,21 +76,18 @@ func removeStale(dir string, ttl time.Duration) {
 	}
 }
 
-// Dir returns the store's private directory.
-func (s *MemoryStore) Dir() string { return s.dir }
-
-func (s *MemoryStore) path(id, kind string, n int) string {
+func (s *FileStore) path(id, kind string, n int) string {
 	return filepath.Join(s.dir, id, fmt.Sprintf("%s-%06d", kind, n))
 }
 
 // wake tells waiting workers that something changed. Callers hold mu.
-func (s *MemoryStore) wake() {
+func (s *FileStore) wake() {
 	close(s.notify)
 	s.notify = make(chan struct{})
 }
 
 // PutInput implements Store.
-func (s *MemoryStore) PutInput(_ context.Context, id string, n int, blob []byte) error {
+func (s *FileStore) PutInput(_ context.Context, id string, n int, blob []byte) error {
 	if n == 0 {
 		if err := os.MkdirAll(filepath.Join(s.dir, id), 0o700); err != nil {
 			return err
@@ -92,13 +97,17 @@ func (s *MemoryStore) PutInput(_ context.Context, id string, n int, blob []byte)
 }
 
 // Submit implements Store.
-func (s *MemoryStore) Submit(_ context.Context, j *Job) error {
+func (s *FileStore) Submit(_ context.Context, j *Job) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return errors.New("batch store is closed")
 	}
-	mj := &memJob{job: *j, have: make([]bool, j.Chunks)}
+	mj := &fileJob{job: *j, have: make([]bool, j.Chunks)}
+	if u := s.uploads[j.ID]; u != nil {
+		mj.bytes = u.bytes
+		delete(s.uploads, j.ID)
+	}
 	mj.job.Status = Queued
 	if j.Chunks == 0 {
 		now := time.Now().UTC()
@@ -113,12 +122,67 @@ func (s *MemoryStore) Submit(_ context.Context, j *Job) error {
 }
 
 // Discard implements Store.
-func (s *MemoryStore) Discard(_ context.Context, id string) error {
+func (s *FileStore) Discard(_ context.Context, _, id string) error {
+	s.mu.Lock()
+	delete(s.uploads, id)
+	s.mu.Unlock()
 	return os.RemoveAll(filepath.Join(s.dir, id))
 }
 
+// Admit implements Store.
+func (s *FileStore) Admit(_ context.Context, keyID, id string, maxActive int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if maxActive > 0 {
+		n := 0
+		for _, u := range s.uploads {
+			if u.keyID == keyID {
+				n++
+			}
+		}
+		for _, mj := range s.jobs {
+			if mj.job.KeyID == keyID && !mj.job.Status.Finished() {
+				n++
+			}
+		}
+		if n >= maxActive {
+			return &QuotaError{What: QuotaActiveJobs, Limit: int64(maxActive)}
+		}
+	}
+	s.uploads[id] = &upload{keyID: keyID}
+	return nil
+}
+
+// Charge implements Store.
+func (s *FileStore) Charge(_ context.Context, keyID, id string, n, maxBytes int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.uploads[id]
+	if u == nil {
+		return fmt.Errorf("batch: upload %s was not admitted", id)
+	}
+	if maxBytes > 0 {
+		used := n
+		for _, o := range s.uploads {
+			if o.keyID == keyID {
+				used += o.bytes
+			}
+		}
+		for _, mj := range s.jobs {
+			if mj.job.KeyID == keyID {
+				used += mj.bytes
+			}
+		}
+		if used > maxBytes {
+			return &QuotaError{What: QuotaStoredBytes, Limit: maxBytes}
+		}
+	}
+	u.bytes += n
+	return nil
+}
+
 // SaveDone implements Store.
-func (s *MemoryStore) SaveDone(_ context.Context, j *Job, results [][]byte) error {
+func (s *FileStore) SaveDone(_ context.Context, j *Job, results [][]byte) error {
 	if err := os.MkdirAll(filepath.Join(s.dir, j.ID), 0o700); err != nil {
 		return err
 	}
@@ -129,7 +193,11 @@ func (s *MemoryStore) SaveDone(_ context.Context, j *Job, results [][]byte) erro
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	mj := &memJob{job: *j, next: j.Chunks, have: make([]bool, j.Chunks)}
+	mj := &fileJob{job: *j, next: j.Chunks, have: make([]bool, j.Chunks)}
+	if u := s.uploads[j.ID]; u != nil {
+		mj.bytes = u.bytes
+		delete(s.uploads, j.ID)
+	}
 	for i := range mj.have {
 		mj.have[i] = true
 	}
@@ -138,7 +206,7 @@ func (s *MemoryStore) SaveDone(_ context.Context, j *Job, results [][]byte) erro
 }
 
 // Next implements Store.
-func (s *MemoryStore) Next(ctx context.Context, wait time.Duration) (*Task, error) {
+func (s *FileStore) Next(ctx context.Context, wait time.Duration) (*Task, error) {
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
 	for {
@@ -161,7 +229,7 @@ func (s *MemoryStore) Next(ctx context.Context, wait time.Duration) (*Task, erro
 
 // take hands out the next chunk of the job at the head of the ring, then
 // moves that job to the back. Callers hold mu.
-func (s *MemoryStore) take() *Task {
+func (s *FileStore) take() *Task {
 	for len(s.ring) > 0 {
 		mj := s.ring[0]
 		s.ring = s.ring[1:]
@@ -187,7 +255,7 @@ func (s *MemoryStore) take() *Task {
 }
 
 // Input implements Store.
-func (s *MemoryStore) Input(_ context.Context, t *Task) ([]byte, error) {
+func (s *FileStore) Input(_ context.Context, t *Task) ([]byte, error) {
 	return readIfExists(s.path(t.Job, "in", t.Chunk))
 }
 
@@ -200,7 +268,7 @@ func readIfExists(p string) ([]byte, error) {
 }
 
 // Start implements Store.
-func (s *MemoryStore) Start(_ context.Context, id string, at time.Time) error {
+func (s *FileStore) Start(_ context.Context, id string, at time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if mj := s.jobs[id]; mj != nil && mj.job.Status == Queued {
@@ -211,7 +279,7 @@ func (s *MemoryStore) Start(_ context.Context, id string, at time.Time) error {
 
 // Complete implements Store. The result file is written under the lock, so
 // a concurrent Delete never leaves one behind.
-func (s *MemoryStore) Complete(_ context.Context, t *Task, blob []byte, c Counts, at time.Time) (bool, *Job, error) {
+func (s *FileStore) Complete(_ context.Context, t *Task, blob []byte, c Counts, at time.Time) (bool, *Job, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	mj := s.jobs[t.Job]
@@ -221,7 +289,12 @@ func (s *MemoryStore) Complete(_ context.Context, t *Task, blob []byte, c Counts
 	if err := os.WriteFile(s.path(t.Job, "out", t.Chunk), blob, 0o600); err != nil {
 		return false, nil, err
 	}
-	os.Remove(s.path(t.Job, "in", t.Chunk))
+	in := s.path(t.Job, "in", t.Chunk)
+	if fi, err := os.Stat(in); err == nil {
+		mj.bytes -= fi.Size()
+	}
+	mj.bytes += int64(len(blob))
+	os.Remove(in)
 	mj.have[t.Chunk] = true
 	j := &mj.job
 	if j.Status == Queued {
@@ -240,10 +313,10 @@ func (s *MemoryStore) Complete(_ context.Context, t *Task, blob []byte, c Counts
 }
 
 // Drop implements Store.
-func (s *MemoryStore) Drop(context.Context, *Task) error { return nil }
+func (s *FileStore) Drop(context.Context, *Task) error { return nil }
 
 // Release implements Store.
-func (s *MemoryStore) Release(_ context.Context, t *Task) error {
+func (s *FileStore) Release(_ context.Context, t *Task) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	mj := s.jobs[t.Job]
@@ -260,7 +333,7 @@ func (s *MemoryStore) Release(_ context.Context, t *Task) error {
 }
 
 // Fail implements Store.
-func (s *MemoryStore) Fail(_ context.Context, id, reason string, at time.Time) (*Job, error) {
+func (s *FileStore) Fail(_ context.Context, id, reason string, at time.Time) (*Job, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	mj := s.jobs[id]
@@ -272,7 +345,7 @@ func (s *MemoryStore) Fail(_ context.Context, id, reason string, at time.Time) (
 }
 
 // view copies a job for callers, with its expiry. Callers hold mu.
-func (s *MemoryStore) view(mj *memJob) *Job {
+func (s *FileStore) view(mj *fileJob) *Job {
 	j := mj.job
 	j.Columns = slices.Clone(j.Columns)
 	if j.FinishedAt != nil {
@@ -283,7 +356,7 @@ func (s *MemoryStore) view(mj *memJob) *Job {
 }
 
 // Get implements Store.
-func (s *MemoryStore) Get(_ context.Context, id string) (*Job, error) {
+func (s *FileStore) Get(_ context.Context, id string) (*Job, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	mj := s.jobs[id]
@@ -294,12 +367,12 @@ func (s *MemoryStore) Get(_ context.Context, id string) (*Job, error) {
 }
 
 // Result implements Store.
-func (s *MemoryStore) Result(_ context.Context, id string, n int) ([]byte, error) {
+func (s *FileStore) Result(_ context.Context, id string, n int) ([]byte, error) {
 	return readIfExists(s.path(id, "out", n))
 }
 
 // Delete implements Store.
-func (s *MemoryStore) Delete(_ context.Context, id string, at time.Time) (*Job, error) {
+func (s *FileStore) Delete(_ context.Context, id string, at time.Time) (*Job, error) {
 	s.mu.Lock()
 	mj := s.jobs[id]
 	if mj == nil {
@@ -312,12 +385,13 @@ func (s *MemoryStore) Delete(_ context.Context, id string, at time.Time) (*Job, 
 	} else {
 		mj.job.Status, mj.job.FinishedAt = Cancelled, &at
 	}
+	mj.bytes = 0 // its files go
 	s.mu.Unlock()
 	return prev, os.RemoveAll(filepath.Join(s.dir, id))
 }
 
 // Sweep implements Store: it deletes jobs whose results have expired.
-func (s *MemoryStore) Sweep(_ context.Context, now time.Time) {
+func (s *FileStore) Sweep(_ context.Context, now time.Time) {
 	var gone []string
 	s.mu.Lock()
 	for id, mj := range s.jobs {
@@ -333,7 +407,7 @@ func (s *MemoryStore) Sweep(_ context.Context, now time.Time) {
 }
 
 // Active returns the jobs queued or running.
-func (s *MemoryStore) Active() int {
+func (s *FileStore) Active() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
@@ -346,7 +420,7 @@ func (s *MemoryStore) Active() int {
 }
 
 // Close implements Store.
-func (s *MemoryStore) Close() error {
+func (s *FileStore) Close() error {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
