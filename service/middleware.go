@@ -75,7 +75,7 @@ func withRecovery(log *slog.Logger) gin.HandlerFunc {
 			if err, ok := rec.(error); ok && errors.Is(err, http.ErrAbortHandler) {
 				panic(rec) // the handler chose to abort the connection
 			}
-			log.Error("panic serving request", "request_id", requestID(c), "method", c.Request.Method,
+			log.Error("panic serving request", "request_id", requestID(c), "method", methodLabel(c.Request.Method),
 				"path", c.Request.URL.Path, "panic", rec, "stack", string(debug.Stack()))
 			if !c.Writer.Written() {
 				problem(c, http.StatusInternalServerError, kindInternal, "an unexpected error occurred; it has been logged")
@@ -93,8 +93,8 @@ var quietRoutes = map[string]bool{"/healthz": true, "/readyz": true, "/metrics":
 
 // AccessLog writes the access log: one JSON line per request with its id,
 // route template (never the raw path or query, which may hold a
-// counterparty name), status, duration, size, client and API key id. The
-// lines have the shape of the service's slog JSON lines (time, level, msg,
+// counterparty name), method (of a fixed set, see methodLabel), status,
+// duration, size, client and API key id. The lines have the shape of the service's slog JSON lines (time, level, msg,
 // then the fields) but are written by hand: at thousands of screenings a
 // second, slog's generic handler cost more than the rest of the logging.
 type AccessLog struct {
@@ -137,7 +137,7 @@ func withAccessLog(log *slog.Logger, al *AccessLog) gin.HandlerFunc {
 		}
 		attrs := []slog.Attr{
 			slog.String("request_id", requestID(c)),
-			slog.String("method", c.Request.Method),
+			slog.String("method", methodLabel(c.Request.Method)),
 			slog.String("route", route),
 			slog.Int("status", status),
 			slog.Float64("duration_ms", dur),
@@ -163,7 +163,7 @@ func (al *AccessLog) write(c *gin.Context, level slog.Level, route string, statu
 	b = append(b, `,"msg":"http request","request_id":`...)
 	b = jsontext.AppendString(b, requestID(c))
 	b = append(b, `,"method":`...)
-	b = jsontext.AppendString(b, c.Request.Method)
+	b = jsontext.AppendString(b, methodLabel(c.Request.Method))
 	b = append(b, `,"route":`...)
 	b = jsontext.AppendString(b, route)
 	b = append(b, `,"status":`...)
