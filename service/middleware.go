@@ -87,6 +87,49 @@ func withRecovery(log *slog.Logger) gin.HandlerFunc {
 	}
 }
 
+// withUnreadBodyClose closes the connection after answering a request
+// whose body was not read to its end, instead of reading the rest of the
+// body first. An early refusal (401, 404, 415, 429) is then sent at once
+// and the connection freed: otherwise net/http drains up to 256 KiB of the
+// body before the answer and again after it, waiting up to ReadTimeout
+// (minutes) for a client that sends headers and no body.
+func withUnreadBodyClose() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		r := c.Request
+		if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
+			c.Next()
+			return
+		}
+		h := c.Writer.Header()
+		h.Set("Connection", "close") // until the body is read to its end
+		bw := &bodyWatch{ReadCloser: r.Body, header: h}
+		r.Body = bw
+		c.Next()
+		if !bw.done {
+			// The server still closes the body after the handler, which
+			// reads what is left of it: make that read fail at once.
+			_ = http.NewResponseController(c.Writer).SetReadDeadline(time.Now())
+		}
+	}
+}
+
+// bodyWatch takes "Connection: close" off the answer once the body has been
+// read to its end (before the answer is sent, the header still counts).
+type bodyWatch struct {
+	io.ReadCloser
+	header http.Header
+	done   bool
+}
+
+func (b *bodyWatch) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF && !b.done {
+		b.done = true
+		b.header.Del("Connection")
+	}
+	return n, err
+}
+
 // quietRoutes are logged at debug level: probes and scrapes would drown the
 // access log otherwise.
 var quietRoutes = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true}

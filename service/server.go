@@ -17,6 +17,7 @@ import (
 	"github.com/cslscreen/screener/matcher"
 	"github.com/cslscreen/screener/screening"
 	"github.com/gin-gonic/gin"
+	"golang.org/x/net/netutil"
 )
 
 // Options configures a Server. Catalog is required; the rest have working
@@ -54,6 +55,9 @@ type Options struct {
 	Batches BatchRoutes
 	// Timeouts for the http.Server; zero values get defaults.
 	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	// MaxConnections caps the open connections; past it, new connections
+	// wait in the listen backlog. 0 means DefaultMaxConnections.
+	MaxConnections int
 }
 
 // BatchRoutes mounts the batch endpoints on a /v1 route group that already
@@ -83,6 +87,9 @@ type Server struct {
 	audit     AuditLog
 	openapi   []byte
 	batches   BatchRoutes
+
+	maxConns        int
+	jsonBodyTimeout time.Duration
 
 	engine   *gin.Engine
 	http     *http.Server
@@ -118,6 +125,10 @@ func New(o Options) *Server {
 		catalog: o.Catalog, store: o.Store, refresh: o.Refresh, log: o.Logger, metrics: o.Metrics,
 		threshold: o.Threshold, maxBody: o.MaxBodyBytes, keys: o.Keys, limiter: o.Limiter, audit: o.Audit,
 		openapi: o.OpenAPI, batches: o.Batches,
+		maxConns: o.MaxConnections, jsonBodyTimeout: defaultJSONBodyTimeout,
+	}
+	if s.maxConns <= 0 {
+		s.maxConns = DefaultMaxConnections
 	}
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
@@ -128,7 +139,7 @@ func New(o Options) *Server {
 	}
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true // c.Request.Context() cancellation reaches handlers
-	e.Use(withRequestID(), withAccessLog(s.log, o.AccessLog), s.metrics.instrument(), withRecovery(s.log))
+	e.Use(withRequestID(), withAccessLog(s.log, o.AccessLog), s.metrics.instrument(), withRecovery(s.log), withUnreadBodyClose())
 	e.NoRoute(func(c *gin.Context) {
 		problem(c, http.StatusNotFound, kindNotFound, "no such endpoint: "+c.Request.Method+" "+c.Request.URL.Path)
 	})
@@ -174,12 +185,14 @@ func orDefault(d, def time.Duration) time.Duration {
 // mounting under another server.
 func (s *Server) Handler() http.Handler { return s.engine }
 
-// Open listens on addr (":0" picks a free port) and serves in the background.
+// Open listens on addr (":0" picks a free port) and serves in the
+// background, at most Options.MaxConnections connections at a time.
 func (s *Server) Open(addr string) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
+	ln = netutil.LimitListener(ln, s.maxConns)
 	s.ln = ln
 	s.served = make(chan error, 1)
 	go func() { s.served <- s.http.Serve(ln) }()
