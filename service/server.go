@@ -90,6 +90,7 @@ type Server struct {
 
 	maxConns        int
 	jsonBodyTimeout time.Duration
+	storeWarnedAt   atomic.Int64 // unix ns of the last log of an unreachable store
 
 	engine   *gin.Engine
 	http     *http.Server

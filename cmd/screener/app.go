@@ -211,7 +211,10 @@ func (m *Main) openMetrics(addr string) error {
 	e := gin.New()
 	e.GET("/metrics", m.metrics.Handler())
 	m.metricsLn = ln
-	m.metricsSv = &http.Server{Handler: e, ReadHeaderTimeout: 5 * time.Second}
+	// A scrape is a GET without a body and a response of a few hundred KB:
+	// seconds are plenty, and a client that holds a connection open is cut.
+	m.metricsSv = &http.Server{Handler: e, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 16 << 10}
 	go m.metricsSv.Serve(ln)
 	return nil
 }
