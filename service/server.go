@@ -131,6 +131,9 @@ func New(o Options) *Server {
 	if s.maxConns <= 0 {
 		s.maxConns = DefaultMaxConnections
 	}
+	if rl, ok := o.Limiter.(*RedisRateLimiter); ok {
+		rl.attach(s.log, s.metrics.Registry)
+	}
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	if err := e.SetTrustedProxies(o.TrustedProxies); err != nil {
