@@ -1,6 +1,7 @@
 package service
 
 import (
+	"io"
 	"net/http"
 	"time"
 
@@ -17,9 +18,18 @@ const DefaultMaxConnections = 1024
 // request needs seconds.
 const defaultJSONBodyTimeout = 10 * time.Second
 
-// setJSONBodyDeadline gives the rest of a small JSON body s.jsonBodyTimeout
-// to arrive. A writer that cannot set deadlines (a test recorder) keeps the
-// server's.
-func (s *Server) setJSONBodyDeadline(c *gin.Context) {
-	_ = http.NewResponseController(c.Writer).SetReadDeadline(time.Now().Add(s.jsonBodyTimeout))
+// readJSONBody reads a request body of at most s.maxBody bytes, giving it
+// s.jsonBodyTimeout to arrive. A writer that cannot set deadlines (a test
+// recorder) keeps the server's.
+func (s *Server) readJSONBody(c *gin.Context) ([]byte, error) {
+	rc := http.NewResponseController(c.Writer)
+	_ = rc.SetReadDeadline(time.Now().Add(s.jsonBodyTimeout))
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, s.maxBody))
+	if err == nil {
+		// While the handler runs, net/http reads the connection in the
+		// background to see the client go; at a deadline that read fails
+		// and cancels the request's context. The body is in: lift it.
+		_ = rc.SetReadDeadline(time.Time{})
+	}
+	return body, err
 }

@@ -101,8 +101,7 @@ func (s *Server) decodeJSON(c *gin.Context, dst any) bool {
 			fmt.Sprintf("Content-Type must be application/json, got %q", ct))
 		return false
 	}
-	s.setJSONBodyDeadline(c)
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, s.maxBody))
+	body, err := s.readJSONBody(c)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
