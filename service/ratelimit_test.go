@@ -61,6 +61,10 @@ func TestRedisRateLimitFaults(t *testing.T) {
 	}
 	rl := NewRedisRateLimiter(rdb, "test", 0.001, burst) // no token comes back during the test
 	rl.cooldown = 100 * time.Millisecond
+	// Longer than the 50 ms default, so a loaded test machine does not
+	// turn a slow answer into a fault, and still well within the requests'
+	// 1 s deadline.
+	rl.timeout = 300 * time.Millisecond
 	s := newTestServer(t, Options{Keys: keys, Limiter: rl, MetricsOnMain: true})
 
 	// screen makes one request with key and a 1 s deadline, and returns
