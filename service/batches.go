@@ -170,7 +170,7 @@ func filePart(mr *multipart.Reader) (*multipart.Part, error) {
 			if errors.As(err, &mbe) || errors.As(err, &le) || errors.As(err, &ie) || errors.Is(err, inflateError{}) {
 				return nil, err
 			}
-			return nil, &batch.InputError{Reason: "the multipart body does not parse: " + err.Error()}
+			return nil, &batch.InputError{Reason: "the multipart body does not parse: " + cutText(err.Error(), maxParseErrorBytes)}
 		}
 		if p.FormName() == "file" {
 			return p, nil

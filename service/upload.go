@@ -14,9 +14,12 @@ const (
 	// through for the part "file"; forms from browsers and curl have one
 	// or two.
 	maxFormParts = 16
-	// maxPartNames and maxPartNameBytes bound the part names a 400 repeats.
-	maxPartNames     = 4
-	maxPartNameBytes = 64
+	// maxPartNames and maxPartNameBytes bound the part names a 400
+	// repeats, maxParseErrorBytes the parser's error (which may quote a
+	// header line).
+	maxPartNames       = 4
+	maxPartNameBytes   = 64
+	maxParseErrorBytes = 200
 	// maxInflateRatio bounds how many times its compressed size an upload
 	// may grow when decompressed, once past inflateFloor bytes. Rows of
 	// names compress 3 to 10 times; a stream far past that is a bomb, and
@@ -69,18 +72,23 @@ func (r *ratioReader) Read(p []byte) (int, error) {
 func partNames(names []string, seen int) string {
 	q := make([]string, len(names))
 	for i, n := range names {
-		if len(n) > maxPartNameBytes {
-			cut := maxPartNameBytes
-			for cut > 0 && !utf8.RuneStart(n[cut]) {
-				cut--
-			}
-			n = n[:cut] + "…"
-		}
-		q[i] = fmt.Sprintf("%q", n)
+		q[i] = fmt.Sprintf("%q", cutText(n, maxPartNameBytes))
 	}
 	s := strings.Join(q, ", ")
 	if more := seen - len(names); more > 0 {
 		s += fmt.Sprintf(" and %d more", more)
 	}
 	return s
+}
+
+// cutText cuts s to at most n bytes on a rune boundary, marking the cut:
+// what a client sent is repeated in an error only so far.
+func cutText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }

@@ -62,6 +62,11 @@ func TestUploadFormPartsBounded(t *testing.T) {
 	if w := b.upload(t, "", body, "Content-Type", ct); w.Code != 400 || !strings.Contains(w.Body.String(), `\"note0\"`) {
 		t.Errorf("file as part %d: %d %s", maxFormParts+1, w.Code, w.Body)
 	}
+	// A malformed part header is not repeated whole either.
+	bad := "--b\r\n" + strings.Repeat("X", 100<<10) + "\r\n\r\nx\r\n--b--\r\n"
+	if w := b.upload(t, "", []byte(bad), "Content-Type", "multipart/form-data; boundary=b"); w.Code != 400 || w.Body.Len() > 2048 {
+		t.Errorf("malformed part header: %d, %d bytes: %.300s", w.Code, w.Body.Len(), w.Body)
+	}
 	body, ct = formWithParts(t, maxFormParts-1, "note", []byte(smallCSV))
 	if w := b.upload(t, "", body, "Content-Type", ct); w.Code != 202 {
 		t.Errorf("file as part %d: %d %s", maxFormParts, w.Code, w.Body)
