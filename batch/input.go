@@ -91,16 +91,13 @@ func Open(body io.Reader, m Media, maxBytes int64) (io.Reader, Format, error) {
 		}
 		return nil, "", &InputError{Reason: "the upload is labelled gzip but is not a gzip stream"}
 	}
-	var r io.Reader = br
+	var r io.Reader = &limitReader{r: br, left: maxBytes, max: maxBytes}
 	if gz {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return nil, "", &InputError{Reason: "the gzip stream is corrupt: " + err.Error()}
+		if r, err = Gunzip(br, maxBytes); err != nil {
+			return nil, "", err
 		}
-		r = &gzipErrors{zr}
 	}
-	lim := &limitReader{r: r, left: maxBytes, max: maxBytes}
-	content := bufio.NewReaderSize(lim, 64<<10)
+	content := bufio.NewReaderSize(r, 64<<10)
 	peek, err := content.Peek(512)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
 		return nil, "", err
@@ -199,6 +196,17 @@ func invalidShare(b []byte) float64 {
 		i += n
 	}
 	return float64(bad) / float64(len(b))
+}
+
+// Gunzip returns a reader of the content of the gzip stream r that fails
+// with a *LimitError past maxBytes decompressed bytes, so a gzip bomb stops
+// there, and with an *InputError for a corrupt or cut-off stream.
+func Gunzip(r io.Reader, maxBytes int64) (io.Reader, error) {
+	zr, err := gzip.NewReader(r)
+	if err != nil {
+		return nil, &InputError{Reason: "the gzip stream is corrupt: " + err.Error()}
+	}
+	return &limitReader{r: &gzipErrors{zr}, left: maxBytes, max: maxBytes}, nil
 }
 
 // limitReader fails with a *LimitError once more than max bytes were read.

@@ -200,13 +200,15 @@ func (ks *KeySet) lookup(secret string) (*APIKey, bool) {
 	return &ks.keys[found], true
 }
 
-// presentedKey reads the key from "Authorization: Bearer …" or "X-API-Key".
+// presentedKey reads the key from "Authorization: Bearer …", else from
+// "X-API-Key". An Authorization header of another scheme is not ours: a
+// gateway in front may add its own (Basic) credentials, and they must not
+// hide the client's X-API-Key.
 func presentedKey(r *http.Request) string {
-	if h := r.Header.Get("Authorization"); h != "" {
-		if scheme, tok, ok := strings.Cut(h, " "); ok && strings.EqualFold(scheme, "Bearer") {
-			return strings.TrimSpace(tok)
+	if scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "Bearer") {
+		if tok = strings.TrimSpace(tok); tok != "" {
+			return tok
 		}
-		return ""
 	}
 	return strings.TrimSpace(r.Header.Get("X-API-Key"))
 }

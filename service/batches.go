@@ -1,7 +1,6 @@
 package service
 
 import (
-	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -104,22 +103,26 @@ func (b *Batches) handleCreate(c *gin.Context) {
 		b.tooLarge(c, &batch.LimitError{What: "bytes", Max: b.maxBytes})
 		return
 	}
-	body := http.MaxBytesReader(c.Writer, c.Request.Body, maxRaw)
+	// wire counts the bytes as sent, to bound how much any decompressed
+	// stream may grow (ratioReader).
+	wire := &countingReader{r: http.MaxBytesReader(c.Writer, c.Request.Body, maxRaw)}
 	ct := c.GetHeader("Content-Type")
 	media := batch.Media{ContentType: ct, ContentEncoding: c.GetHeader("Content-Encoding"), Filename: c.Query("filename")}
-	var in io.Reader = body
+	var in io.Reader = wire
 	if mt, params, err := mime.ParseMediaType(ct); err == nil && mt == "multipart/form-data" {
 		if media.ContentEncoding != "" {
 			if !strings.EqualFold(media.ContentEncoding, "gzip") {
 				problem(c, http.StatusUnsupportedMediaType, kindUnsupportedMedia, "Content-Encoding "+media.ContentEncoding+" is not supported (only gzip)")
 				return
 			}
-			zr, err := gzip.NewReader(body)
+			// The form itself is bounded after decompression, as a raw
+			// body is: BATCH_MAX_BYTES plus the framing, and the ratio.
+			zr, err := batch.Gunzip(wire, maxRaw)
 			if err != nil {
 				badRequest(c, "the request body is labelled gzip but is not a gzip stream")
 				return
 			}
-			in = zr
+			in = &ratioReader{r: zr, wire: wire}
 		}
 		part, err := filePart(multipart.NewReader(in, params["boundary"]))
 		if err != nil {
@@ -138,6 +141,7 @@ func (b *Batches) handleCreate(c *gin.Context) {
 		b.uploadProblem(c, err)
 		return
 	}
+	content = &ratioReader{r: content, wire: wire}
 	j, err := b.jobs.Submit(c.Request.Context(), batch.Upload{Body: content, Format: inFormat, KeyID: keyID(c), Wait: wait})
 	if err != nil {
 		b.uploadProblem(c, err)
@@ -153,28 +157,40 @@ func (b *Batches) handleCreate(c *gin.Context) {
 	c.JSON(http.StatusAccepted, b.status(j))
 }
 
-// filePart returns the multipart part named "file".
+// filePart returns the multipart part named "file", among the first
+// maxFormParts parts. Every part's body counts towards the limits of the
+// reader under mr; the names of the others are kept only for the 400.
 func filePart(mr *multipart.Reader) (*multipart.Part, error) {
 	var names []string
-	for {
+	for seen := 0; ; seen++ {
+		if seen == maxFormParts {
+			return nil, &batch.InputError{Reason: fmt.Sprintf(`the multipart upload has no part named "file" in its first %d parts; they are %s`,
+				maxFormParts, partNames(names, seen))}
+		}
 		p, err := mr.NextPart()
 		if err == io.EOF {
 			if len(names) == 0 {
 				return nil, &batch.InputError{Reason: `the multipart upload has no part named "file"`}
 			}
-			return nil, &batch.InputError{Reason: fmt.Sprintf(`the multipart upload has no part named "file"; it has %s`, strings.Join(names, ", "))}
+			return nil, &batch.InputError{Reason: fmt.Sprintf(`the multipart upload has no part named "file"; it has %s`, partNames(names, seen))}
 		}
 		if err != nil {
-			var mbe *http.MaxBytesError
-			if errors.As(err, &mbe) {
+			var (
+				mbe *http.MaxBytesError
+				le  *batch.LimitError
+				ie  *batch.InputError
+			)
+			if errors.As(err, &mbe) || errors.As(err, &le) || errors.As(err, &ie) || errors.Is(err, inflateError{}) {
 				return nil, err
 			}
-			return nil, &batch.InputError{Reason: "the multipart body does not parse: " + err.Error()}
+			return nil, &batch.InputError{Reason: "the multipart body does not parse: " + cutText(err.Error(), maxParseErrorBytes)}
 		}
 		if p.FormName() == "file" {
 			return p, nil
 		}
-		names = append(names, fmt.Sprintf("%q", p.FormName()))
+		if len(names) < maxPartNames {
+			names = append(names, p.FormName())
+		}
 	}
 }
 
@@ -331,6 +347,10 @@ func (b *Batches) uploadProblem(c *gin.Context, err error) {
 		b.tooLarge(c, le)
 	case errors.As(err, &mbe):
 		b.tooLarge(c, &batch.LimitError{What: "bytes", Max: b.maxBytes})
+	case errors.Is(err, inflateError{}):
+		problem(c, http.StatusRequestEntityTooLarge, kindTooLarge,
+			fmt.Sprintf("%s, the most allowed past the first %d MiB; rows of names never compress that much: send it uncompressed or split it", err, inflateFloor>>20),
+			FieldError{Field: "Content-Encoding", Reason: fmt.Sprintf("at most %d times the compressed size", maxInflateRatio)})
 	case errors.As(err, &mte):
 		problem(c, http.StatusUnsupportedMediaType, kindUnsupportedMedia, mte.Error())
 	case errors.As(err, &he):
@@ -357,9 +377,11 @@ func (b *Batches) tooLarge(c *gin.Context, le *batch.LimitError) {
 			FieldError{Field: envBatchMaxRows, Reason: fmt.Sprintf("at most %d rows", le.Max)})
 		return
 	}
+	// A byte limit is BATCH_MAX_BYTES, or that plus the multipart framing:
+	// the client is told the one it configures.
 	problem(c, http.StatusRequestEntityTooLarge, kindTooLarge,
-		fmt.Sprintf("the upload is larger than %d bytes after decompression, the most one batch may have (%s); split it", le.Max, envBatchMaxBytes),
-		FieldError{Field: envBatchMaxBytes, Reason: fmt.Sprintf("at most %d bytes", le.Max)})
+		fmt.Sprintf("the upload is larger than %d bytes after decompression, the most one batch may have (%s); split it", b.maxBytes, envBatchMaxBytes),
+		FieldError{Field: envBatchMaxBytes, Reason: fmt.Sprintf("at most %d bytes", b.maxBytes)})
 }
 
 // NewBatchObserver returns the batch.Observer that turns job events into

@@ -27,10 +27,11 @@ type Readiness struct {
 
 // StoreHealth reports the list store. An unreachable Redis does not make
 // the replica unready: it keeps screening against the list it holds.
+// /readyz needs no key, so why the store is unreachable (an error naming
+// its address) goes to the log, not here.
 type StoreHealth struct {
 	Kind   string `json:"kind"`
 	Status string `json:"status"` // "ok" or "unreachable"
-	Error  string `json:"error,omitempty"`
 }
 
 // handleHealthz answers 200 while the process is alive and serving HTTP.
@@ -73,7 +74,13 @@ func (s *Server) storeHealth(ctx context.Context) StoreHealth {
 	ctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
 	defer cancel()
 	if err := s.store.Ping(ctx); err != nil {
-		h.Status, h.Error = "unreachable", err.Error()
+		h.Status = "unreachable"
+		// Probes come every few seconds and anyone may call /readyz: one
+		// line a minute is enough to say why.
+		now := time.Now().UnixNano()
+		if last := s.storeWarnedAt.Load(); now-last > int64(time.Minute) && s.storeWarnedAt.CompareAndSwap(last, now) {
+			s.log.Warn("readiness: the list store is unreachable", "store", h.Kind, "error", err)
+		}
 	}
 	return h
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/http"
 	"runtime"
 	"strconv"
 	"strings"
@@ -249,9 +250,22 @@ func (m *Metrics) instrument() gin.HandlerFunc {
 			route = "unmatched" // unknown paths must not each become a series
 		}
 		code := strconv.Itoa(c.Writer.Status())
-		m.httpRequests.WithLabelValues(route, c.Request.Method, code).Inc()
-		m.httpDuration.WithLabelValues(route, c.Request.Method, code).Observe(time.Since(start).Seconds())
+		method := methodLabel(c.Request.Method)
+		m.httpRequests.WithLabelValues(route, method, code).Inc()
+		m.httpDuration.WithLabelValues(route, method, code).Observe(time.Since(start).Seconds())
 	}
+}
+
+// methodLabel is the request method as metrics and the access log show
+// it: one of the standard methods the API could serve, else "other". The
+// method is whatever token a client sends, before any key is checked, so
+// it must not become a label or a log field as is.
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions:
+		return m
+	}
+	return "other"
 }
 
 // ObserveScreening counts one screened name and its matches.

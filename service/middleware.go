@@ -75,7 +75,7 @@ func withRecovery(log *slog.Logger) gin.HandlerFunc {
 			if err, ok := rec.(error); ok && errors.Is(err, http.ErrAbortHandler) {
 				panic(rec) // the handler chose to abort the connection
 			}
-			log.Error("panic serving request", "request_id", requestID(c), "method", c.Request.Method,
+			log.Error("panic serving request", "request_id", requestID(c), "method", methodLabel(c.Request.Method),
 				"path", c.Request.URL.Path, "panic", rec, "stack", string(debug.Stack()))
 			if !c.Writer.Written() {
 				problem(c, http.StatusInternalServerError, kindInternal, "an unexpected error occurred; it has been logged")
@@ -87,14 +87,57 @@ func withRecovery(log *slog.Logger) gin.HandlerFunc {
 	}
 }
 
+// withUnreadBodyClose closes the connection after answering a request
+// whose body was not read to its end, instead of reading the rest of the
+// body first. An early refusal (401, 404, 415, 429) is then sent at once
+// and the connection freed: otherwise net/http drains up to 256 KiB of the
+// body before the answer and again after it, waiting up to ReadTimeout
+// (minutes) for a client that sends headers and no body.
+func withUnreadBodyClose() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		r := c.Request
+		if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
+			c.Next()
+			return
+		}
+		h := c.Writer.Header()
+		h.Set("Connection", "close") // until the body is read to its end
+		bw := &bodyWatch{ReadCloser: r.Body, header: h}
+		r.Body = bw
+		c.Next()
+		if !bw.done {
+			// The server still closes the body after the handler, which
+			// reads what is left of it: make that read fail at once.
+			_ = http.NewResponseController(c.Writer).SetReadDeadline(time.Now())
+		}
+	}
+}
+
+// bodyWatch takes "Connection: close" off the answer once the body has been
+// read to its end (before the answer is sent, the header still counts).
+type bodyWatch struct {
+	io.ReadCloser
+	header http.Header
+	done   bool
+}
+
+func (b *bodyWatch) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF && !b.done {
+		b.done = true
+		b.header.Del("Connection")
+	}
+	return n, err
+}
+
 // quietRoutes are logged at debug level: probes and scrapes would drown the
 // access log otherwise.
 var quietRoutes = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true}
 
 // AccessLog writes the access log: one JSON line per request with its id,
 // route template (never the raw path or query, which may hold a
-// counterparty name), status, duration, size, client and API key id. The
-// lines have the shape of the service's slog JSON lines (time, level, msg,
+// counterparty name), method (of a fixed set, see methodLabel), status,
+// duration, size, client and API key id. The lines have the shape of the service's slog JSON lines (time, level, msg,
 // then the fields) but are written by hand: at thousands of screenings a
 // second, slog's generic handler cost more than the rest of the logging.
 type AccessLog struct {
@@ -137,7 +180,7 @@ func withAccessLog(log *slog.Logger, al *AccessLog) gin.HandlerFunc {
 		}
 		attrs := []slog.Attr{
 			slog.String("request_id", requestID(c)),
-			slog.String("method", c.Request.Method),
+			slog.String("method", methodLabel(c.Request.Method)),
 			slog.String("route", route),
 			slog.Int("status", status),
 			slog.Float64("duration_ms", dur),
@@ -163,7 +206,7 @@ func (al *AccessLog) write(c *gin.Context, level slog.Level, route string, statu
 	b = append(b, `,"msg":"http request","request_id":`...)
 	b = jsontext.AppendString(b, requestID(c))
 	b = append(b, `,"method":`...)
-	b = jsontext.AppendString(b, c.Request.Method)
+	b = jsontext.AppendString(b, methodLabel(c.Request.Method))
 	b = append(b, `,"route":`...)
 	b = jsontext.AppendString(b, route)
 	b = append(b, `,"status":`...)

@@ -110,7 +110,7 @@ func (s *Server) decodeJSON(c *gin.Context, dst any) bool {
 			fmt.Sprintf("Content-Type must be application/json, got %q", ct))
 		return false
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, s.maxBody))
+	body, err := s.readJSONBody(c)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {

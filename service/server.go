@@ -19,6 +19,7 @@ import (
 	"github.com/cslscreen/screener/matcher"
 	"github.com/cslscreen/screener/screening"
 	"github.com/gin-gonic/gin"
+	"golang.org/x/net/netutil"
 )
 
 // Options configures a Server. Catalog is required; the rest have working
@@ -59,6 +60,9 @@ type Options struct {
 	ReadyOnBuiltin bool
 	// Timeouts for the http.Server; zero values get defaults.
 	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	// MaxConnections caps the open connections; past it, new connections
+	// wait in the listen backlog. 0 means DefaultMaxConnections.
+	MaxConnections int
 }
 
 // ListStore is what the HTTP layer reads of the list store (a
@@ -98,7 +102,10 @@ type Server struct {
 	openapi   []byte
 	batches   BatchRoutes
 
-	readyOnBuiltin bool
+	readyOnBuiltin  bool
+	maxConns        int
+	jsonBodyTimeout time.Duration
+	storeWarnedAt   atomic.Int64 // unix ns of the last log of an unreachable store
 
 	engine   *gin.Engine
 	http     *http.Server
@@ -134,6 +141,13 @@ func New(o Options) *Server {
 		catalog: o.Catalog, store: o.Store, refresh: o.Refresh, log: o.Logger, metrics: o.Metrics,
 		threshold: o.Threshold, maxBody: o.MaxBodyBytes, keys: o.Keys, limiter: o.Limiter, audit: o.Audit,
 		openapi: o.OpenAPI, batches: o.Batches, readyOnBuiltin: o.ReadyOnBuiltin,
+		maxConns: o.MaxConnections, jsonBodyTimeout: defaultJSONBodyTimeout,
+	}
+	if s.maxConns <= 0 {
+		s.maxConns = DefaultMaxConnections
+	}
+	if rl, ok := o.Limiter.(*RedisRateLimiter); ok {
+		rl.attach(s.log, s.metrics.Registry)
 	}
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
@@ -144,7 +158,7 @@ func New(o Options) *Server {
 	}
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true // c.Request.Context() cancellation reaches handlers
-	e.Use(withRequestID(), withAccessLog(s.log, o.AccessLog), s.metrics.instrument(), withRecovery(s.log))
+	e.Use(withRequestID(), withAccessLog(s.log, o.AccessLog), s.metrics.instrument(), withRecovery(s.log), withUnreadBodyClose())
 	e.NoRoute(func(c *gin.Context) {
 		problem(c, http.StatusNotFound, kindNotFound, "no such endpoint: "+c.Request.Method+" "+c.Request.URL.Path)
 	})
@@ -195,12 +209,14 @@ func orDefault(d, def time.Duration) time.Duration {
 // mounting under another server.
 func (s *Server) Handler() http.Handler { return s.engine }
 
-// Open listens on addr (":0" picks a free port) and serves in the background.
+// Open listens on addr (":0" picks a free port) and serves in the
+// background, at most Options.MaxConnections connections at a time.
 func (s *Server) Open(addr string) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
+	ln = netutil.LimitListener(ln, s.maxConns)
 	s.ln = ln
 	s.served = make(chan error, 1)
 	go func() { s.served <- s.http.Serve(ln) }()

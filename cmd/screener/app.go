@@ -173,7 +173,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Catalog: m.catalog, Store: m.store, Refresh: refreshInfo, Logger: log, Metrics: m.metrics,
 		AccessLog: m.AccessLog, TrustedProxies: cfg.TrustedProxies,
 		Threshold: cfg.MatchThreshold, MaxBodyBytes: cfg.MaxBodyBytes, Keys: cfg.APIKeys, Limiter: limiter, Audit: aud,
-		OpenAPI: screener.OpenAPI, MetricsOnMain: cfg.MetricsAddr == "", ReadyOnBuiltin: cfg.ReadyOnBuiltin, Batches: service.NewBatches(m.batches, cfg.BatchMaxBytes, log),
+		OpenAPI: screener.OpenAPI, MetricsOnMain: cfg.MetricsAddr == "", ReadyOnBuiltin: cfg.ReadyOnBuiltin, MaxConnections: cfg.MaxConnections, Batches: service.NewBatches(m.batches, cfg.BatchMaxBytes, log),
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout, ReadTimeout: cfg.ReadTimeout, WriteTimeout: cfg.WriteTimeout, IdleTimeout: cfg.IdleTimeout,
 	})
 	if err := m.server.Open(cfg.ListenAddr); err != nil {
@@ -304,7 +304,10 @@ func (m *Main) openMetrics(addr string) error {
 	e := gin.New()
 	e.GET("/metrics", m.metrics.Handler())
 	m.metricsLn = ln
-	m.metricsSv = &http.Server{Handler: e, ReadHeaderTimeout: 5 * time.Second}
+	// A scrape is a GET without a body and a response of a few hundred KB:
+	// seconds are plenty, and a client that holds a connection open is cut.
+	m.metricsSv = &http.Server{Handler: e, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 16 << 10}
 	go m.metricsSv.Serve(ln)
 	return nil
 }

@@ -48,6 +48,7 @@ type Config struct {
 	WriteTimeout      time.Duration
 	IdleTimeout       time.Duration
 	MaxBodyBytes      int64
+	MaxConnections    int
 	ReadyOnBuiltin    bool
 
 	APIKeys        *service.KeySet
@@ -106,6 +107,7 @@ var envVars = []envVar{
 	{"WRITE_TIMEOUT", "10m", "http.Server WriteTimeout (covers batch result downloads)"},
 	{"IDLE_TIMEOUT", "2m", "http.Server IdleTimeout"},
 	{"MAX_BODY_BYTES", "65536", "largest JSON request body"},
+	{"MAX_CONNECTIONS", strconv.Itoa(service.DefaultMaxConnections), "open HTTP connections at most; past it new ones wait in the listen backlog"},
 	{"READY_ON_BUILTIN", "false", "report ready while only the built-in snapshot is served (demos only: answers cannot be clear)"},
 	{"API_KEYS", "", "comma-separated keyid:sha256hex; when set (or API_KEYS_FILE), /v1 needs a key"},
 	{"API_KEYS_FILE", "", "file with one keyid:sha256hex per line"},
@@ -262,6 +264,7 @@ func (e *envReader) server(c *Config) {
 	c.WriteTimeout = e.dur("WRITE_TIMEOUT", false)
 	c.IdleTimeout = e.dur("IDLE_TIMEOUT", false)
 	c.MaxBodyBytes = e.integer("MAX_BODY_BYTES", 1024)
+	c.MaxConnections = int(e.integer("MAX_CONNECTIONS", 1))
 	c.ReadyOnBuiltin = e.boolean("READY_ON_BUILTIN")
 }
 
