@@ -46,6 +46,26 @@ const notRecordNotice = "this audit log is capped (AUDIT_MAX_LEN records, kept i
 // screening's record: the answer is withheld rather than given unrecorded.
 var errNotRecorded = errors.New("the screening could not be recorded in the audit trail")
 
+// auditAdmin records an administrative action (a forced list refresh) in
+// the audit trail, with the key and time. A failure is logged and counted.
+func (s *Server) auditAdmin(c *gin.Context, action, detail string) {
+	if s.audit.Log == nil {
+		s.log.Warn("administrative action not recorded: the audit trail is off", "action", action, "detail", detail, "key_id", keyID(c))
+		return
+	}
+	now := time.Now().UTC()
+	rec := audit.Record{ID: audit.NewID(now), ClientRequestID: requestID(c), Time: now, KeyID: keyID(c), Channel: audit.ChannelAdmin,
+		Event: &audit.Event{Action: action, Detail: detail}}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), 5*time.Second)
+	defer cancel()
+	if err := s.audit.Log.Write(ctx, rec); err != nil {
+		s.metrics.AuditErrors.Inc()
+		s.log.Error("audit write failed", "request_id", requestID(c), "action", action, "error", err)
+		return
+	}
+	s.metrics.AuditWritten.Inc()
+}
+
 // auditScreening writes the audit record of one API screening. With a
 // durable log it waits for the commit and returns its error, and the
 // caller answers 503; otherwise a failure is counted and logged and the

@@ -62,7 +62,7 @@ func loadSpec(t testing.TB) *openapi3.T {
 // on the main listener, the bundled spec and the batch routes.
 func contractServer(t *testing.T) *Server {
 	t.Helper()
-	keys, err := ParseKeys(strings.NewReader("contract:"+hashKey(contractKey)), "test")
+	keys, err := ParseKeys(strings.NewReader("contract:"+hashKey(contractKey)+",boss:"+hashKey(contractKey+"-admin")+":admin"), "test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,6 +102,8 @@ func TestOpenAPIContract(t *testing.T) {
 		{name: "screen bad key", method: "POST", path: "/v1/screen", contentType: "application/json", body: `{"name":"x"}`, headers: []string{"Authorization", "Bearer wrong"}, status: 401},
 		{name: "screen too large", method: "POST", path: "/v1/screen", contentType: "application/json", body: `{"name":"x","type":"` + strings.Repeat("a", 70000) + `"}`, headers: auth, status: 413, invalid: true},
 		{name: "lists", method: "GET", path: "/v1/lists", headers: auth, status: 200},
+		{name: "lists refresh without the admin scope", method: "POST", path: "/v1/lists/refresh", headers: auth, status: 403},
+		{name: "lists refresh without a source", method: "POST", path: "/v1/lists/refresh", headers: []string{"X-API-Key", contractKey + "-admin"}, status: 409},
 		{name: "entry", method: "GET", path: "/v1/lists/entries/" + idAOKaspersky, headers: auth, status: 200},
 		{name: "entry missing", method: "GET", path: "/v1/lists/entries/no-such-id", headers: auth, status: 404},
 		{name: "audit", method: "GET", path: "/v1/audit?limit=5", headers: auth, status: 200},

@@ -80,11 +80,23 @@ type BatchRoutes interface {
 	Mount(g *gin.RouterGroup)
 }
 
-// RefreshInfo describes where this replica refreshes the list from.
+// RefreshInfo describes where this replica refreshes the list from, and
+// lets an administrator refresh it now.
 type RefreshInfo struct {
-	Source   string        `json:"source"`
-	Origin   string        `json:"origin"`
-	Interval time.Duration `json:"-"`
+	Source string `json:"source"`
+	Origin string `json:"origin"`
+	// Refresher, when set, reports the last and next attempts and serves
+	// POST /v1/lists/refresh (a *lists.Refresher).
+	Refresher Refresher
+	// Adopt, when set, serves a list a refresh on demand published, at
+	// once on this replica (the others follow through the store).
+	Adopt func(*lists.List)
+}
+
+// Refresher refreshes the list on demand and reports how refreshing goes.
+type Refresher interface {
+	RefreshNow(ctx context.Context, r lists.RefreshRequest) lists.RefreshResult
+	Status() lists.RefreshStatus
 }
 
 // Server is the screening HTTP server.
@@ -179,6 +191,7 @@ func New(o Options) *Server {
 	v1.POST("/screen", s.handleScreen)
 	v1.GET("/lists", s.handleLists)
 	v1.GET("/lists/entries/:id", s.handleEntry)
+	v1.POST("/lists/refresh", requireScope(ScopeAdmin), s.handleRefresh)
 	v1.GET("/audit", s.handleAudit)
 	v1.GET("/audit/export", s.handleAuditExport)
 	v1.GET("/audit/:id", s.handleAuditRecord)

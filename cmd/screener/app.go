@@ -123,11 +123,12 @@ func (m *Main) Run(ctx context.Context) error {
 	case cfg.ListURL != "":
 		src = &lists.URLSource{URL: cfg.ListURL, Timeout: cfg.RefreshTimeout, Parse: parse}
 	}
-	refreshInfo := service.RefreshInfo{Source: "none", Origin: "", Interval: cfg.RefreshInterval}
+	refreshInfo := service.RefreshInfo{Source: "none", Origin: ""}
 	if src != nil {
-		refreshInfo = service.RefreshInfo{Source: src.Kind(), Origin: src.Origin(), Interval: cfg.RefreshInterval}
 		m.refresher = &lists.Refresher{Source: src, Store: m.store, MaxShrink: cfg.ListMaxShrink, Timeout: cfg.RefreshTimeout,
 			Logger: log, Observe: m.metrics.ObserveRefresh}
+		refreshInfo = service.RefreshInfo{Source: src.Kind(), Origin: src.Origin(),
+			Refresher: m.refresher, Adopt: m.follower.Adopt}
 		if src.Kind() == "file" {
 			// A local file is quick to read and was named on purpose: load it
 			// before serving, so the first answer already uses it.

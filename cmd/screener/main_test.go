@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -384,5 +386,77 @@ func TestAuditInPostgres(t *testing.T) {
 	ready, _ := getJSON[service.Readiness](t, "http://"+a.Addr()+"/readyz")
 	if ready.Audit == nil || ready.Audit.Backend != "postgres" || !ready.Audit.Durable || !ready.Audit.SystemOfRecord {
 		t.Errorf("readyz audit: %+v", ready.Audit)
+	}
+}
+
+// POST /v1/lists/refresh refreshes now; it needs the admin scope; the
+// shrink guard's refusal is reported, force=true overrides it and the
+// audit trail records that; GET /v1/lists reports the attempts.
+func TestRefreshOnDemand(t *testing.T) {
+	path := writeSmallList(t) // 31 entries
+	hash := func(k string) string { s := sha256.Sum256([]byte(k)); return hex.EncodeToString(s[:]) }
+	m := startMain(t, map[string]string{"LIST_FILE": path, "REFRESH_INTERVAL": "0", "AUDIT_ENABLED": "true",
+		"API_KEYS": "ops:" + hash("ops-key") + ":admin,app:" + hash("app-key")})
+	post := func(key, query string) (int, service.RefreshResponse) {
+		req, _ := http.NewRequest("POST", "http://"+m.Addr()+"/v1/lists/refresh"+query, nil)
+		req.Header.Set("X-API-Key", key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out service.RefreshResponse
+		json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	if code, _ := post("app-key", ""); code != http.StatusForbidden {
+		t.Fatalf("refresh with a screen-only key: %d, want 403", code)
+	}
+	if code, out := post("ops-key", ""); code != 200 || out.Outcome != "unchanged" {
+		t.Fatalf("refresh of an unchanged file: %d %+v", code, out)
+	}
+	// A list cut to a third of its entries is refused, then forced.
+	raw, _ := os.ReadFile(path)
+	lines := strings.SplitAfter(string(raw), "\n")
+	os.WriteFile(path, []byte(strings.Join(lines[:11], "")), 0o644)
+	code, out := post("ops-key", "")
+	if code != 200 || out.Outcome != "refused" || out.Guard == "" || out.Forced {
+		t.Fatalf("a shrunk list: %d %+v", code, out)
+	}
+	code, out = post("ops-key", "?force=true")
+	if code != 200 || out.Outcome != "updated" || !out.Forced || out.Version == nil || out.Version.Entries != 10 {
+		t.Fatalf("a forced refresh: %d %+v", code, out)
+	}
+	req, _ := http.NewRequest("GET", "http://"+m.Addr()+"/v1/lists", nil)
+	req.Header.Set("X-API-Key", "ops-key")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var info service.ListsInfo
+	json.NewDecoder(resp.Body).Decode(&info)
+	resp.Body.Close()
+	if info.Current.Entries != 10 || info.Refresh.Interval != "0s" || info.Refresh.LastOutcome != "updated" || !info.Refresh.LastForced ||
+		info.Refresh.LastAttempt == nil || info.Refresh.NextAttempt != nil {
+		t.Errorf("GET /v1/lists after a forced refresh: %+v %+v", info.Current.Version, info.Refresh)
+	}
+	// The audit queue is asynchronous here: wait for the record.
+	var page service.AuditPage
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		req, _ = http.NewRequest("GET", "http://"+m.Addr()+"/v1/audit?channel=admin", nil)
+		req.Header.Set("X-API-Key", "ops-key")
+		resp, err = http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page = service.AuditPage{}
+		json.NewDecoder(resp.Body).Decode(&page)
+		resp.Body.Close()
+		if len(page.Records) > 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if len(page.Records) != 1 || page.Records[0].Event == nil || page.Records[0].Event.Action != audit.EventListRefreshForced || page.Records[0].KeyID != "ops" {
+		t.Errorf("the forced refresh in the audit trail: %+v", page.Records)
 	}
 }
