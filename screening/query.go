@@ -35,7 +35,8 @@ type Request struct {
 }
 
 // Query is a checked request: defaults applied, the country upper-cased,
-// the type spelled as the lists spell it. Answers echo it.
+// the type spelled as the lists spell it. Answers echo it. Make it with
+// Check: the date of birth and identifier are compared as Check read them.
 type Query struct {
 	Name        string  `json:"name"`
 	Country     string  `json:"country,omitempty"`
