@@ -109,6 +109,21 @@ func TestRealVariation(t *testing.T) {
 		logMisses(t, res)
 	})
 	t.Run("CSL_entries", func(t *testing.T) { leaveEntryOut(t, recs) })
+	t.Run("dev_negatives", func(t *testing.T) {
+		// Beside them, for scale: the tuning set's ordinary counterparties.
+		_, ix := fullList(t)
+		n, alerts := 0, 0
+		for _, c := range tuningSet(t) {
+			if len(c.Expect) > 0 {
+				continue
+			}
+			n++
+			if len(ix.Screen(Query{Name: c.Query.Name, NoExplanation: true})) > 0 {
+				alerts++
+			}
+		}
+		t.Logf("dev.jsonl negatives: %d names, %d alerts (%.4f)", n, alerts, ratio(alerts, n))
+	})
 }
 
 func typeOrNone(s string) string {
