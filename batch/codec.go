@@ -20,9 +20,10 @@ import (
 const (
 	codecRows    byte = 'R'
 	codecResults byte = 'S'
-	// codecVersion 2 added each result's warnings; chunks of version 1
-	// (written by an older replica during an upgrade) still read.
-	codecVersion byte = 2
+	// codecVersion 2 added each result's warnings, 3 each row's date of
+	// birth, nationality and identifier; chunks of older versions (written
+	// by an older replica during an upgrade) still read.
+	codecVersion byte = 3
 )
 
 var errCorrupt = errors.New("batch: corrupt chunk")
@@ -47,6 +48,9 @@ func (e *encoder) row(r *Row) {
 	e.str(r.Name)
 	e.str(r.Country)
 	e.str(r.Type)
+	e.str(r.DateOfBirth)
+	e.str(r.Nationality)
+	e.str(r.Identifier)
 	e.str(r.Err)
 	e.uint(uint64(len(r.Extra)))
 	for _, f := range r.Extra {
@@ -159,6 +163,9 @@ func (d *decoderState) row(r *Row) {
 	r.Name = d.str()
 	r.Country = d.str()
 	r.Type = d.str()
+	if d.version >= 3 {
+		r.DateOfBirth, r.Nationality, r.Identifier = d.str(), d.str(), d.str()
+	}
 	r.Err = d.str()
 	n := d.uint()
 	if n > uint64(len(d.b)) {
@@ -181,7 +188,7 @@ func inflate(blob []byte, kind byte) (*decoderState, int, error) {
 	if len(raw) < 2 || raw[0] != kind {
 		return nil, 0, errCorrupt
 	}
-	if raw[1] != codecVersion && raw[1] != 1 {
+	if raw[1] < 1 || raw[1] > codecVersion {
 		return nil, 0, fmt.Errorf("batch: chunk encoding version %d is not known to this build", raw[1])
 	}
 	d := &decoderState{b: raw[2:], version: raw[1]}

@@ -39,6 +39,7 @@ type csvDecoder struct {
 	cols  int // header fields
 
 	name, ref, country, typ int // column positions; -1 when absent
+	dob, nat, ident         int // the same, of columns also passed through
 	extraAt                 []int
 	columns                 []string
 
@@ -127,6 +128,7 @@ func (d *csvDecoder) mapHeader(header []string, line int) error {
 		return -1
 	}
 	d.name, d.country, d.typ = at("name"), at("country"), at("type")
+	d.dob, d.nat, d.ident = at("date_of_birth"), at("nationality"), at("identifier")
 	if d.name < 0 {
 		return &HeaderError{Line: line, Found: header, Reason: `no column is named "name"`}
 	}
@@ -181,6 +183,7 @@ func (d *csvDecoder) Next() (Row, error) {
 		return r, nil
 	}
 	r.Name, r.Reference, r.Country, r.Type = get(d.name), strings.TrimSpace(get(d.ref)), get(d.country), get(d.typ)
+	r.DateOfBirth, r.Nationality, r.Identifier = get(d.dob), get(d.nat), get(d.ident)
 	if len(fields) != d.cols {
 		r.Err = fmt.Sprintf("the row has %d fields; the header has %d", len(fields), d.cols)
 	}

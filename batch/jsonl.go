@@ -117,6 +117,13 @@ func (d *jsonlDecoder) object(b []byte, r *Row) string {
 				continue
 			}
 			r.Extra = append(r.Extra, Field{Col: c, Value: string(raw)})
+			if f := factField(r, lk); f != nil {
+				if raw[0] == '"' {
+					json.Unmarshal(raw, f) // valid: the decoder just read it
+				} else if lk == "identifier" && raw[0] >= '0' && raw[0] <= '9' {
+					*f = string(raw) // a number written as one
+				}
+			}
 		}
 	}
 	if _, err := dec.Token(); err != nil { // the closing brace
@@ -178,4 +185,17 @@ func jsonKind(b []byte) string {
 		return "a number"
 	}
 	return "something else"
+}
+
+// factField returns the Row field a passed-through key also fills, or nil.
+func factField(r *Row, key string) *string {
+	switch key {
+	case "date_of_birth":
+		return &r.DateOfBirth
+	case "nationality":
+		return &r.Nationality
+	case "identifier":
+		return &r.Identifier
+	}
+	return nil
 }

@@ -11,7 +11,7 @@ import (
 
 func sampleResults() []Result {
 	return []Result{
-		{Row: Row{Line: 2, Reference: "A", Name: "Kaspersky Lab", Country: "RU", Extra: []Field{{Col: 0, Value: "retail"}, {Col: 1, Value: "x"}}},
+		{Row: Row{Line: 2, Reference: "A", Name: "Kaspersky Lab", Country: "RU", DateOfBirth: "1962", Nationality: "RU", Identifier: "7713140469", Extra: []Field{{Col: 0, Value: "retail"}, {Col: 1, Value: "x"}}},
 			Outcome: Outcome{Status: StatusMatch, BestScore: 0.97, MatchCount: 4, Matches: []TopMatch{
 				{ID: "k1", List: "EL", Name: "AO Kaspersky Lab", MatchedName: "Kaspersky Lab", Score: 0.97},
 				{ID: "k2", List: "EL", Name: "Kaspersky Labs Limited", MatchedName: "Kaspersky Labs", Score: 0.9},
@@ -38,6 +38,19 @@ func TestCodecRoundTrip(t *testing.T) {
 	}
 	if !reflect.DeepEqual(gotRows, rows) {
 		t.Errorf("rows round trip:\n%+v\nwant\n%+v", gotRows, rows)
+	}
+	// A chunk of rows written by a replica of codec version 2, before
+	// rows had facts, still reads.
+	old := encoder{b: []byte{codecRows, 2}}
+	old.uint(1)
+	old.uint(4)
+	for _, s := range []string{"R", "Acme", "US", "Entity", ""} {
+		old.str(s)
+	}
+	old.uint(0)
+	gotOld, err := decodeRows(old.deflate())
+	if want := []Row{{Line: 4, Reference: "R", Name: "Acme", Country: "US", Type: "Entity"}}; err != nil || !reflect.DeepEqual(gotOld, want) {
+		t.Errorf("version 2 rows: %+v, %v; want %+v", gotOld, err, want)
 	}
 	if _, err := decodeRows(encodeResults(res)); err == nil {
 		t.Error("results decoded as rows")

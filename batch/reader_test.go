@@ -347,3 +347,34 @@ func TestCSVBrokenRowsKeepTheirReference(t *testing.T) {
 		}
 	}
 }
+
+// TestRowFacts checks that date_of_birth, nationality and identifier
+// columns (any case) fill the row's facts and are still passed through.
+func TestRowFacts(t *testing.T) {
+	for _, tc := range []struct {
+		f  Format
+		in string
+	}{
+		{CSV, "name,Date_Of_Birth,nationality,identifier,segment\nAcme,1962-04,ng,A0563 7743,retail\n"},
+		{JSONL, `{"name":"Acme","date_of_birth":"1962-04","nationality":"ng","identifier":"A0563 7743","segment":"retail"}` + "\n"},
+	} {
+		d, err := newDecoder(tc.f, strings.NewReader(tc.in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := d.Next()
+		if err != nil || r.Err != "" {
+			t.Fatalf("%s: %v %q", tc.f, err, r.Err)
+		}
+		if r.DateOfBirth != "1962-04" || r.Nationality != "ng" || r.Identifier != "A0563 7743" {
+			t.Errorf("%s: facts %q %q %q", tc.f, r.DateOfBirth, r.Nationality, r.Identifier)
+		}
+		if len(d.Columns()) != 4 || len(r.Extra) != 4 {
+			t.Errorf("%s: columns %q, extras %+v: want the facts and segment passed through", tc.f, d.Columns(), r.Extra)
+		}
+	}
+	d, _ := newDecoder(JSONL, strings.NewReader(`{"name":"Acme","identifier":7713140469}`+"\n"))
+	if r, err := d.Next(); err != nil || r.Identifier != "7713140469" {
+		t.Errorf("a numeric identifier: %+v, %v", r, err)
+	}
+}

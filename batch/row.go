@@ -11,6 +11,9 @@ type Row struct {
 	Name      string
 	Country   string
 	Type      string
+	// DateOfBirth, Nationality and Identifier are read from the columns
+	// of those names, which are also passed through as they are.
+	DateOfBirth, Nationality, Identifier string
 	// Extra holds the values of the passed-through columns the row has.
 	Extra []Field
 	// Err says why the row could not be read ("" when it could). Such a

@@ -55,7 +55,8 @@ func (s catalogRows) Version(ctx context.Context, id string) (ScreenFunc, error)
 // and its summary straight into the outcome, best first as the matcher
 // ranks them.
 func screenRow(snap *screening.Snapshot, threshold float64, r *Row) Outcome {
-	q, errs := screening.Check(screening.Request{Name: r.Name, Country: r.Country, Type: r.Type}, threshold)
+	q, errs := screening.Check(screening.Request{Name: r.Name, Country: r.Country, Type: r.Type,
+		DateOfBirth: r.DateOfBirth, Nationality: r.Nationality, Identifier: r.Identifier}, threshold)
 	if len(errs) > 0 {
 		msgs := make([]string, len(errs))
 		for i, e := range errs {

@@ -92,7 +92,7 @@ func (ix *Index) explain(s *scratch, ni uint32, countryPenalty float32) Explanat
 		}
 	}
 	ex.CountryPenalty = round3(float64(countryPenalty))
-	s.sb = appendSummary(s.sb[:0], &ex, len(s.qt))
+	s.sb = appendSummary(s.sb[:0], &ex)
 	ex.Summary = string(s.sb)
 	return ex
 }
@@ -141,10 +141,17 @@ func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
 
 // appendSummary appends the one-sentence summary, e.g.
 // "2 of 2 query words match; 'kasperskiy' ~ 'kaspersky' by transliteration".
-func appendSummary(b []byte, ex *Explanation, nq int) []byte {
+// Both counts are of words as written: a multi-word legal form ("limited
+// liability company") is one query token but three words, so the query's
+// words are counted over its paired and unmatched tokens alike.
+func appendSummary(b []byte, ex *Explanation) []byte {
 	matched := 0
 	for _, w := range ex.Words {
 		matched += countFields(w.Query)
+	}
+	nq := matched
+	for _, u := range ex.UnmatchedQuery {
+		nq += countFields(u)
 	}
 	b = strconv.AppendInt(b, int64(matched), 10)
 	b = append(b, " of "...)

@@ -13,3 +13,26 @@ func TestCountFields(t *testing.T) {
 		}
 	}
 }
+
+// TestSummaryCountsWordsAsWritten checks the summary's "n of m query words"
+// when a multi-word legal form is one query token: it once said "5 of 3".
+func TestSummaryCountsWordsAsWritten(t *testing.T) {
+	ix := Build([]Record{
+		{ID: "1", Names: []string{"Veteran Avia LLC"}},
+		{ID: "2", Names: []string{"Kaspersky Lab"}},
+	})
+	for _, tc := range []struct{ query, want string }{
+		{"Veteran Avia Limited Liability Company", "5 of 5 query words match"},
+		{"Veteran Avia LLC", "3 of 3 query words match"},
+		{"Kaspersky Lab Limited Liability Company", "2 of 5 query words match"},
+		{"Kasper Sky Lab", "3 of 3 query words match"},
+	} {
+		ms := ix.Screen(Query{Name: tc.query, MinScore: 0.5, Limit: 1})
+		if len(ms) == 0 {
+			t.Fatalf("%q: no match", tc.query)
+		}
+		if s := ms[0].Explanation.Summary; !strings.HasPrefix(s, tc.want) {
+			t.Errorf("%q: summary %q, want it to start %q", tc.query, s, tc.want)
+		}
+	}
+}

@@ -21,21 +21,34 @@ const (
 // Request is a screening request as a caller writes it: the body of
 // POST /v1/screen, or one row of a batch file.
 type Request struct {
-	Name     string   `json:"name"`
-	Country  string   `json:"country,omitempty"`
-	Type     string   `json:"type,omitempty"`
-	Limit    *int     `json:"limit,omitempty"`
-	MinScore *float64 `json:"min_score,omitempty"`
+	Name    string `json:"name"`
+	Country string `json:"country,omitempty"`
+	Type    string `json:"type,omitempty"`
+	// DateOfBirth (YYYY, YYYY-MM or YYYY-MM-DD), Nationality (ISO 3166-1
+	// alpha-2) and Identifier (a passport, registration or tax number)
+	// are compared with the entries the name matches (evidence.go).
+	DateOfBirth string   `json:"date_of_birth,omitempty"`
+	Nationality string   `json:"nationality,omitempty"`
+	Identifier  string   `json:"identifier,omitempty"`
+	Limit       *int     `json:"limit,omitempty"`
+	MinScore    *float64 `json:"min_score,omitempty"`
 }
 
 // Query is a checked request: defaults applied, the country upper-cased,
-// the type spelled as the lists spell it. Answers echo it.
+// the type spelled as the lists spell it. Answers echo it. Make it with
+// Check: the date of birth and identifier are compared as Check read them.
 type Query struct {
-	Name     string  `json:"name"`
-	Country  string  `json:"country,omitempty"`
-	Type     string  `json:"type,omitempty"`
-	Limit    int     `json:"limit"`
-	MinScore float64 `json:"min_score"`
+	Name        string  `json:"name"`
+	Country     string  `json:"country,omitempty"`
+	Type        string  `json:"type,omitempty"`
+	DateOfBirth string  `json:"date_of_birth,omitempty"`
+	Nationality string  `json:"nationality,omitempty"`
+	Identifier  string  `json:"identifier,omitempty"`
+	Limit       int     `json:"limit"`
+	MinScore    float64 `json:"min_score"`
+
+	dob        dob    // DateOfBirth, read
+	identifier string // Identifier, normalised
 }
 
 // FieldError names one problem with one field of a request.
@@ -87,6 +100,35 @@ func Check(r Request, threshold float64) (Query, []FieldError) {
 			errs = append(errs, FieldError{Field: "type", Reason: fmt.Sprintf("%q is not one of Entity, Individual, Vessel, Aircraft", r.Type)})
 		}
 		q.Type = t
+	}
+	if r.DateOfBirth != "" {
+		q.DateOfBirth = strings.TrimSpace(r.DateOfBirth)
+		d, err := parseQueryDOB(q.DateOfBirth)
+		if err != nil {
+			errs = append(errs, FieldError{Field: FieldDateOfBirth, Reason: err.Error()})
+		}
+		q.dob = d
+	}
+	if r.Nationality != "" {
+		c := strings.ToUpper(strings.TrimSpace(r.Nationality))
+		if !validCountry(c) {
+			errs = append(errs, FieldError{Field: FieldNationality, Reason: fmt.Sprintf("%q is not an ISO 3166-1 alpha-2 country code", r.Nationality)})
+		}
+		q.Nationality = c
+	}
+	if r.Identifier != "" {
+		q.Identifier = strings.TrimSpace(r.Identifier)
+		q.identifier = normaliseIdentifier(q.Identifier)
+		switch n := utf8.RuneCountInString(q.Identifier); {
+		case !utf8.ValidString(r.Identifier):
+			errs = append(errs, FieldError{Field: FieldIdentifier, Reason: "is not valid UTF-8"})
+		case n > maxIdentifier:
+			errs = append(errs, FieldError{Field: FieldIdentifier, Reason: fmt.Sprintf("has %d characters; at most %d are allowed", n, maxIdentifier)})
+		case strings.ContainsFunc(q.Identifier, isControl):
+			errs = append(errs, FieldError{Field: FieldIdentifier, Reason: "contains control characters"})
+		case q.identifier == "":
+			errs = append(errs, FieldError{Field: FieldIdentifier, Reason: "has no letter or digit"})
+		}
 	}
 	if r.Limit != nil {
 		if *r.Limit < 1 || *r.Limit > MaxLimit {

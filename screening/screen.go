@@ -1,6 +1,8 @@
 package screening
 
 import (
+	"math"
+	"sort"
 	"time"
 
 	"github.com/cslscreen/screener/lists"
@@ -18,7 +20,7 @@ type Match struct {
 	MatchedName string  `json:"matched_name"`
 	Score       float64 `json:"score"`
 	Facts
-	Explanation matcher.Explanation `json:"explanation"`
+	Explanation Explanation `json:"explanation"`
 
 	// Record is the entry's position in the snapshot's list.
 	Record int `json:"-"`
@@ -42,9 +44,13 @@ type Result struct {
 // facts and explanations. Entries that share an id within one list (the
 // CSL repeats some) are reported once.
 func Screen(snap *Snapshot, q Query) Result {
-	ms := snap.Index.Screen(q.matcherQuery(true))
+	ms, facts := candidates(snap, &q, true)
 	out := make([]Match, 0, len(ms))
-	forEachDistinct(snap, ms, func(m *matcher.Match, e *lists.Entry) {
+	forEachDistinct(snap, ms, q.Limit, func(i int, m *matcher.Match, e *lists.Entry) {
+		var fc []FactCheck
+		if facts != nil {
+			fc = facts[i]
+		}
 		if m.Explanation.Words == nil {
 			m.Explanation.Words = []matcher.WordMatch{}
 		}
@@ -56,7 +62,7 @@ func Screen(snap *Snapshot, q Query) Result {
 			MatchedName: m.MatchedName,
 			Score:       m.Score, // the matcher rounds to four places
 			Facts:       FactsOf(e),
-			Explanation: m.Explanation,
+			Explanation: Explanation{Explanation: m.Explanation, Facts: fc},
 			Record:      m.Record,
 			facts:       snap.factsOf(m.Record),
 		})
@@ -88,9 +94,9 @@ type Summary struct {
 // explanations (a large share of a query that matches, and batch results
 // never show them) and keeping only the best top matches.
 func Summarise(snap *Snapshot, q Query, top int) Summary {
-	ms := snap.Index.Screen(q.matcherQuery(false))
+	ms, _ := candidates(snap, &q, false)
 	var s Summary
-	forEachDistinct(snap, ms, func(m *matcher.Match, e *lists.Entry) {
+	forEachDistinct(snap, ms, q.Limit, func(_ int, m *matcher.Match, e *lists.Entry) {
 		s.Count++
 		if len(s.Top) < top {
 			s.Top = append(s.Top, Brief{ID: e.ID, List: lists.ListCode(e.Source), Name: e.Name, MatchedName: m.MatchedName, Score: m.Score})
@@ -100,11 +106,58 @@ func Summarise(snap *Snapshot, q Query, top int) Summary {
 	return s
 }
 
-// forEachDistinct calls f for each match, best first (the matcher's
-// order), skipping an entry whose list and id were already reported.
-func forEachDistinct(snap *Snapshot, ms []matcher.Match, f func(*matcher.Match, *lists.Entry)) {
+// candidates asks the matcher for q's matches. When q carries facts
+// besides the name, it asks for more, down to a margin below the
+// threshold, adjusts each score by the facts (evidence.go), drops what
+// falls below the threshold and re-sorts, best first; facts[i] are then the
+// comparisons behind ms[i]'s score (nil without facts).
+func candidates(snap *Snapshot, q *Query, explain bool) (ms []matcher.Match, facts [][]FactCheck) {
+	mq := q.matcherQuery(explain)
+	if !q.hasFacts() {
+		return snap.Index.Screen(mq), nil
+	}
+	margin := factsMargin
+	if q.identifier != "" {
+		margin = identifierMargin
+	}
+	mq.MinScore = max(mq.MinScore-margin, math.SmallestNonzeroFloat64)
+	mq.Limit = min(3*q.Limit+20, 3*MaxLimit)
+	all := snap.Index.Screen(mq)
+	ms = all[:0]
+	for i := range all {
+		m := all[i]
+		score, f := q.weigh(&snap.List.Entries[m.Record], m.Score)
+		if score < q.MinScore {
+			continue
+		}
+		m.Score = score
+		ms = append(ms, m)
+		facts = append(facts, f)
+	}
+	order := make([]int, len(ms))
+	for i := range order {
+		order[i] = i
+	}
+	// Stable: equal scores keep the matcher's order.
+	sort.SliceStable(order, func(a, b int) bool { return ms[order[a]].Score > ms[order[b]].Score })
+	sortedMs := make([]matcher.Match, len(ms))
+	sortedFacts := make([][]FactCheck, len(ms))
+	for i, k := range order {
+		sortedMs[i], sortedFacts[i] = ms[k], facts[k]
+	}
+	return sortedMs, sortedFacts
+}
+
+// forEachDistinct calls f for at most limit matches, best first, with each
+// one's position in ms, skipping an entry whose list and id were already
+// reported.
+func forEachDistinct(snap *Snapshot, ms []matcher.Match, limit int, f func(int, *matcher.Match, *lists.Entry)) {
 	var seen map[string]bool
+	n := 0
 	for i := range ms {
+		if limit > 0 && n == limit {
+			return
+		}
 		m := &ms[i]
 		e := &snap.List.Entries[m.Record]
 		if len(ms) > 1 {
@@ -117,6 +170,7 @@ func forEachDistinct(snap *Snapshot, ms []matcher.Match, f func(*matcher.Match, 
 			}
 			seen[key] = true
 		}
-		f(m, e)
+		n++
+		f(i, m, e)
 	}
 }

@@ -90,6 +90,9 @@ func TestOpenAPIContract(t *testing.T) {
 	cases := []contractCase{
 		{name: "screen", method: "POST", path: "/v1/screen", contentType: "application/json", body: `{"name":"Kaspersky Lab"}`, headers: auth, status: 200},
 		{name: "screen all options", method: "POST", path: "/v1/screen", contentType: "application/json", body: `{"name":"Лаборатория Касперского","country":"ru","type":"entity","limit":2,"min_score":0.5}`, headers: auth, status: 200},
+		{name: "screen with facts", method: "POST", path: "/v1/screen", contentType: "application/json", body: `{"name":"Kaspersky Lab","date_of_birth":"1962-04-30","nationality":"ru","identifier":"BC-166 787"}`, headers: auth, status: 200},
+		{name: "screen bad date of birth", method: "POST", path: "/v1/screen", contentType: "application/json", body: `{"name":"x","date_of_birth":"30/04/1962"}`, headers: auth, status: 400, invalid: true},
+		{name: "screen bad nationality", method: "POST", path: "/v1/screen", contentType: "application/json", body: `{"name":"x","nationality":"XX"}`, headers: auth, status: 400},
 		{name: "screen no match", method: "POST", path: "/v1/screen", contentType: "application/json", body: `{"name":"Zzyzx Qwertyuiop Plumbing"}`, headers: auth, status: 200},
 		{name: "screen x-api-key", method: "POST", path: "/v1/screen", contentType: "application/json", body: `{"name":"Kaspersky"}`, headers: []string{"X-API-Key", contractKey}, status: 200},
 		{name: "screen empty name", method: "POST", path: "/v1/screen", contentType: "application/json", body: `{"name":""}`, headers: auth, status: 400, invalid: true},

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/cslscreen/screener/internal/jsontext"
-	"github.com/cslscreen/screener/matcher"
 	"github.com/cslscreen/screener/screening"
 )
 
@@ -50,6 +49,18 @@ func appendScreenResponse(b []byte, r *ScreenResponse) []byte {
 	if r.Query.Type != "" {
 		b = append(b, `,"type":`...)
 		b = jsontext.AppendString(b, r.Query.Type)
+	}
+	if r.Query.DateOfBirth != "" {
+		b = append(b, `,"date_of_birth":`...)
+		b = jsontext.AppendString(b, r.Query.DateOfBirth)
+	}
+	if r.Query.Nationality != "" {
+		b = append(b, `,"nationality":`...)
+		b = jsontext.AppendString(b, r.Query.Nationality)
+	}
+	if r.Query.Identifier != "" {
+		b = append(b, `,"identifier":`...)
+		b = jsontext.AppendString(b, r.Query.Identifier)
 	}
 	b = append(b, `,"limit":`...)
 	b = strconv.AppendInt(b, int64(r.Query.Limit), 10)
@@ -104,7 +115,7 @@ func appendMatch(b []byte, m *screening.Match) []byte {
 	return append(b, '}')
 }
 
-func appendExplanation(b []byte, e *matcher.Explanation) []byte {
+func appendExplanation(b []byte, e *screening.Explanation) []byte {
 	b = append(b, `{"words":[`...)
 	for i := range e.Words {
 		w := &e.Words[i]
@@ -138,6 +149,27 @@ func appendExplanation(b []byte, e *matcher.Explanation) []byte {
 	}
 	b = append(b, `,"summary":`...)
 	b = jsontext.AppendString(b, e.Summary)
+	if len(e.Facts) > 0 {
+		b = append(b, `,"facts":[`...)
+		for i := range e.Facts {
+			f := &e.Facts[i]
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"field":`...)
+			b = jsontext.AppendString(b, f.Field)
+			b = append(b, `,"query":`...)
+			b = jsontext.AppendString(b, f.Query)
+			b = append(b, `,"listed":`...)
+			b = jsontext.AppendString(b, f.Listed)
+			b = append(b, `,"how":`...)
+			b = jsontext.AppendString(b, f.How)
+			b = append(b, `,"adjust":`...)
+			b = jsontext.AppendFloat(b, f.Adjust)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
 	return append(b, '}')
 }
 

@@ -49,11 +49,19 @@ func TestRenderMatchesEncodingJSON(t *testing.T) {
 	}
 	snap := screening.NewSnapshot(l)
 	now := time.Date(2026, 11, 27, 10, 0, 0, 123456789, time.UTC)
-	checked := 0
+	checked, withFacts := 0, 0
 	for i, name := range names {
 		q := screening.Query{Name: name, Limit: 10, MinScore: 0.5}
 		if i%3 == 1 {
 			q.Country, q.Type = "RU", "Entity"
+		}
+		if i%3 == 2 {
+			// Facts besides the name: explanations then carry "facts".
+			var errs []screening.FieldError
+			q, errs = screening.Check(screening.Request{Name: name, DateOfBirth: "1962-04", Nationality: "IR", Identifier: "BC 166787"}, 0.5)
+			if len(errs) > 0 {
+				t.Fatalf("%q: %v", name, errs)
+			}
 		}
 		res := screening.Screen(snap, q)
 		resp := newScreenResponse("req-1", &res, now)
@@ -65,8 +73,16 @@ func TestRenderMatchesEncodingJSON(t *testing.T) {
 			t.Fatalf("%q: hand-written response differs (semantically equal: %v)\n got %s\nwant %s", name, reflect.DeepEqual(a, b), got, want)
 		}
 		checked += len(resp.Matches)
+		for _, m := range res.Matches {
+			if len(m.Explanation.Facts) > 0 {
+				withFacts++
+			}
+		}
 	}
 	if checked == 0 {
 		t.Fatal("no matches were rendered")
+	}
+	if withFacts == 0 && len(names) > 100 {
+		t.Fatal("no match with facts was rendered")
 	}
 }
