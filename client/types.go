@@ -12,6 +12,13 @@ type ScreenRequest struct {
 	Type     string   `json:"type,omitempty"`
 	Limit    int      `json:"limit,omitempty"`
 	MinScore *float64 `json:"min_score,omitempty"`
+	// DateOfBirth (YYYY, YYYY-MM or YYYY-MM-DD), Nationality (ISO 3166-1
+	// alpha-2) and Identifier (passport, registration or tax number) are
+	// compared with a matched entry's: agreement raises its score, a clear
+	// conflict lowers it.
+	DateOfBirth string `json:"date_of_birth,omitempty"`
+	Nationality string `json:"nationality,omitempty"`
+	Identifier  string `json:"identifier,omitempty"`
 }
 
 // Status is the outcome of one screening.
@@ -58,16 +65,20 @@ type ListInfo struct {
 
 // ScreenQuery is the query as the server understood it, defaults applied.
 type ScreenQuery struct {
-	Name     string  `json:"name"`
-	Country  string  `json:"country,omitempty"`
-	Type     string  `json:"type,omitempty"`
-	Limit    int     `json:"limit"`
-	MinScore float64 `json:"min_score"`
+	Name        string  `json:"name"`
+	Country     string  `json:"country,omitempty"`
+	Type        string  `json:"type,omitempty"`
+	Limit       int     `json:"limit"`
+	MinScore    float64 `json:"min_score"`
+	DateOfBirth string  `json:"date_of_birth,omitempty"`
+	Nationality string  `json:"nationality,omitempty"`
+	Identifier  string  `json:"identifier,omitempty"`
 }
 
 // ScreenResponse is the answer of POST /v1/screen.
 type ScreenResponse struct {
-	// ID identifies the screening (the request id), for the audit trail.
+	// ID identifies the screening: the id of its audit record
+	// (GET /v1/audit/{id}).
 	ID          string `json:"id"`
 	ListVersion string `json:"list_version"`
 	// Status is empty from servers older than the field; use Outcome.
@@ -129,6 +140,18 @@ type Explanation struct {
 	UnmatchedListed []string    `json:"unmatched_listed,omitempty"`
 	CountryPenalty  float64     `json:"country_penalty,omitempty"`
 	Summary         string      `json:"summary"`
+	// Facts say how the date of birth, nationality or identifier asked for
+	// compared with the entry's, and what each did to the score.
+	Facts []FactCheck `json:"facts,omitempty"`
+}
+
+// FactCheck is one comparison of a request fact with the entry's record.
+type FactCheck struct {
+	Field  string  `json:"field"`
+	Query  string  `json:"query"`
+	Listed string  `json:"listed"`
+	How    string  `json:"how"`
+	Adjust float64 `json:"adjust"`
 }
 
 // WordMatch is one query word paired with a listed word.

@@ -67,6 +67,9 @@ func screenCmd(args []string, stdout, stderr io.Writer) int {
 	country := fs.String("country", "", "ISO 3166 alpha-2 country of the counterparty")
 	typ := fs.String("type", "", "Entity, Individual, Vessel or Aircraft")
 	limit := fs.Int("limit", 0, "most matches to return (default: the server's)")
+	dob := fs.String("dob", "", "date of birth of a person: YYYY, YYYY-MM or YYYY-MM-DD")
+	nationality := fs.String("nationality", "", "ISO 3166 alpha-2 nationality of a person")
+	identifier := fs.String("id", "", "passport, registration or tax number")
 	asJSON := fs.Bool("json", false, "print the server's JSON response")
 	require := fs.Bool("require-match", false, "exit 1 when nothing matches (for smoke tests)")
 	fs.Usage = func() {
@@ -92,7 +95,8 @@ func screenCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "screener: --server: %v\n", err)
 		return exitUsage
 	}
-	req := client.ScreenRequest{Name: name, Country: *country, Type: *typ, Limit: max(*limit, 0)}
+	req := client.ScreenRequest{Name: name, Country: *country, Type: *typ, Limit: max(*limit, 0),
+		DateOfBirth: *dob, Nationality: *nationality, Identifier: *identifier}
 	ctx := context.Background()
 	var sr client.ScreenResponse
 	var raw json.RawMessage
