@@ -26,6 +26,7 @@ const (
 	attackKey       = "faults-harness-secret"
 	attackMaxBytes  = 32 << 20
 	attackRSSLimit  = 300 << 10 // KiB
+	attackRSSCap    = 1 << 20   // KiB: the harness kills a replica past 1 GiB
 	attackCPULimit  = 5 * time.Second
 	attackRespLimit = 60 * time.Second // functional deadline of one attack request
 )
@@ -35,7 +36,7 @@ func attackReplica(t *testing.T) *replica {
 	sum := sha256.Sum256([]byte(attackKey))
 	env["API_KEYS"] = "faults:" + hex.EncodeToString(sum[:]) + ":admin"
 	env["BATCH_MAX_BYTES"] = fmt.Sprint(attackMaxBytes)
-	return startReplica(t, "A", env)
+	return startReplicaCapped(t, "A", env, attackRSSCap)
 }
 
 // gz compresses s as one gzip member; members concatenate into one valid
@@ -72,7 +73,7 @@ func upload(t *testing.T, rep *replica, body []byte, header map[string]string) a
 	res := attackResult{}
 	resp, err := (&http.Client{Timeout: attackRespLimit}).Do(req)
 	if err == nil {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 2000))
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 400))
 		resp.Body.Close()
 		res.status = resp.StatusCode
 		t.Logf("answer %d: %s", resp.StatusCode, b)
@@ -87,6 +88,11 @@ func upload(t *testing.T, rep *replica, body []byte, header map[string]string) a
 // afterAttack checks the replica is up (it answers /healthz) and small.
 func afterAttack(t *testing.T, r *row, rep *replica) {
 	t.Helper()
+	if kb := rep.cappedAt.Load(); kb > 0 {
+		r.rss = fmt.Sprintf("> %s: killed by the harness", mb(attackRSSCap))
+		r.check(t, false, "RSS reached %s: the harness killed the replica (cap %s)", mb(kb), mb(attackRSSCap))
+		return
+	}
 	c := &http.Client{Timeout: 5 * time.Second}
 	code, err := getJSON(context.Background(), c, rep.base+"/healthz", nil)
 	r.check(t, err == nil && code == 200 && rep.alive(), "the replica is not answering after the attack (%d, %v):\n%s", code, err, rep.logTail())

@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -99,6 +100,12 @@ type replica struct {
 	exitErr error         // valid once exited is closed
 	logPath string
 
+	// rssCap, when set before the first sample, is a safety net for the
+	// machine: a replica whose RSS passes it is killed (cappedAt records
+	// the RSS then), so an attack that works cannot exhaust the host.
+	rssCap   int64 // KiB
+	cappedAt atomic.Int64
+
 	mu  sync.Mutex
 	rss []rssSample
 }
@@ -114,6 +121,12 @@ type rssSample struct {
 // cleanup terminates it.
 func startReplica(t *testing.T, name string, env map[string]string) *replica {
 	t.Helper()
+	return startReplicaCapped(t, name, env, 0)
+}
+
+// startReplicaCapped is startReplica with an RSS cap in KiB (0: none).
+func startReplicaCapped(t *testing.T, name string, env map[string]string, capKB int64) *replica {
+	t.Helper()
 	addr := freeAddr(t)
 	full := map[string]string{
 		"LISTEN_ADDR": addr, "LIST_URL": "off", "LOG_LEVEL": "warn",
@@ -123,7 +136,7 @@ func startReplica(t *testing.T, name string, env map[string]string) *replica {
 		full[k] = v
 	}
 	r := &replica{name: name, base: "http://" + addr, exited: make(chan struct{}),
-		logPath: filepath.Join(t.TempDir(), name+".log")}
+		logPath: filepath.Join(t.TempDir(), name+".log"), rssCap: capKB}
 	logf, err := os.Create(r.logPath)
 	if err != nil {
 		t.Fatal(err)
@@ -196,6 +209,28 @@ func (r *replica) waitExit(limit time.Duration) bool {
 	}
 }
 
+// requestIDs returns the request ids in the replica's access log.
+func (r *replica) requestIDs() (map[string]bool, error) {
+	f, err := os.Open(r.logPath)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	ids := map[string]bool{}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for sc.Scan() {
+		var line struct {
+			Msg       string `json:"msg"`
+			RequestID string `json:"request_id"`
+		}
+		if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "http request" {
+			ids[line.RequestID] = true
+		}
+	}
+	return ids, sc.Err()
+}
+
 func (r *replica) logTail() string {
 	b, _ := os.ReadFile(r.logPath)
 	if len(b) > 4000 {
@@ -212,6 +247,10 @@ func (r *replica) sampleRSS() {
 			r.mu.Lock()
 			r.rss = append(r.rss, rssSample{time.Now(), kb})
 			r.mu.Unlock()
+			if r.rssCap > 0 && kb > r.rssCap && r.cappedAt.Load() == 0 {
+				r.cappedAt.Store(kb)
+				r.cmd.Process.Kill()
+			}
 		}
 		select {
 		case <-r.exited:

@@ -45,6 +45,7 @@ type sample struct {
 	dur    time.Duration
 	target int
 	class  string // "" for a 200; "http_NNN" or a transport error class
+	id     string // X-Request-ID sent, to find the request in a replica's log
 }
 
 // loadGen sends screenings to its targets from connections goroutines,
@@ -87,7 +88,7 @@ func (l *loadGen) start(ctx context.Context) (wait func()) {
 				if target < 0 {
 					return
 				}
-				l.one(ctx, target, names[n%len(names)])
+				l.one(ctx, target, names[n%len(names)], fmt.Sprintf("faults-%d-%d", g, n))
 			}
 		}()
 	}
@@ -105,13 +106,14 @@ func (l *loadGen) pick(n int) int {
 	return -1
 }
 
-func (l *loadGen) one(ctx context.Context, target int, name string) {
+func (l *loadGen) one(ctx context.Context, target int, name, id string) {
 	body := []byte(`{"name":"` + name + `"}`)
 	req, err := http.NewRequest(http.MethodPost, l.targets[target]+"/v1/screen", bytes.NewReader(body))
 	if err != nil {
 		panic(err) // a constant URL and body
 	}
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Request-ID", id)
 	if l.key != "" {
 		req.Header.Set("Authorization", "Bearer "+l.key)
 	}
@@ -137,7 +139,7 @@ func (l *loadGen) one(ctx context.Context, target int, name string) {
 			l.down[target].Store(true)
 		}
 	}
-	s := sample{start: start, dur: time.Since(start), target: target, class: class}
+	s := sample{start: start, dur: time.Since(start), target: target, class: class, id: id}
 	l.mu.Lock()
 	l.samples = append(l.samples, s)
 	if class != "" && l.errMsgs[class] == "" {
@@ -247,6 +249,20 @@ func ms(d time.Duration) string {
 		return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
 	}
 	return fmt.Sprintf("%.0f ms", float64(d)/float64(time.Millisecond))
+}
+
+// failedIDs returns the request ids of the failed requests to target, by
+// error class.
+func (l *loadGen) failedIDs(target int) map[string][]string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := map[string][]string{}
+	for _, s := range l.samples {
+		if s.class != "" && s.target == target {
+			out[s.class] = append(out[s.class], s.id)
+		}
+	}
+	return out
 }
 
 // logErrors logs the first message of each error class.
