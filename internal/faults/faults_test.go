@@ -137,9 +137,9 @@ func testRedisFault(t *testing.T, kind string) {
 		}
 		<-time.After(100 * time.Millisecond)
 	}
-	r.note(t, "/readyz during the fault: %d calls, %d failed or slower than 1 s (first: %v); unreachable reported after %v", calls, slow, firstSlow, unreachable)
-	r.check(t, slow == 0, "/readyz did not answer within 1 s %d times of %d (%v)", slow, calls, firstSlow)
-	r.check(t, len(unreachable) == len(reps), "/readyz did not report store.status=unreachable on every replica (got %v)", unreachable)
+	r.note(t, "/readyz during the fault: %d calls, %d failed or slower than 1 s (first: %v); store.status=unreachable reported after %v", calls, slow, firstSlow, unreachable)
+	r.check(t, slow == 0, "/readyz did not answer within 1 s (%d of %d calls)", slow, calls)
+	r.check(t, len(unreachable) == len(reps), "/readyz did not report store.status=unreachable on every replica (%d of %d did)", len(unreachable), len(reps))
 
 	at(t0, 2*phase)
 	tr := time.Now()
