@@ -5,6 +5,7 @@ package faults
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -33,6 +34,19 @@ func TestFaults(t *testing.T) {
 // not a synchronisation: the load runs meanwhile).
 func at(t0 time.Time, d time.Duration) {
 	<-time.After(time.Until(t0.Add(d)))
+}
+
+// sinceFault formats when each replica noticed the fault: "A after 511 ms, …".
+func sinceFault(m map[string]time.Duration) string {
+	if len(m) == 0 {
+		return "no replica"
+	}
+	var parts []string
+	for name, d := range m {
+		parts = append(parts, name+" after "+ms(d))
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, ", ")
 }
 
 // Memory rule of scenario 1: the median RSS over the last third of the
@@ -137,7 +151,7 @@ func testRedisFault(t *testing.T, kind string) {
 		}
 		<-time.After(100 * time.Millisecond)
 	}
-	r.note(t, "/readyz during the fault: %d calls, %d failed or slower than 1 s (first: %v); store.status=unreachable reported after %v", calls, slow, firstSlow, unreachable)
+	r.note(t, "/readyz during the fault: %d calls, %d failed or slower than 1 s (first: %v); store.status=unreachable reported by %s", calls, slow, firstSlow, sinceFault(unreachable))
 	r.check(t, slow == 0, "/readyz did not answer within 1 s (%d of %d calls)", slow, calls)
 	r.check(t, len(unreachable) == len(reps), "/readyz did not report store.status=unreachable on every replica (%d of %d did)", len(unreachable), len(reps))
 
