@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -109,6 +110,35 @@ func (s *Server) Signal(sig os.Signal) error {
 		return fmt.Errorf("redistest: server not running")
 	}
 	return s.cmd.Process.Signal(sig)
+}
+
+// Kill sends SIGKILL, as a crash would: nothing is flushed, clients see
+// their connections reset. The test can Restart it on the same port.
+func (s *Server) Kill() { s.Stop() }
+
+// Pause sends SIGSTOP: the server hangs with its connections open, as a
+// stuck or swapping Redis would; clients see timeouts, not errors.
+func (s *Server) Pause() { s.signal(syscall.SIGSTOP) }
+
+// Resume sends SIGCONT to a paused server; it answers what was queued.
+func (s *Server) Resume() { s.signal(syscall.SIGCONT) }
+
+// PID is the server's process id, 0 when it is not running.
+func (s *Server) PID() int {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return 0
+	}
+	return s.cmd.Process.Pid
+}
+
+func (s *Server) signal(sig syscall.Signal) {
+	s.tb.Helper()
+	if s.cmd == nil || s.cmd.Process == nil {
+		s.tb.Fatalf("redistest: %v: the server is not running", sig)
+	}
+	if err := s.cmd.Process.Signal(sig); err != nil {
+		s.tb.Fatalf("redistest: %v: %v", sig, err)
+	}
 }
 
 // Restart starts the server again on the same port (empty: no persistence).
