@@ -214,6 +214,9 @@ func init() {
 			}
 		}
 	}
+	legalWordsFuzzy.seal()
+	fragmentsFuzzy.seal()
+	legalFirstFuzzy.seal()
 }
 
 // fuzzyKeyEqual reports whether a query word a (a key or a spelling) is
@@ -261,10 +264,9 @@ func isLegalFragment(key string, row []int, dm *delMemo) bool {
 type fuzzySet struct {
 	members []string
 	byDel   map[uint64][]int32
-	// bloom has two bits set in one word for every deletion hash stored,
-	// so that the common case, a word that is no legal form, costs no map
-	// lookup (one in sixty hashes passes it by chance).
-	bloom [1 << 11]uint64
+	// f holds every deletion hash stored, so that the common case, a word
+	// that is no legal form, costs no map lookup. seal makes it.
+	f filter
 }
 
 func (f *fuzzySet) add(k string) {
@@ -274,8 +276,6 @@ func (f *fuzzySet) add(k string) {
 	id := int32(len(f.members))
 	f.members = append(f.members, k)
 	forDeletions(k, seedKey, fuzzyEdits(len(k)), func(h uint64) {
-		i, m := bloomBits(h)
-		f.bloom[i] |= m
 		ids := f.byDel[h]
 		if len(ids) == 0 || ids[len(ids)-1] != id {
 			f.byDel[h] = append(ids, id)
@@ -283,9 +283,12 @@ func (f *fuzzySet) add(k string) {
 	})
 }
 
-// bloomBits returns the word of fuzzySet.bloom for hash h and its two bits.
-func bloomBits(h uint64) (int, uint64) {
-	return int(h>>6) & (1<<11 - 1), 1<<(h&63) | 1<<((h>>32)&63)
+// seal builds the filter once every member is added.
+func (f *fuzzySet) seal() {
+	f.f = newFilter(len(f.byDel), 16)
+	for h := range f.byDel {
+		f.f.add(h)
+	}
 }
 
 // fuzzyEdits mirrors fuzzyKeyEqual's budget.
@@ -336,7 +339,7 @@ func (f *fuzzySet) step(w *fuzzyWalk, h uint64, key string, loose bool, row []in
 	if w.stop {
 		return
 	}
-	if i, m := bloomBits(h); f.bloom[i]&m != m {
+	if !f.f.has(h) {
 		return
 	}
 	for _, id := range f.byDel[h] {

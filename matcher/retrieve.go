@@ -503,8 +503,8 @@ func (ix *Index) joinCands(s *scratch) {
 // document frequencies, behind a filter on the words' polynomial hashes,
 // which bestCut computes for every prefix and suffix of a word in one pass.
 type partSet struct {
-	df    map[string]int32
-	bloom []uint64 // two bits in one word per part; a power of two long
+	df map[string]int32
+	f  filter
 }
 
 // partHashBase is the base of the parts' polynomial hash: h(s) is
@@ -519,9 +519,9 @@ func partHash(w string) uint64 {
 	return h
 }
 
-// bits returns the filter word and bits of a part of n bytes with
-// polynomial hash h.
-func (p *partSet) bits(h uint64, n int) (int, uint64) {
+// mixPart returns the filter hash of a part of n bytes with polynomial
+// hash h.
+func mixPart(h uint64, n int) uint64 {
 	h ^= uint64(n) << 56
 	// splitmix64's finaliser: the polynomial hash's low bits mix poorly.
 	h ^= h >> 30
@@ -529,25 +529,19 @@ func (p *partSet) bits(h uint64, n int) (int, uint64) {
 	h ^= h >> 27
 	h *= 0x94d049bb133111eb
 	h ^= h >> 31
-	return int(h>>12) & (len(p.bloom) - 1), 1<<(h&63) | 1<<((h>>6)&63)
+	return h
 }
 
 // seal builds the filter once df is complete.
 func (p *partSet) seal() {
-	n := 1
-	for n < len(p.df) {
-		n *= 2
-	}
-	p.bloom = make([]uint64, max(n/2, 1))
+	p.f = newFilter(len(p.df), 32)
 	for w := range p.df {
-		i, m := p.bits(partHash(w), len(w))
-		p.bloom[i] |= m
+		p.f.add(mixPart(partHash(w), len(w)))
 	}
 }
 
 // maybe reports whether the part of n bytes with polynomial hash h may be
 // in the set; false means it is not.
 func (p *partSet) maybe(h uint64, n int) bool {
-	i, m := p.bits(h, n)
-	return p.bloom[i]&m == m
+	return p.f.has(mixPart(h, n))
 }
