@@ -188,3 +188,17 @@ func TestDumpMatches(t *testing.T) {
 		}
 	}
 }
+
+// nameText returns the string name ni was analysed from.
+func (ix *Index) nameText(ni uint32) string {
+	nr := &ix.names[ni]
+	name := ix.recs[nr.rec].names[nr.nameIdx]
+	if nr.sub == 0 {
+		return name
+	}
+	parts := subNames(name)
+	if int(nr.sub) <= len(parts) {
+		return parts[nr.sub-1]
+	}
+	return name
+}

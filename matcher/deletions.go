@@ -250,20 +250,6 @@ func buildDelIndex(gen func(fn func(h uint64, id uint32))) delIndex {
 
 func (d *delIndex) size() int { return len(d.entries) }
 
-// lookup calls fn with every spelling id stored under h.
-func (d *delIndex) lookup(h uint64, fn func(id uint32)) {
-	if len(d.dir) == 0 {
-		return
-	}
-	b := h >> d.shift
-	c := d.checkOf(h)
-	for _, e := range d.entries[d.dir[b]:d.dir[b+1]] {
-		if e.check == c {
-			fn(e.id)
-		}
-	}
-}
-
 // appendHits appends the spelling ids stored under each of hs, in the order
 // lookup would give them, hash by hash.
 func (d *delIndex) appendHits(dst []uint32, hs []uint64) []uint32 {

@@ -114,10 +114,10 @@ type memoSpan struct {
 	from, to int32
 }
 
+// scored is a gathered name and its estimated score.
 type scored struct {
-	name  uint32
-	est   float32
-	score float32
+	name uint32
+	est  float32
 }
 
 func (ix *Index) newScratch() any {

@@ -505,9 +505,3 @@ func (a *analyser) nextIsGeneric(k int) bool {
 	}
 	return false
 }
-
-// analyse is a convenience for tests and Build: it returns a copy.
-func analyseName(name string) []token {
-	var a analyser
-	return append([]token(nil), a.analyse(name)...)
-}
