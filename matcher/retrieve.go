@@ -13,125 +13,158 @@ import "math"
 func (ix *Index) retrieve(s *scratch) {
 	p := &ix.params
 	for i := range s.qt {
-		qt := &s.qt[i]
-		t := &qt.tok
+		t := &s.qt[i].tok
 		switch t.kind {
 		case kindLegal:
 			if id, ok := ix.canonID(t); ok {
 				s.addCand(i, unitSingle, id, 1, howLegalCode, 0)
 			}
 			s.qw[i] = p.legalWeight
-			continue
 		case kindStop:
 			if id, ok := ix.canonID(t); ok {
 				s.addCand(i, unitSingle, id, 1, howExactCode, 0)
 			}
 			s.qw[i] = p.stopWeight
-			continue
-		}
-		exactHow := howExactCode
-		if t.lookalike {
-			exactHow = howLookalikeCode
-		}
-		// Among equally close candidates, the most common decides the
-		// weight: "Muhaammad" is most likely Muhammad, not a rare variant.
-		bestW, bestSim := float32(-1), float32(0)
-		note := func(id uint32, sim float32) {
-			if sim > bestSim || (sim == bestSim && ix.vocab[id].w < bestW) {
-				bestSim, bestW = sim, ix.vocab[id].w
-			}
-		}
-		if id, ok := ix.canonID(t); ok {
-			s.addCand(i, unitSingle, id, 1, exactHow, 0)
-			qt.exact, qt.id = true, id
-			note(id, 1)
-		} else if t.alt != "" {
-			if id, ok := ix.byCanon[t.alt]; ok {
-				s.addCand(i, unitSingle, id, 1, exactHow, 0)
-				qt.exact, qt.id = true, id
-				note(id, 1)
-				t.canon = t.alt
-				s.kb = romanKey(s.kb, t.canon)
-				t.key = string(s.kb)
-			}
-		}
-		// By key, of the canonical form and of the word as written (the
-		// singular rule may have cut a foreign word: "Kompleks").
-		// Keys of short words collide by chance ("c" and "ccc" are both
-		// "k"); they count only for keys of two letters or more.
-		byKey := func(ids []uint32) {
-			for _, id := range ids {
-				// Vocabulary entries have distinct canonical forms: only
-				// the exact entry has the token's.
-				if qt.exact && id == qt.id {
-					continue
-				}
-				sim := p.keySim(min(len(t.text), len(ix.vocab[id].canon)))
-				s.addCand(i, unitSingle, id, sim, howTranslitCode, 0)
-				note(id, sim)
-			}
-		}
-		switch {
-		case len(t.key) < 2:
-		case qt.exact:
-			// A token's key is its canonical form's, as the vocabulary
-			// entry's is: Build has this look-up.
-			for _, m := range ix.mates[ix.mateOff[qt.id]:ix.mateOff[qt.id+1]] {
-				if m.id == qt.id {
-					continue
-				}
-				sim := p.keySim(min(len(t.text), int(m.n)))
-				s.addCand(i, unitSingle, m.id, sim, howTranslitCode, 0)
-				note(m.id, sim)
-			}
 		default:
-			byKey(ix.byKey[t.key])
-		}
-		if t.text != t.canon {
-			s.kb = romanKey(s.kb, t.text)
-			if len(s.kb) >= 2 && string(s.kb) != t.key {
-				byKey(ix.byKey[string(s.kb)])
-			}
-		}
-		// A word the list has in many records is most likely meant as
-		// written: its typo neighbours are not looked up.
-		if !qt.exact || ix.vocab[qt.id].df < p.typoMaxDF {
-			ix.typoCands(s, i)
-		}
-		if !qt.exact {
-			ix.phoneticCands(s, i)
-		}
-		for e := range s.cands {
-			c := &s.cands[e]
-			if c.q == int32(i) && c.unit == unitSingle {
-				note(c.vocab, c.sim)
-			}
-		}
-		if t.legalAlt != "" {
-			if id, ok := ix.byCanon[t.legalAlt]; ok {
-				s.addCand(i, unitSingle, id, 1, howLegalCode, 0)
-			}
-		}
-		// The weight of a query word is the list's weight of the word it
-		// most resembles; a word the list has never seen weighs most.
-		switch {
-		case bestSim >= p.anchorSim:
-			s.qw[i] = bestW
-		default:
-			s.qw[i] = ix.oovWeight
-			if len(t.canon) == 1 {
-				s.qw[i] = p.wordWeight(p.initialIDF, false)
-			}
-		}
-		if t.kind == kindTitle {
-			s.qw[i] = p.titleWeight
-		}
-		if t.paren {
-			s.qw[i] *= p.parenFactor
+			ix.wordCands(s, i)
 		}
 	}
 	ix.joinCands(s)
 	ix.splitCands(s)
+}
+
+// wordCands maps query word i to the vocabulary entries it may stand for,
+// and weighs it.
+func (ix *Index) wordCands(s *scratch, i int) {
+	p := &ix.params
+	qt := &s.qt[i]
+	first := len(s.cands)
+	ix.exactCand(s, i)
+	ix.keyCands(s, i)
+	// A word the list has in many records is most likely meant as
+	// written: its typo neighbours are not looked up.
+	if !qt.exact || ix.vocab[qt.id].df < p.typoMaxDF {
+		ix.typoCands(s, i)
+	}
+	if !qt.exact {
+		ix.phoneticCands(s, i)
+	}
+	// Weighed on the candidates so far: a legal form the word may also
+	// be does not lend it its weight.
+	s.qw[i] = ix.queryWordWeight(s, i, first)
+	if t := &qt.tok; t.legalAlt != "" {
+		if id, ok := ix.byCanon[t.legalAlt]; ok {
+			s.addCand(i, unitSingle, id, 1, howLegalCode, 0)
+		}
+	}
+}
+
+// exactCand adds query word i's own vocabulary entry, found by its
+// canonical form or else by its alternative one, which then becomes its
+// canonical form.
+func (ix *Index) exactCand(s *scratch, i int) {
+	qt := &s.qt[i]
+	t := &qt.tok
+	how := howExactCode
+	if t.lookalike {
+		how = howLookalikeCode
+	}
+	if id, ok := ix.canonID(t); ok {
+		s.addCand(i, unitSingle, id, 1, how, 0)
+		qt.exact, qt.id = true, id
+	} else if t.alt != "" {
+		if id, ok := ix.byCanon[t.alt]; ok {
+			s.addCand(i, unitSingle, id, 1, how, 0)
+			qt.exact, qt.id = true, id
+			t.canon = t.alt
+			s.kb = romanKey(s.kb, t.canon)
+			t.key = string(s.kb)
+		}
+	}
+}
+
+// keyCands adds the vocabulary entries with query word i's romanisation
+// key: its canonical form's and the word's as written (the singular rule
+// may have cut a foreign word: "Kompleks"). Keys of short words collide by
+// chance ("c" and "ccc" are both "k"); they count only for keys of two
+// letters or more.
+func (ix *Index) keyCands(s *scratch, i int) {
+	p := &ix.params
+	qt := &s.qt[i]
+	t := &qt.tok
+	switch {
+	case len(t.key) < 2:
+	case qt.exact:
+		// A token's key is its canonical form's, as the vocabulary
+		// entry's is: Build has this look-up.
+		for _, m := range ix.mates[ix.mateOff[qt.id]:ix.mateOff[qt.id+1]] {
+			if m.id == qt.id {
+				continue
+			}
+			sim := p.keySim(min(len(t.text), int(m.n)))
+			s.addCand(i, unitSingle, m.id, sim, howTranslitCode, 0)
+		}
+	default:
+		ix.addByKey(s, i, ix.byKey[t.key])
+	}
+	if t.text != t.canon {
+		s.kb = romanKey(s.kb, t.text)
+		if len(s.kb) >= 2 && string(s.kb) != t.key {
+			ix.addByKey(s, i, ix.byKey[string(s.kb)])
+		}
+	}
+}
+
+// addByKey adds ids, vocabulary entries with a key of query word i, as its
+// transliterations.
+func (ix *Index) addByKey(s *scratch, i int, ids []uint32) {
+	p := &ix.params
+	qt := &s.qt[i]
+	for _, id := range ids {
+		// Vocabulary entries have distinct canonical forms: only the
+		// exact entry has the token's.
+		if qt.exact && id == qt.id {
+			continue
+		}
+		sim := p.keySim(min(len(qt.tok.text), len(ix.vocab[id].canon)))
+		s.addCand(i, unitSingle, id, sim, howTranslitCode, 0)
+	}
+}
+
+// queryWordWeight returns the weight of query word i, whose candidates are
+// s.cands[first:]: the list's weight of the word it most resembles, and
+// among equally close words the most common ("Muhaammad" is most likely
+// Muhammad, not a rare variant); a word the list has never seen weighs
+// most.
+func (ix *Index) queryWordWeight(s *scratch, i, first int) float32 {
+	p := &ix.params
+	bestW, bestSim := float32(-1), float32(0)
+	for e := first; e < len(s.cands); e++ {
+		c := &s.cands[e]
+		if c.q != int32(i) || c.unit != unitSingle {
+			continue
+		}
+		if w := ix.vocab[c.vocab].w; c.sim > bestSim || (c.sim == bestSim && w < bestW) {
+			bestSim, bestW = c.sim, w
+		}
+	}
+	t := &s.qt[i].tok
+	var w float32
+	switch {
+	case bestSim >= p.anchorSim:
+		w = bestW
+	case len(t.canon) == 1:
+		w = p.wordWeight(p.initialIDF, false)
+	default:
+		w = ix.oovWeight
+	}
+	if t.kind == kindTitle {
+		w = p.titleWeight
+	}
+	if t.paren {
+		w *= p.parenFactor
+	}
+	return w
 }
 
 // canonID returns the vocabulary entry of t's canonical form.
