@@ -250,8 +250,8 @@ func buildDelIndex(gen func(fn func(h uint64, id uint32))) delIndex {
 
 func (d *delIndex) size() int { return len(d.entries) }
 
-// appendHits appends the spelling ids stored under each of hs, in the order
-// lookup would give them, hash by hash.
+// appendHits appends the spelling ids stored under each of hs, hash by
+// hash, each hash's in the index's order.
 func (d *delIndex) appendHits(dst []uint32, hs []uint64) []uint32 {
 	if len(d.dir) == 0 {
 		return dst

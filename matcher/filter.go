@@ -22,8 +22,9 @@ type filter struct {
 }
 
 // newFilter returns an empty filter with room for n hashes at about
-// bitsEach bits each. With 16 bits, about one absent hash in a hundred
-// passes; with 32, one in three hundred.
+// bitsEach bits each, rounded up to a power of two words. With 16 bits,
+// about one absent hash in sixty passes; with 32, one in two hundred
+// (fewer when the size rounds up).
 func newFilter(n, bitsEach int) filter {
 	w := (n*bitsEach + 63) / 64
 	lg := 0
