@@ -123,20 +123,6 @@ func pairWeight(e *edge) float32 {
 	return (e.wq + e.wn) / 2
 }
 
-// nameText returns the string name ni was analysed from.
-func (ix *Index) nameText(ni uint32) string {
-	nr := &ix.names[ni]
-	name := ix.recs[nr.rec].names[nr.nameIdx]
-	if nr.sub == 0 {
-		return name
-	}
-	parts := subNames(name)
-	if int(nr.sub) <= len(parts) {
-		return parts[nr.sub-1]
-	}
-	return name
-}
-
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
 
 // appendSummary appends the one-sentence summary, e.g.

@@ -13,7 +13,6 @@ import (
 // in s.top the names with the highest estimated scores: at most
 // params.candidates of them, whatever the postings' lengths.
 func (ix *Index) gather(s *scratch, threshold float32, typ string) {
-	p := &ix.params
 	// Estimates compare ordinary words only: legal forms, function words
 	// and titles weigh little and are not gathered.
 	var wq float32
@@ -22,25 +21,47 @@ func (ix *Index) gather(s *scratch, threshold float32, typ string) {
 			wq += w
 		}
 	}
-	// Process candidates unit by unit, best similarity first, so a name
-	// collects each unit's best contribution once.
+	floor := ix.params.minEstimate * threshold
+	ix.weighCands(s)
+	s.groupUnits()
+	essential := s.essentialUnits(floor, wq, ix.params.cq)
+	base := s.nextEpoch()
+	ix.walkUnits(s, s.units[:essential], base)
+	if essential < len(s.units) {
+		ix.addMinor(s, essential, base)
+	}
+	ix.keepBest(s, wq, floor, typ)
+}
+
+// counts reports whether candidate c takes part in gathering: a single
+// word's candidate only for an ordinary word, a joined or cut word's
+// always.
+func (s *scratch) counts(c *cand) bool {
+	return s.qt[c.q].tok.kind == kindWord || c.unit != unitSingle
+}
+
+// unitKey numbers the query unit candidate c stands for: query token q, the
+// pair q, q+1 joined, or q cut in two.
+func (s *scratch) unitKey(c *cand) uint32 {
+	switch c.unit {
+	case unitJoin:
+		return uint32(len(s.qt) + int(c.q))
+	case unitSplitFirst:
+		return uint32(2*len(s.qt) + int(c.q))
+	}
+	return uint32(c.q)
+}
+
+// weighCands puts in s.order the candidates that take part, unit by unit,
+// best similarity first, so that a name collects each unit's best
+// contribution once; and sets each one's contribution to a name's estimate
+// (s.contrib) and the query weight its unit covers (s.qpart).
+func (ix *Index) weighCands(s *scratch) {
 	s.order = s.order[:0]
 	for e := range s.cands {
-		c := &s.cands[e]
-		if s.qt[c.q].tok.kind != kindWord && c.unit == unitSingle {
-			continue
+		if s.counts(&s.cands[e]) {
+			s.order = append(s.order, int32(e))
 		}
-		s.order = append(s.order, int32(e))
-	}
-	nq := len(s.qt)
-	unitKey := func(c *cand) uint32 {
-		switch c.unit {
-		case unitJoin:
-			return uint32(nq + int(c.q))
-		case unitSplitFirst:
-			return uint32(2*nq + int(c.q))
-		}
-		return uint32(c.q)
 	}
 	// A pair weighs the mean of its words' weights, or the listed word's
 	// weight for a query word the list lacks (score.go).
@@ -70,22 +91,21 @@ func (ix *Index) gather(s *scratch, threshold float32, typ string) {
 	// reflection and allocations.
 	slices.SortFunc(s.order, func(a, b int32) int {
 		ca, cb := &s.cands[a], &s.cands[b]
-		if ka, kb := unitKey(ca), unitKey(cb); ka != kb {
+		if ka, kb := s.unitKey(ca), s.unitKey(cb); ka != kb {
 			return cmp.Compare(ka, kb)
 		}
 		return cmp.Compare(cb.sim, ca.sim)
 	})
-	// Units, heaviest first. A name that holds none of the first units
-	// cannot reach the estimate floor once the rest weigh too little
-	// (MaxScore): their postings, however long, are not walked; their
-	// contributions are added to the names already found by reading those
-	// names' few tokens instead.
+}
+
+// groupUnits cuts s.order into its units (s.units), heaviest first.
+func (s *scratch) groupUnits() {
 	s.units = s.units[:0]
 	for i := 0; i < len(s.order); {
-		uk := unitKey(&s.cands[s.order[i]])
+		uk := s.unitKey(&s.cands[s.order[i]])
 		j := i
 		var best float32
-		for j < len(s.order) && unitKey(&s.cands[s.order[j]]) == uk {
+		for j < len(s.order) && s.unitKey(&s.cands[s.order[j]]) == uk {
 			best = max(best, s.contrib[s.order[j]])
 			j++
 		}
@@ -98,21 +118,31 @@ func (ix *Index) gather(s *scratch, threshold float32, typ string) {
 		}
 		return cmp.Compare(a.key, b.key)
 	})
+}
+
+// essentialUnits returns how many of the units, heaviest first, a name must
+// hold one of to reach the estimate floor: once the rest weigh too little,
+// a name that holds none of the first cannot (MaxScore). The rest's
+// postings, however long, are not walked (addMinor).
+func (s *scratch) essentialUnits(floor, wq, cq float32) int {
 	var rest, restQ float32
 	for _, u := range s.units {
 		rest += u.max
 		restQ += u.q
 	}
-	floor := p.minEstimate * threshold
-	essential := len(s.units)
 	for k, u := range s.units {
-		if rest/(rest+p.cq*max(0, wq-restQ)) < floor {
-			essential = k
-			break
+		if rest/(rest+cq*max(0, wq-restQ)) < floor {
+			return k
 		}
 		rest -= u.max
 		restQ -= u.q
 	}
+	return len(s.units)
+}
+
+// nextEpoch starts a new query's marks on the accumulators and returns its
+// base: a unit's mark is base | unit key.
+func (s *scratch) nextEpoch() uint32 {
 	s.epoch++
 	if s.epoch >= 1<<22 {
 		for i := range s.acc {
@@ -120,8 +150,13 @@ func (ix *Index) gather(s *scratch, threshold float32, typ string) {
 		}
 		s.epoch = 1
 	}
-	base := s.epoch << 10
-	for _, u := range s.units[:essential] {
+	return s.epoch << 10
+}
+
+// walkUnits walks the postings of the units' candidates, adding each
+// unit's contribution once to every name it reaches.
+func (ix *Index) walkUnits(s *scratch, units []unitSpan, base uint32) {
+	for _, u := range units {
 		mark := base | (u.key & 1023)
 		for _, e := range s.order[u.from:u.to] {
 			c := &s.cands[e]
@@ -145,39 +180,47 @@ func (ix *Index) gather(s *scratch, threshold float32, typ string) {
 			}
 		}
 	}
-	if essential < len(s.units) {
-		// The minor units' contributions: by reading the found names'
-		// tokens when they are few, else by walking the postings without
-		// admitting new names.
-		var postings uint32
-		for _, u := range s.units[essential:] {
-			for _, e := range s.order[u.from:u.to] {
-				v := s.cands[e].vocab
-				postings += ix.postOff[v+1] - ix.postOff[v]
-			}
+}
+
+// addMinor adds the contributions of the units after the first essential
+// to the names already found: by reading the found names' tokens when they
+// are few, else by walking the postings without admitting new names.
+func (ix *Index) addMinor(s *scratch, essential int, base uint32) {
+	var postings uint32
+	for _, u := range s.units[essential:] {
+		for _, e := range s.order[u.from:u.to] {
+			v := s.cands[e].vocab
+			postings += ix.postOff[v+1] - ix.postOff[v]
 		}
-		if uint32(len(s.touched))*8 < postings {
-			ix.addMinorUnits(s, essential, unitKey)
-		} else {
-			for _, u := range s.units[essential:] {
-				mark := base | (u.key & 1023)
-				for _, e := range s.order[u.from:u.to] {
-					v := s.cands[e].vocab
-					contrib, qpart := s.contrib[e], s.qpart[e]
-					for _, n := range ix.posts[ix.postOff[v]:ix.postOff[v+1]] {
-						a := &s.acc[n]
-						if a.w == 0 || a.stamp == mark {
-							continue
-						}
-						a.stamp = mark
-						a.w += contrib
-						a.q += qpart
-					}
+	}
+	if uint32(len(s.touched))*8 < postings {
+		ix.addMinorUnits(s, essential)
+		return
+	}
+	for _, u := range s.units[essential:] {
+		mark := base | (u.key & 1023)
+		for _, e := range s.order[u.from:u.to] {
+			v := s.cands[e].vocab
+			contrib, qpart := s.contrib[e], s.qpart[e]
+			for _, n := range ix.posts[ix.postOff[v]:ix.postOff[v+1]] {
+				a := &s.acc[n]
+				if a.w == 0 || a.stamp == mark {
+					continue
 				}
+				a.stamp = mark
+				a.w += contrib
+				a.q += qpart
 			}
 		}
 	}
-	// Keep the best estimates.
+}
+
+// keepBest keeps in s.top the found names with the best estimates, at or
+// above floor and of type typ (any when ""): a name's estimate is the score
+// it would have if every pair it could make matched exactly, its other
+// words and the query's uncovered words unmatched.
+func (ix *Index) keepBest(s *scratch, wq, floor float32, typ string) {
+	p := &ix.params
 	s.top = s.top[:0]
 	k := p.candidates
 	for _, n := range s.touched {
@@ -233,7 +276,7 @@ type unitSpan struct {
 
 // addMinorUnits adds the contributions of the units after the first
 // `essential` to the names already touched, by reading each name's tokens.
-func (ix *Index) addMinorUnits(s *scratch, essential int, unitKey func(*cand) uint32) {
+func (ix *Index) addMinorUnits(s *scratch, essential int) {
 	s.minor = resetBools(s.minor, 3*len(s.qt)+3)
 	for _, u := range s.units[essential:] {
 		s.minor[u.key] = true
@@ -249,10 +292,10 @@ func (ix *Index) addMinorUnits(s *scratch, essential int, unitKey func(*cand) ui
 		for _, t := range ix.toks[nw.off : nw.off+uint32(nw.n)] {
 			for e := s.slot[t&tokIDMask]; e >= 0; e = s.cands[e].next {
 				c := &s.cands[e]
-				if s.qt[c.q].tok.kind != kindWord && c.unit == unitSingle {
+				if !s.counts(c) {
 					continue
 				}
-				uk := unitKey(c)
+				uk := s.unitKey(c)
 				if !s.minor[uk] || s.unitSeen[uk] == s.scanStamp {
 					continue
 				}

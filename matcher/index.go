@@ -59,7 +59,7 @@ type Index struct {
 	factExtra []factStrings
 
 	// parts are the words a query word may be cut into, with their
-	// document frequencies (retrieve.go, splitWord).
+	// document frequencies (compounds.go, splitWord).
 	parts partSet
 
 	// postings: the names holding vocabulary entry v are

@@ -214,6 +214,9 @@ func init() {
 			}
 		}
 	}
+	legalWordsFuzzy.seal()
+	fragmentsFuzzy.seal()
+	legalFirstFuzzy.seal()
 }
 
 // fuzzyKeyEqual reports whether a query word a (a key or a spelling) is
@@ -253,151 +256,6 @@ func isLegalWord(w string, row []int, dm *delMemo) bool {
 // legalFragments.
 func isLegalFragment(key string, row []int, dm *delMemo) bool {
 	return fragmentsFuzzy.has(key, row, dm)
-}
-
-// fuzzySet holds a few hundred keys and finds those within fuzzyKeyEqual of
-// a query key through their deletion neighbourhoods, without comparing
-// against every member.
-type fuzzySet struct {
-	members []string
-	byDel   map[uint64][]int32
-	// bloom has two bits set in one word for every deletion hash stored,
-	// so that the common case, a word that is no legal form, costs no map
-	// lookup (one in sixty hashes passes it by chance).
-	bloom [1 << 11]uint64
-}
-
-func (f *fuzzySet) add(k string) {
-	if f.byDel == nil {
-		f.byDel = map[uint64][]int32{}
-	}
-	id := int32(len(f.members))
-	f.members = append(f.members, k)
-	forDeletions(k, seedKey, fuzzyEdits(len(k)), func(h uint64) {
-		i, m := bloomBits(h)
-		f.bloom[i] |= m
-		ids := f.byDel[h]
-		if len(ids) == 0 || ids[len(ids)-1] != id {
-			f.byDel[h] = append(ids, id)
-		}
-	})
-}
-
-// bloomBits returns the word of fuzzySet.bloom for hash h and its two bits.
-func bloomBits(h uint64) (int, uint64) {
-	return int(h>>6) & (1<<11 - 1), 1<<(h&63) | 1<<((h>>32)&63)
-}
-
-// fuzzyEdits mirrors fuzzyKeyEqual's budget.
-func fuzzyEdits(n int) int {
-	switch {
-	case n >= 7:
-		return 2
-	case n >= 3:
-		return 1
-	}
-	return 0
-}
-
-// each calls fn with every member within fuzzyKeyEqual of key, stopping
-// when fn returns false.
-func (f *fuzzySet) each(key string, row []int, dm *delMemo, fn func(m string) bool) {
-	f.eachLoose(key, false, row, dm, fn)
-}
-
-// eachLoose is each, with the looser budget for words the list lacks. dm,
-// when not nil, holds key's deletion hashes, or will.
-func (f *fuzzySet) eachLoose(key string, loose bool, row []int, dm *delMemo, fn func(m string) bool) {
-	if f.byDel == nil {
-		return
-	}
-	var w fuzzyWalk
-	if dm != nil {
-		for _, h := range dm.hashes(key) {
-			if w.stop {
-				return
-			}
-			f.step(&w, h, key, loose, row, fn)
-		}
-		return
-	}
-	forDeletions(key, seedKey, fuzzyEdits(len(key)), func(h uint64) { f.step(&w, h, key, loose, row, fn) })
-}
-
-// fuzzyWalk is the state of one eachLoose.
-type fuzzyWalk struct {
-	seen [32]int32
-	n    int
-	stop bool
-}
-
-// step visits the members stored under deletion hash h.
-func (f *fuzzySet) step(w *fuzzyWalk, h uint64, key string, loose bool, row []int, fn func(m string) bool) {
-	if w.stop {
-		return
-	}
-	if i, m := bloomBits(h); f.bloom[i]&m != m {
-		return
-	}
-	for _, id := range f.byDel[h] {
-		dup := false
-		for _, x := range w.seen[:w.n] {
-			if x == id {
-				dup = true
-				break
-			}
-		}
-		if dup {
-			continue
-		}
-		if w.n < len(w.seen) {
-			w.seen[w.n] = id
-			w.n++
-		}
-		if m := f.members[id]; fuzzyLegalEqual(key, m, loose, row) && !fn(m) {
-			w.stop = true
-			return
-		}
-	}
-}
-
-func (f *fuzzySet) has(key string, row []int, dm *delMemo) bool {
-	found := false
-	f.each(key, row, dm, func(string) bool { found = true; return false })
-	return found
-}
-
-// delMemo remembers, for one query, the deletion hashes (seedKey, the
-// legal-form sets' budget) of the words the legal-form look-ups read: a
-// word the list lacks is read against three sets, by key and as written.
-type delMemo struct {
-	words []byte // the words, one after another
-	ents  []delMemoEnt
-	hs    []uint64
-}
-
-type delMemoEnt struct {
-	wOff, wLen, hOff, hLen int32
-}
-
-func (m *delMemo) reset() {
-	m.words, m.ents, m.hs = m.words[:0], m.ents[:0], m.hs[:0]
-}
-
-// hashes returns what forDeletions gives for w with the legal-form sets'
-// seed and budget; valid until the next reset.
-func (m *delMemo) hashes(w string) []uint64 {
-	for _, e := range m.ents {
-		if string(m.words[e.wOff:e.wOff+e.wLen]) == w {
-			return m.hs[e.hOff : e.hOff+e.hLen]
-		}
-	}
-	e := delMemoEnt{wOff: int32(len(m.words)), wLen: int32(len(w)), hOff: int32(len(m.hs))}
-	m.words = append(m.words, w...)
-	m.hs = appendDeletions(m.hs, w, seedKey, fuzzyEdits(len(w)))
-	e.hLen = int32(len(m.hs)) - e.hOff
-	m.ents = append(m.ents, e)
-	return m.hs[e.hOff:]
 }
 
 // legalWordEqual reports whether a name's word (text, key) is the legal-form

@@ -111,20 +111,20 @@ func (sp *splitter) split(s string) []rawWord {
 			}
 			sp.runes = append(sp.runes, r)
 		case isApostrophe(r) || r == '?':
-			// A possessive 's ends the word: drop both.
 			r1, n1 := next(j)
 			r2, _ := next(j + n1)
-			if len(sp.runes) > 0 && (r1 == 's' || r1 == 'S') && !isWordRune(r2) {
+			switch {
+			case len(sp.runes) > 0 && (r1 == 's' || r1 == 'S') && !isWordRune(r2):
+				// A possessive 's ends the word: drop both.
 				j += n1
-				break
-			}
-			if r == '?' {
+			case r == '?':
 				// The lists write lost quotes as '?': a separator.
 				flush(false)
-				break
+			default:
+				// Inside a word an apostrophe joins (O'Brien, Sa'id): the
+				// word goes on without it. At its edges it is a quote
+				// mark and simply goes.
 			}
-			// Inside a word an apostrophe joins (O'Brien, Sa'id); at its
-			// edges it is a quote mark and simply goes.
 		case r == '-' || r == '‐' || r == '‑' || r == '–':
 			flush(true)
 		case r == '(' || r == '[' || r == '{':

@@ -1,137 +1,168 @@
 package matcher
 
-import "math"
-
 // Retrieval maps each query token to the vocabulary entries it may stand
 // for, each with a similarity and how it was reached: the exact canonical
 // form, the romanisation key, the consonant skeleton, typos (typos.go),
 // two query words written as one listed word, and one query word cut into
-// two listed words.
+// two listed words (compounds.go).
 
 // retrieve maps every query token to candidate vocabulary entries and sets
 // the query tokens' weights.
 func (ix *Index) retrieve(s *scratch) {
 	p := &ix.params
 	for i := range s.qt {
-		qt := &s.qt[i]
-		t := &qt.tok
+		t := &s.qt[i].tok
 		switch t.kind {
 		case kindLegal:
 			if id, ok := ix.canonID(t); ok {
 				s.addCand(i, unitSingle, id, 1, howLegalCode, 0)
 			}
 			s.qw[i] = p.legalWeight
-			continue
 		case kindStop:
 			if id, ok := ix.canonID(t); ok {
 				s.addCand(i, unitSingle, id, 1, howExactCode, 0)
 			}
 			s.qw[i] = p.stopWeight
-			continue
-		}
-		exactHow := howExactCode
-		if t.lookalike {
-			exactHow = howLookalikeCode
-		}
-		// Among equally close candidates, the most common decides the
-		// weight: "Muhaammad" is most likely Muhammad, not a rare variant.
-		bestW, bestSim := float32(-1), float32(0)
-		note := func(id uint32, sim float32) {
-			if sim > bestSim || (sim == bestSim && ix.vocab[id].w < bestW) {
-				bestSim, bestW = sim, ix.vocab[id].w
-			}
-		}
-		if id, ok := ix.canonID(t); ok {
-			s.addCand(i, unitSingle, id, 1, exactHow, 0)
-			qt.exact, qt.id = true, id
-			note(id, 1)
-		} else if t.alt != "" {
-			if id, ok := ix.byCanon[t.alt]; ok {
-				s.addCand(i, unitSingle, id, 1, exactHow, 0)
-				qt.exact, qt.id = true, id
-				note(id, 1)
-				t.canon = t.alt
-				s.kb = romanKey(s.kb, t.canon)
-				t.key = string(s.kb)
-			}
-		}
-		// By key, of the canonical form and of the word as written (the
-		// singular rule may have cut a foreign word: "Kompleks").
-		// Keys of short words collide by chance ("c" and "ccc" are both
-		// "k"); they count only for keys of two letters or more.
-		byKey := func(ids []uint32) {
-			for _, id := range ids {
-				// Vocabulary entries have distinct canonical forms: only
-				// the exact entry has the token's.
-				if qt.exact && id == qt.id {
-					continue
-				}
-				sim := p.keySim(min(len(t.text), len(ix.vocab[id].canon)))
-				s.addCand(i, unitSingle, id, sim, howTranslitCode, 0)
-				note(id, sim)
-			}
-		}
-		switch {
-		case len(t.key) < 2:
-		case qt.exact:
-			// A token's key is its canonical form's, as the vocabulary
-			// entry's is: Build has this look-up.
-			for _, m := range ix.mates[ix.mateOff[qt.id]:ix.mateOff[qt.id+1]] {
-				if m.id == qt.id {
-					continue
-				}
-				sim := p.keySim(min(len(t.text), int(m.n)))
-				s.addCand(i, unitSingle, m.id, sim, howTranslitCode, 0)
-				note(m.id, sim)
-			}
 		default:
-			byKey(ix.byKey[t.key])
-		}
-		if t.text != t.canon {
-			s.kb = romanKey(s.kb, t.text)
-			if len(s.kb) >= 2 && string(s.kb) != t.key {
-				byKey(ix.byKey[string(s.kb)])
-			}
-		}
-		// A word the list has in many records is most likely meant as
-		// written: its typo neighbours are not looked up.
-		if !qt.exact || ix.vocab[qt.id].df < p.typoMaxDF {
-			ix.typoCands(s, i)
-		}
-		if !qt.exact {
-			ix.phoneticCands(s, i)
-		}
-		for e := range s.cands {
-			c := &s.cands[e]
-			if c.q == int32(i) && c.unit == unitSingle {
-				note(c.vocab, c.sim)
-			}
-		}
-		if t.legalAlt != "" {
-			if id, ok := ix.byCanon[t.legalAlt]; ok {
-				s.addCand(i, unitSingle, id, 1, howLegalCode, 0)
-			}
-		}
-		// The weight of a query word is the list's weight of the word it
-		// most resembles; a word the list has never seen weighs most.
-		switch {
-		case bestSim >= p.anchorSim:
-			s.qw[i] = bestW
-		default:
-			s.qw[i] = ix.oovWeight
-			if len(t.canon) == 1 {
-				s.qw[i] = p.wordWeight(p.initialIDF, false)
-			}
-		}
-		if t.kind == kindTitle {
-			s.qw[i] = p.titleWeight
-		}
-		if t.paren {
-			s.qw[i] *= p.parenFactor
+			ix.wordCands(s, i)
 		}
 	}
 	ix.joinCands(s)
 	ix.splitCands(s)
+}
+
+// wordCands maps query word i to the vocabulary entries it may stand for,
+// and weighs it.
+func (ix *Index) wordCands(s *scratch, i int) {
+	p := &ix.params
+	qt := &s.qt[i]
+	first := len(s.cands)
+	ix.exactCand(s, i)
+	ix.keyCands(s, i)
+	// A word the list has in many records is most likely meant as
+	// written: its typo neighbours are not looked up.
+	if !qt.exact || ix.vocab[qt.id].df < p.typoMaxDF {
+		ix.typoCands(s, i)
+	}
+	if !qt.exact {
+		ix.phoneticCands(s, i)
+	}
+	// Weighed on the candidates so far: a legal form the word may also
+	// be does not lend it its weight.
+	s.qw[i] = ix.queryWordWeight(s, i, first)
+	if t := &qt.tok; t.legalAlt != "" {
+		if id, ok := ix.byCanon[t.legalAlt]; ok {
+			s.addCand(i, unitSingle, id, 1, howLegalCode, 0)
+		}
+	}
+}
+
+// exactCand adds query word i's own vocabulary entry, found by its
+// canonical form or else by its alternative one, which then becomes its
+// canonical form.
+func (ix *Index) exactCand(s *scratch, i int) {
+	qt := &s.qt[i]
+	t := &qt.tok
+	how := howExactCode
+	if t.lookalike {
+		how = howLookalikeCode
+	}
+	if id, ok := ix.canonID(t); ok {
+		s.addCand(i, unitSingle, id, 1, how, 0)
+		qt.exact, qt.id = true, id
+	} else if t.alt != "" {
+		if id, ok := ix.byCanon[t.alt]; ok {
+			s.addCand(i, unitSingle, id, 1, how, 0)
+			qt.exact, qt.id = true, id
+			t.canon = t.alt
+			s.kb = romanKey(s.kb, t.canon)
+			t.key = string(s.kb)
+		}
+	}
+}
+
+// keyCands adds the vocabulary entries with query word i's romanisation
+// key: its canonical form's and the word's as written (the singular rule
+// may have cut a foreign word: "Kompleks"). Keys of short words collide by
+// chance ("c" and "ccc" are both "k"); they count only for keys of two
+// letters or more.
+func (ix *Index) keyCands(s *scratch, i int) {
+	p := &ix.params
+	qt := &s.qt[i]
+	t := &qt.tok
+	switch {
+	case len(t.key) < 2:
+	case qt.exact:
+		// A token's key is its canonical form's, as the vocabulary
+		// entry's is: Build has this look-up.
+		for _, m := range ix.mates[ix.mateOff[qt.id]:ix.mateOff[qt.id+1]] {
+			if m.id == qt.id {
+				continue
+			}
+			sim := p.keySim(min(len(t.text), int(m.n)))
+			s.addCand(i, unitSingle, m.id, sim, howTranslitCode, 0)
+		}
+	default:
+		ix.addByKey(s, i, ix.byKey[t.key])
+	}
+	if t.text != t.canon {
+		s.kb = romanKey(s.kb, t.text)
+		if len(s.kb) >= 2 && string(s.kb) != t.key {
+			ix.addByKey(s, i, ix.byKey[string(s.kb)])
+		}
+	}
+}
+
+// addByKey adds ids, vocabulary entries with a key of query word i, as its
+// transliterations.
+func (ix *Index) addByKey(s *scratch, i int, ids []uint32) {
+	p := &ix.params
+	qt := &s.qt[i]
+	for _, id := range ids {
+		// Vocabulary entries have distinct canonical forms: only the
+		// exact entry has the token's.
+		if qt.exact && id == qt.id {
+			continue
+		}
+		sim := p.keySim(min(len(qt.tok.text), len(ix.vocab[id].canon)))
+		s.addCand(i, unitSingle, id, sim, howTranslitCode, 0)
+	}
+}
+
+// queryWordWeight returns the weight of query word i, whose candidates are
+// s.cands[first:]: the list's weight of the word it most resembles, and
+// among equally close words the most common ("Muhaammad" is most likely
+// Muhammad, not a rare variant); a word the list has never seen weighs
+// most.
+func (ix *Index) queryWordWeight(s *scratch, i, first int) float32 {
+	p := &ix.params
+	bestW, bestSim := float32(-1), float32(0)
+	for e := first; e < len(s.cands); e++ {
+		c := &s.cands[e]
+		if c.q != int32(i) || c.unit != unitSingle {
+			continue
+		}
+		if w := ix.vocab[c.vocab].w; c.sim > bestSim || (c.sim == bestSim && w < bestW) {
+			bestSim, bestW = c.sim, w
+		}
+	}
+	t := &s.qt[i].tok
+	var w float32
+	switch {
+	case bestSim >= p.anchorSim:
+		w = bestW
+	case len(t.canon) == 1:
+		w = p.wordWeight(p.initialIDF, false)
+	default:
+		w = ix.oovWeight
+	}
+	if t.kind == kindTitle {
+		w = p.titleWeight
+	}
+	if t.paren {
+		w *= p.parenFactor
+	}
+	return w
 }
 
 // canonID returns the vocabulary entry of t's canonical form.
@@ -141,295 +172,6 @@ func (ix *Index) canonID(t *token) (uint32, bool) {
 	}
 	id, ok := ix.byCanon[t.canon]
 	return id, ok
-}
-
-// splitCands offers, for every query word, its likeliest cut into two
-// adjacent listed words, as an alternative the alignment may prefer to the
-// whole word ("Alnasser" is a listed word, but "Al Nasser" may be meant).
-func (ix *Index) splitCands(s *scratch) {
-	p := &ix.params
-	for i := range s.qt {
-		t := &s.qt[i].tok
-		if t.kind != kindWord || len(t.text) < 4 {
-			continue
-		}
-		// A word the list knows is cut only after a short prefix (an
-		// article or legal form glued on: "Alnasser", "OOOBitreit");
-		// others anywhere.
-		maxPrefix := len(t.text)
-		if s.qt[i].exact {
-			maxPrefix = 3
-		}
-		a, b, ok := ix.bestCut(s, t.text, maxPrefix)
-		if !ok {
-			continue
-		}
-		ida, oka := ix.partID(s, a)
-		idb, okb := ix.partID(s, b)
-		if oka && okb {
-			s.addCand(i, unitSplitFirst, ida, p.simJoin, howJoinedCode, idb)
-		}
-	}
-}
-
-// partID returns the vocabulary entry one part of a cut word stands for.
-func (ix *Index) partID(s *scratch, w string) (uint32, bool) {
-	c, _ := canonicalWord(w)
-	if id, ok := ix.byCanon[c]; ok {
-		return id, true
-	}
-	s.kb = romanKey(s.kb, w)
-	for _, ph := range legalByFirst[string(s.kb)] {
-		if len(ph.keys) == 1 && (len(w) > 4 || w == ph.words[0]) {
-			id, ok := ix.byCanon[ph.class]
-			return id, ok
-		}
-	}
-	if len(w) >= 4 {
-		if ids := ix.byKey[string(s.kb)]; len(ids) > 0 {
-			return ids[0], true
-		}
-	}
-	return 0, false
-}
-
-// splitWord cuts a query word the list does not know, and that is not a
-// typo of a word it knows, into two words it does know ("KasperskyLab",
-// "OOOBitreit", "Alnasser"). Among several cuts it prefers the one whose
-// shorter part is longest.
-func (ix *Index) splitWord(s *scratch, w string) (string, string, bool) {
-	if len(w) < 4 || len(w) > maxTypoWord {
-		return "", "", false
-	}
-	known, c := ix.knownCanon(s, w)
-	if known {
-		return "", "", false
-	}
-	// knownCanon has read the key of w's canonical form as a legal word;
-	// w's own key differs only when w has another canonical form.
-	if c != w {
-		s.kb = romanKey(s.kb, w)
-		if isLegalWord(string(s.kb), s.row, &s.an.dm) {
-			return "", "", false
-		}
-	}
-	if isLegalWord(w, s.row, &s.an.dm) {
-		return "", "", false
-	}
-	if rest := splitAbd(w); rest != "" && ix.knownWord(s, rest) {
-		return "", "", false
-	}
-	if ix.hasTypo(s, w) {
-		return "", "", false
-	}
-	return ix.bestCut(s, w, len(w))
-}
-
-// bestCut returns the likeliest cut of w into two listed words under a
-// unigram model: the one whose parts are most frequent in the list
-// ("Al"+"Kaliq" rather than "Alk"+"Aliq").
-func (ix *Index) bestCut(s *scratch, w string, maxPrefix int) (string, string, bool) {
-	if len(w) > maxTypoWord {
-		return "", "", false
-	}
-	// Most cuts have a part the list does not hold: the parts filter
-	// rules them out from the parts' hashes, made for all cuts in one pass
-	// each way, without a map lookup.
-	n := len(w)
-	last := min(n-2, maxPrefix)
-	if last < 2 {
-		return "", "", false
-	}
-	pre := resizeUint64(s.pre, n+1)
-	suf := resizeUint64(s.suf, n+1)
-	s.pre, s.suf = pre, suf
-	var h uint64
-	for k := 0; k < n; k++ {
-		pre[k] = h
-		h = h*partHashBase + uint64(w[k])
-	}
-	pre[n] = h
-	h, pw := 0, uint64(1)
-	suf[n] = 0
-	for k := n - 1; k >= 0; k-- {
-		h += uint64(w[k]) * pw
-		pw *= partHashBase
-		suf[k] = h
-	}
-	best, bestScore := 0, -1.0
-	for k := 2; k <= last; k++ {
-		if !ix.parts.maybe(pre[k], k) || !ix.parts.maybe(suf[k], n-k) {
-			continue
-		}
-		fa, ok := ix.partFreq(w[:k])
-		if !ok {
-			continue
-		}
-		fb, ok := ix.partFreq(w[k:])
-		if !ok {
-			continue
-		}
-		if sc := math.Log(1+fa) + math.Log(1+fb); sc > bestScore {
-			best, bestScore = k, sc
-		}
-	}
-	if best == 0 {
-		return "", "", false
-	}
-	return w[:best], w[best:], true
-}
-
-// knownWord reports whether the list has w: as a canonical word, a
-// romanisation key or an abbreviation that expands to several words.
-func (ix *Index) knownWord(s *scratch, w string) bool {
-	known, _ := ix.knownCanon(s, w)
-	return known
-}
-
-// knownCanon is knownWord, also returning w's canonical form when it read
-// it (and w when w is an abbreviation).
-func (ix *Index) knownCanon(s *scratch, w string) (bool, string) {
-	if _, ok := multiWords[w]; ok {
-		return true, w
-	}
-	c, _ := canonicalWord(w)
-	if _, ok := ix.byCanon[c]; ok {
-		return true, c
-	}
-	s.kb = romanKey(s.kb, c)
-	if _, ok := ix.byKey[string(s.kb)]; ok {
-		return true, c
-	}
-	return isLegalWord(string(s.kb), s.row, &s.an.dm), c
-}
-
-// partFreq says whether w can be one part of a cut word, and how many
-// records hold it: a listed word as written or in canonical form, a legal
-// form or an abbreviation the tables know. One letter never counts, nor
-// does an honorific ("Dana" + "her" is not how "Danaher" reads).
-func (ix *Index) partFreq(w string) (float64, bool) {
-	if len(w) < 2 || honorifics[w] {
-		return 0, false
-	}
-	df, ok := ix.parts.df[w]
-	return float64(df), ok
-}
-
-// hasTypo reports whether w is within the typo budget of a listed word.
-func (ix *Index) hasTypo(s *scratch, w string) bool {
-	me := maxEdits(letters(w))
-	if me == 0 {
-		return false
-	}
-	s.hits = ix.typoHits(s, s.hits[:0], w)
-	for _, k := range s.hits {
-		sp := &ix.spells[k]
-		if sp.key {
-			continue
-		}
-		if m := maxEdits(min(letters(w), letters(sp.s))); m > 0 && editDistance(w, sp.s, m, s.row) <= m {
-			return true
-		}
-	}
-	return false
-}
-
-// typoHits appends the spellings stored under w's two-deletion
-// neighbourhood (seedCanon), remembering them for the query: splitWord
-// looks up a word the list lacks, and typoCands the same word again.
-func (ix *Index) typoHits(s *scratch, dst []uint32, w string) []uint32 {
-	for _, m := range s.typoMemo {
-		if m.w == w {
-			return append(dst, s.typoMemoHits[m.from:m.to]...)
-		}
-	}
-	s.hashes = appendDeletions(s.hashes[:0], w, seedCanon, 2)
-	from := len(s.typoMemoHits)
-	s.typoMemoHits = ix.dels.appendHits(s.typoMemoHits, s.hashes)
-	s.typoMemo = append(s.typoMemo, memoSpan{w: w, from: int32(from), to: int32(len(s.typoMemoHits))})
-	return append(dst, s.typoMemoHits[from:]...)
-}
-
-// typoCands adds the vocabulary words within the typo budget of query token
-// i, measured against every written form of each word.
-func (ix *Index) typoCands(s *scratch, i int) {
-	t := &s.qt[i].tok
-	if maxEdits(letters(t.text)) == 0 && maxEdits(letters(t.canon)) == 0 && maxEdits(letters(t.key)) == 0 {
-		return
-	}
-	// A word the list has as written gets the one-edit neighbourhood only
-	// (it is most likely right); an unknown word the full budget, in
-	// spelling and in key space.
-	p := &ix.params
-	if s.qt[i].exact {
-		// Build collected this neighbourhood (Index.nbs) and
-		// measured it against the canonical form; only the word as
-		// written and romanisation keys are left to measure.
-		v := s.qt[i].id
-		for _, nb := range ix.nbs[ix.nbOff[v]:ix.nbOff[v+1]] {
-			sim := nb.sim
-			if sim < 0 {
-				sim = 0
-				sp := &ix.spells[nb.spell]
-				if me := maxEdits(min(letters(t.key), letters(sp.s))); me > 0 {
-					if d := editDistance(t.key, sp.s, me, s.row); d <= me {
-						sim = p.keySim(min(letters(t.text), letters(sp.s))) * p.typoSim(d, max(letters(t.key), letters(sp.s)))
-					}
-				}
-			} else if t.text != t.canon {
-				sp := &ix.spells[nb.spell]
-				if me := maxEdits(min(letters(t.text), letters(sp.s))); me > 0 {
-					if d := editDistance(t.text, sp.s, me, s.row); d <= me {
-						sim = max(sim, p.typoSim(d, max(letters(t.text), letters(sp.s))))
-					}
-				}
-			}
-			if sim > 0 {
-				s.addCand(i, unitSingle, nb.id, sim, howTypoCode, 0)
-			}
-		}
-		return
-	}
-	s.hits = ix.typoHits(s, s.hits[:0], t.canon)
-	if t.text != t.canon {
-		s.hits = ix.typoHits(s, s.hits, t.text)
-	}
-	s.hashes = appendDeletions(s.hashes[:0], t.key, seedKey, 1)
-	s.hits = ix.dels.appendHits(s.hits, s.hashes)
-	s.idsSeen = s.idsSeen[:0]
-	s.spellEpoch++
-	if s.spellEpoch == 0 {
-		clear(s.spellSeen)
-		s.spellEpoch = 1
-	}
-	for _, sp := range s.hits {
-		if s.spellSeen[sp] != s.spellEpoch {
-			s.spellSeen[sp] = s.spellEpoch
-			s.idsSeen = append(s.idsSeen, sp)
-		}
-	}
-	for _, k := range s.idsSeen {
-		sp := &ix.spells[k]
-		var sim float32
-		if sp.key {
-			if me := maxEdits(min(letters(t.key), letters(sp.s))); me > 0 {
-				if d := editDistance(t.key, sp.s, me, s.row); d <= me {
-					sim = p.keySim(min(letters(t.text), letters(sp.s))) * p.typoSim(d, max(letters(t.key), letters(sp.s)))
-				}
-			}
-		} else {
-			for _, w := range [2]string{t.canon, t.text} {
-				if me := maxEdits(min(letters(w), letters(sp.s))); me > 0 {
-					if d := editDistance(w, sp.s, me, s.row); d <= me {
-						sim = max(sim, p.typoSim(d, max(letters(w), letters(sp.s))))
-					}
-				}
-			}
-		}
-		if sim > 0 {
-			s.addCand(i, unitSingle, sp.id, sim, howTypoCode, 0)
-		}
-	}
 }
 
 // phoneticCands adds the vocabulary words with query token i's consonant
@@ -457,97 +199,4 @@ func (ix *Index) phoneticCands(s *scratch, i int) {
 			s.addCand(i, unitSingle, id, p.simPhonetic, howPhoneticCode, 0)
 		}
 	}
-}
-
-// joinCands adds listed words that are two adjacent query words written
-// together ("Kaspersky Lab" for "KasperskyLab").
-func (ix *Index) joinCands(s *scratch) {
-	p := &ix.params
-	for i := 0; i+1 < len(s.qt); i++ {
-		a, b := &s.qt[i].tok, &s.qt[i+1].tok
-		if a.kind == kindLegal || b.kind == kindLegal {
-			continue
-		}
-		s.cb = append(append(s.cb[:0], a.text...), b.text...)
-		if ix.canonF.hasBytes(s.cb) {
-			if id, ok := ix.byCanon[string(s.cb)]; ok && ix.vocab[id].kind == kindWord {
-				s.addCand(i, unitJoin, id, p.simJoin, howJoinedCode, 0)
-				continue
-			}
-		}
-		joined := string(s.cb)
-		if c, _ := canonicalWord(joined); c != joined && ix.canonF.has(c) {
-			if id, ok := ix.byCanon[c]; ok && ix.vocab[id].kind == kindWord {
-				s.addCand(i, unitJoin, id, p.simJoin, howJoinedCode, 0)
-				continue
-			}
-		}
-		// By key only when the key keeps most of the word: short
-		// syllables fold away ("Kai"+"Yan" has the key of "Kan").
-		s.kb = romanKey(s.kb, joined)
-		if len(s.kb) < 5 || 3*len(s.kb) < 2*len(joined) {
-			continue
-		}
-		if !ix.keyF.hasBytes(s.kb) {
-			continue
-		}
-		for _, id := range ix.byKey[string(s.kb)] {
-			if len(ix.vocab[id].canon)+2 >= len(joined) {
-				s.addCand(i, unitJoin, id, p.simJoin*p.simKey, howJoinedCode, 0)
-			}
-		}
-	}
-}
-
-// partSet holds the words a query word may be cut into, with their
-// document frequencies, behind a filter on the words' polynomial hashes,
-// which bestCut computes for every prefix and suffix of a word in one pass.
-type partSet struct {
-	df    map[string]int32
-	bloom []uint64 // two bits in one word per part; a power of two long
-}
-
-// partHashBase is the base of the parts' polynomial hash: h(s) is
-// s[0]·B^(n-1) + … + s[n-1], modulo 2^64.
-const partHashBase = 0x100000001b3
-
-func partHash(w string) uint64 {
-	var h uint64
-	for i := 0; i < len(w); i++ {
-		h = h*partHashBase + uint64(w[i])
-	}
-	return h
-}
-
-// bits returns the filter word and bits of a part of n bytes with
-// polynomial hash h.
-func (p *partSet) bits(h uint64, n int) (int, uint64) {
-	h ^= uint64(n) << 56
-	// splitmix64's finaliser: the polynomial hash's low bits mix poorly.
-	h ^= h >> 30
-	h *= 0xbf58476d1ce4e5b9
-	h ^= h >> 27
-	h *= 0x94d049bb133111eb
-	h ^= h >> 31
-	return int(h>>12) & (len(p.bloom) - 1), 1<<(h&63) | 1<<((h>>6)&63)
-}
-
-// seal builds the filter once df is complete.
-func (p *partSet) seal() {
-	n := 1
-	for n < len(p.df) {
-		n *= 2
-	}
-	p.bloom = make([]uint64, max(n/2, 1))
-	for w := range p.df {
-		i, m := p.bits(partHash(w), len(w))
-		p.bloom[i] |= m
-	}
-}
-
-// maybe reports whether the part of n bytes with polynomial hash h may be
-// in the set; false means it is not.
-func (p *partSet) maybe(h uint64, n int) bool {
-	i, m := p.bits(h, n)
-	return p.bloom[i]&m == m
 }

@@ -196,10 +196,32 @@ type edge struct {
 // scoreName aligns the query in s with name ni and returns the score; when
 // keep is set, the chosen pairs are left in s.chosen.
 func (ix *Index) scoreName(s *scratch, ni uint32, keep bool) (float32, bool) {
-	p := &ix.params
 	nr := &ix.nameW[ni]
 	toks := ix.toks[nr.off : nr.off+uint32(nr.n)]
 	s.edges = s.edges[:0]
+	ix.candEdges(s, toks)
+	ix.initialEdges(s, toks)
+	s.sortEdges()
+	// Greedy choice is not always best when an edge joins or splits words
+	// ("Kai Yan" as one listed word, against "Kai" and "Yan" listed apart):
+	// when such edges exist, align again without them and keep the better.
+	sc, ok := ix.tally(s, toks, nr, true)
+	if s.hasMultiEdge() {
+		best := append(s.chosenAlt[:0], s.chosen...)
+		s.chosenAlt = best
+		if sc2, ok2 := ix.tally(s, toks, nr, false); (ok2 && !ok) || (ok2 == ok && sc2 > sc) {
+			sc, ok = sc2, ok2
+		} else {
+			s.chosen = append(s.chosen[:0], best...)
+		}
+	}
+	return sc, ok
+}
+
+// candEdges appends to s.edges a pair for every candidate of the query met
+// among the name's tokens.
+func (ix *Index) candEdges(s *scratch, toks []uint32) {
+	p := &ix.params
 	for j, t := range toks {
 		v := t & tokIDMask
 		for e := s.slot[v]; e >= 0; e = s.cands[e].next {
@@ -238,8 +260,13 @@ func (ix *Index) scoreName(s *scratch, ni uint32, keep bool) (float32, bool) {
 			s.edges = append(s.edges, ed)
 		}
 	}
-	// Initials: a one-letter query word against a listed word with that
-	// initial, and the other way round.
+}
+
+// initialEdges appends to s.edges the pairs of a one-letter word with a
+// word of that initial: a query initial with a listed word, then a listed
+// initial with a query word.
+func (ix *Index) initialEdges(s *scratch, toks []uint32) {
+	p := &ix.params
 	for i := range s.qt {
 		qt := &s.qt[i]
 		if qt.tok.kind != kindWord || len(qt.tok.canon) != 1 {
@@ -272,46 +299,62 @@ func (ix *Index) scoreName(s *scratch, ni uint32, keep bool) (float32, bool) {
 			}
 		}
 	}
-	// Greedy: best value first; ties in the order the edges were made, so
-	// the result is deterministic. Sorting packed keys (inverted value bits,
-	// then position) avoids a comparison function.
-	es := s.edges
+}
+
+// sortEdges puts in s.order64 the order the greedy choice reads s.edges
+// in: best value first; ties in the order the edges were made, so the
+// result is deterministic. Sorting packed keys (inverted value bits, then
+// position) avoids a comparison function.
+func (s *scratch) sortEdges() {
 	s.order64 = s.order64[:0]
-	for k := range es {
-		s.order64 = append(s.order64, uint64(^math.Float32bits(es[k].val))<<32|uint64(k))
+	for k := range s.edges {
+		s.order64 = append(s.order64, uint64(^math.Float32bits(s.edges[k].val))<<32|uint64(k))
 	}
 	slices.Sort(s.order64)
-	// Greedy choice is not always best when an edge joins or splits words
-	// ("Kai Yan" as one listed word, against "Kai" and "Yan" listed apart):
-	// when such edges exist, align again without them and keep the better.
-	multi := false
-	for k := range es {
-		if es[k].qn == 2 || es[k].nn == 2 {
-			multi = true
-			break
+}
+
+// hasMultiEdge reports whether an edge of s.edges joins or splits words.
+func (s *scratch) hasMultiEdge() bool {
+	for k := range s.edges {
+		if s.edges[k].qn == 2 || s.edges[k].nn == 2 {
+			return true
 		}
 	}
-	sc, ok := ix.tally(s, toks, nr, true)
-	if multi {
-		best := append(s.chosenAlt[:0], s.chosen...)
-		s.chosenAlt = best
-		if sc2, ok2 := ix.tally(s, toks, nr, false); (ok2 && !ok) || (ok2 == ok && sc2 > sc) {
-			sc, ok = sc2, ok2
-		} else {
-			s.chosen = append(s.chosen[:0], best...)
-		}
-	}
-	return sc, ok
+	return false
 }
 
 // tally chooses pairs greedily from s.edges (joined and split pairs only
 // when multi) and scores the alignment, leaving the pairs in s.chosen.
 func (ix *Index) tally(s *scratch, toks []uint32, nr *nameWeight, multi bool) (float32, bool) {
 	p := &ix.params
+	s.choose(len(toks), multi)
+	m := ix.sumMatched(s, toks)
+	uq, un, wordsLeft := ix.sumUnmatched(s, toks)
+	uq += m.excessQ
+	un += m.excessN
+	cn := p.cn
+	if nr.person {
+		cn = p.cnPerson
+	}
+	den := m.pw + p.cq*uq + cn*un
+	if den <= 0 || m.num <= 0 {
+		return 0, false
+	}
+	// Anchored on a distinctive word, or every ordinary word on both sides
+	// matched (a listed name made only of common words, written in full).
+	// Or, for a listed name of common words only, enough of them matched
+	// ("Golden Enterprise Shipping").
+	ok := m.anchored || (!wordsLeft && m.matchedWord) || m.evidence >= p.minEvidence
+	return m.num / den, ok
+}
+
+// choose picks pairs from s.edges in s.order64's order, each query and
+// listed token used once (joined and split pairs only when multi), into
+// s.chosen; s.usedQ and s.usedN mark the tokens used.
+func (s *scratch) choose(nn int, multi bool) {
 	es := s.edges
-	nq := len(s.qt)
-	s.usedQ = resetBools(s.usedQ, nq)
-	s.usedN = resetBools(s.usedN, len(toks))
+	s.usedQ = resetBools(s.usedQ, len(s.qt))
+	s.usedN = resetBools(s.usedN, nn)
 	s.chosen = s.chosen[:0]
 	for _, key := range s.order64 {
 		e := es[uint32(key)]
@@ -331,8 +374,23 @@ func (ix *Index) tally(s *scratch, toks []uint32, nr *nameWeight, multi bool) (f
 		}
 		s.chosen = append(s.chosen, e)
 	}
-	var num, pw, evidence, excessQ, excessN float32
-	anchored, matchedWord := false, false
+}
+
+// matchedSums is what the chosen pairs add up to.
+type matchedSums struct {
+	num, pw          float32 // Σ sim·w and Σ w over the pairs
+	evidence         float32 // summed idf of the listed words matched well
+	excessQ, excessN float32 // the unmatched rest of words matched by an initial
+	anchored         bool    // a distinctive word matched well
+	matchedWord      bool    // an ordinary query word matched well
+}
+
+// sumMatched sums the chosen pairs, weakening (in s.chosen) half of a cut
+// query word matched without its other half.
+func (ix *Index) sumMatched(s *scratch, toks []uint32) matchedSums {
+	p := &ix.params
+	nq := len(s.qt)
+	var m matchedSums
 	for k := range s.chosen {
 		e := &s.chosen[k]
 		// One half of a word the query wrote as one ("Mastercard" read as
@@ -354,26 +412,30 @@ func (ix *Index) tally(s *scratch, toks []uint32, nr *nameWeight, multi bool) (f
 			// word counts as unmatched.
 			w = min(e.wq, e.wn)
 			if e.wq > w {
-				excessQ += e.wq - w
+				m.excessQ += e.wq - w
 			} else {
-				excessN += e.wn - w
+				m.excessN += e.wn - w
 			}
 		}
-		num += e.sim * w
-		pw += w
+		m.num += e.sim * w
+		m.pw += w
 		if e.sim >= p.anchorSim && e.how != howInitial && s.qt[e.qi].tok.kind == kindWord {
-			matchedWord = true
+			m.matchedWord = true
 			for k := uint16(0); k < uint16(e.nn); k++ {
-				evidence += ix.vocab[toks[e.nj+k]&tokIDMask].idf
+				m.evidence += ix.vocab[toks[e.nj+k]&tokIDMask].idf
 			}
 			v := &ix.vocab[toks[e.nj]&tokIDMask]
 			if v.kind == kindWord && (!v.generic || e.nn == 2) && toks[e.nj]&tokTitle == 0 {
-				anchored = true
+				m.anchored = true
 			}
 		}
 	}
-	var uq, un float32
-	wordsLeft := false
+	return m
+}
+
+// sumUnmatched returns the weights of the query's and the name's unmatched
+// tokens, and whether an ordinary word is among them.
+func (ix *Index) sumUnmatched(s *scratch, toks []uint32) (uq, un float32, wordsLeft bool) {
 	for i := range s.qt {
 		if !s.usedQ[i] {
 			uq += s.qw[i]
@@ -390,22 +452,7 @@ func (ix *Index) tally(s *scratch, toks []uint32, nr *nameWeight, multi bool) (f
 			}
 		}
 	}
-	uq += excessQ
-	un += excessN
-	cn := p.cn
-	if nr.person {
-		cn = p.cnPerson
-	}
-	den := pw + p.cq*uq + cn*un
-	if den <= 0 || num <= 0 {
-		return 0, false
-	}
-	// Anchored on a distinctive word, or every ordinary word on both sides
-	// matched (a listed name made only of common words, written in full).
-	// Or, for a listed name of common words only, enough of them matched
-	// ("Golden Enterprise Shipping").
-	ok := anchored || (!wordsLeft && matchedWord) || evidence >= p.minEvidence
-	return num / den, ok
+	return uq, un, wordsLeft
 }
 
 func resetBools(b []bool, n int) []bool {

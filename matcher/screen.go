@@ -12,7 +12,8 @@ import (
 //  1. analyse the query into tokens (tokens.go);
 //  2. map each query token to vocabulary entries: exact canonical form,
 //     same romanisation key, same consonant skeleton, deletion-neighbourhood
-//     typos, and joined or split words (retrieve.go);
+//     typos (typos.go), and joined or split words (retrieve.go,
+//     compounds.go);
 //  3. walk those entries' postings, summing per name the query weight each
 //     could cover, and keep the few names whose estimated score is highest
 //     (gather.go): a bounded number, however common the query's words;
@@ -114,10 +115,10 @@ type memoSpan struct {
 	from, to int32
 }
 
+// scored is a gathered name and its estimated score.
 type scored struct {
-	name  uint32
-	est   float32
-	score float32
+	name uint32
+	est  float32
 }
 
 func (ix *Index) newScratch() any {

@@ -7,7 +7,7 @@ import (
 
 // A name becomes a list of tokens: normalised words (normalise.go) read
 // against the legal-form table (legalform.go) and the synonym tables
-// (synonyms.go), each with its romanisation key (key.go) and a kind that
+// (synonyms.go), each with its romanisation key (romankey.go) and a kind that
 // decides how much it weighs.
 
 // kind is what a token is, as far as weighing goes.
@@ -504,10 +504,4 @@ func (a *analyser) nextIsGeneric(k int) bool {
 		}
 	}
 	return false
-}
-
-// analyse is a convenience for tests and Build: it returns a copy.
-func analyseName(name string) []token {
-	var a analyser
-	return append([]token(nil), a.analyse(name)...)
 }

@@ -199,3 +199,9 @@ func TestWordFactsReadTheSame(t *testing.T) {
 	}
 	check(ix, names)
 }
+
+// analyseName returns a copy of the tokens a fresh analyser makes of name.
+func analyseName(name string) []token {
+	var a analyser
+	return append([]token(nil), a.analyse(name)...)
+}

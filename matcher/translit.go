@@ -8,7 +8,7 @@ import "unicode"
 // One romanisation system is enough here: the tables follow the common
 // BGN/PCGN-like practice (х = kh, ц = ts, ш = sh, щ = shch, ю = yu, я = ya),
 // and every other system's spelling of the same sound is absorbed later by the
-// romanisation key (see key.go), which folds kh/h, shch/sch/sh, iy/y/i, ks/x,
+// romanisation key (see romankey.go), which folds kh/h, shch/sch/sh, iy/y/i, ks/x,
 // zh/j and so on. The tables therefore aim for the most frequent spelling, not
 // for reversibility.
 

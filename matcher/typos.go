@@ -1,26 +1,8 @@
 package matcher
 
-import (
-	"math/bits"
-	"slices"
-)
-
-// Typos are found SymSpell-style: every vocabulary word is stored under each
-// string obtained by deleting up to maxEdits letters from it, and a query
-// word looks up its own deletions. Two words within edit distance d share a
-// deletion of at most d letters on each side, so the lookup finds every
-// candidate within the budget without comparing against the vocabulary; the
-// candidates are then verified with a real (OSA) edit distance.
-//
-// Deletions are stored as 64-bit hashes in one sorted array with a
-// directory over the hashes' top bits: no per-entry pointers, a few
-// megabytes for the full list, and a lookup that touches one or two cache
-// lines.
-
-const (
-	seedCanon uint64 = 0x9e3779b97f4a7c15
-	seedKey   uint64 = 0xc2b2ae3d27d4eb4f
-)
+// Typos of query words are found through the deletion neighbourhoods of
+// the list's spellings (deletions.go), within a budget that grows with a
+// word's length (maxEdits), and verified with an edit distance.
 
 // maxTypoWord is the longest word that gets a typo neighbourhood or may be
 // cut in two.
@@ -38,257 +20,119 @@ func maxEdits(n int) int {
 	return 2
 }
 
-// hashBytes is FNV-1a with a seed, over s with up to two positions skipped
-// (skip1/skip2 < 0 for none).
-func hashSkip(s string, skip1, skip2 int, seed uint64) uint64 {
-	h := seed ^ 0xcbf29ce484222325
-	for i := 0; i < len(s); i++ {
-		if i == skip1 || i == skip2 {
+// hasTypo reports whether w is within the typo budget of a listed word.
+func (ix *Index) hasTypo(s *scratch, w string) bool {
+	me := maxEdits(letters(w))
+	if me == 0 {
+		return false
+	}
+	s.hits = ix.typoHits(s, s.hits[:0], w)
+	for _, k := range s.hits {
+		sp := &ix.spells[k]
+		if sp.key {
 			continue
 		}
-		h ^= uint64(s[i])
-		h *= 0x100000001b3
+		if m := maxEdits(min(letters(w), letters(sp.s))); m > 0 && editDistance(w, sp.s, m, s.row) <= m {
+			return true
+		}
 	}
-	h ^= uint64(len(s) - boolInt(skip1 >= 0) - boolInt(skip2 >= 0))
-	h *= 0x100000001b3
-	return h
+	return false
 }
 
-func boolInt(b bool) int {
-	if b {
-		return 1
+// typoHits appends the spellings stored under w's two-deletion
+// neighbourhood (seedCanon), remembering them for the query: splitWord
+// looks up a word the list lacks, and typoCands the same word again.
+func (ix *Index) typoHits(s *scratch, dst []uint32, w string) []uint32 {
+	for _, m := range s.typoMemo {
+		if m.w == w {
+			return append(dst, s.typoMemoHits[m.from:m.to]...)
+		}
 	}
-	return 0
+	s.hashes = appendDeletions(s.hashes[:0], w, seedCanon, 2)
+	from := len(s.typoMemoHits)
+	s.typoMemoHits = ix.dels.appendHits(s.typoMemoHits, s.hashes)
+	s.typoMemo = append(s.typoMemo, memoSpan{w: w, from: int32(from), to: int32(len(s.typoMemoHits))})
+	return append(dst, s.typoMemoHits[from:]...)
 }
 
-// forDeletions calls fn with the hash of w and of every distinct string made
-// by deleting up to min(limit, maxEdits(len(w))) letters from it.
-func forDeletions(w string, seed uint64, limit int, fn func(h uint64)) {
-	if !isASCII(w) {
-		forRuneDeletions(w, seed, limit, fn)
+// typoCands adds the vocabulary words within the typo budget of query token
+// i, measured against every written form of each word.
+func (ix *Index) typoCands(s *scratch, i int) {
+	t := &s.qt[i].tok
+	if maxEdits(letters(t.text)) == 0 && maxEdits(letters(t.canon)) == 0 && maxEdits(letters(t.key)) == 0 {
 		return
 	}
-	d := min(limit, maxEdits(len(w)))
-	if len(w) > maxTypoWord {
-		// No name has such words; the neighbourhood of a runaway one
-		// (a pasted blob) would cost time quadratic in its length.
-		d = 0
-	}
-	fn(hashSkip(w, -1, -1, seed))
-	if d == 0 {
-		return
-	}
-	// The hashes are hashSkip's, made from the FNV state after each prefix
-	// rather than from the start: a third of the work for two deletions.
-	n := len(w)
-	var pre [maxTypoWord + 1]uint64
-	pre[0] = seed ^ fnvOffset
-	for k := 0; k < n; k++ {
-		pre[k+1] = (pre[k] ^ uint64(w[k])) * fnvPrime
-	}
-	for i := 0; i < n; i++ {
-		// Deleting either letter of a doubled pair gives the same string.
-		if i > 0 && w[i] == w[i-1] {
-			continue
-		}
-		fn(fnvFinish(fnvFeed(pre[i], w[i+1:]), n-1))
-		if d < 2 {
-			continue
-		}
-		q := pre[i] // w[:i], then w[i+1:j]
-		for j := i + 1; j < n; j++ {
-			if !(j > i+1 && w[j] == w[j-1]) {
-				fn(fnvFinish(fnvFeed(q, w[j+1:]), n-2))
-			}
-			q = (q ^ uint64(w[j])) * fnvPrime
-		}
-	}
-}
-
-const (
-	fnvOffset = 0xcbf29ce484222325
-	fnvPrime  = 0x100000001b3
-)
-
-// fnvFeed continues an FNV-1a hash over s.
-func fnvFeed(h uint64, s string) uint64 {
-	for i := 0; i < len(s); i++ {
-		h = (h ^ uint64(s[i])) * fnvPrime
-	}
-	return h
-}
-
-// fnvFinish ends a deletion hash with the length of the string hashed.
-func fnvFinish(h uint64, n int) uint64 {
-	return (h ^ uint64(n)) * fnvPrime
-}
-
-// appendDeletions appends to hs the hashes forDeletions gives, in its
-// order. The query path collects them first and looks them all up in one
-// tight loop (delIndex.appendHits), so that the index's cache misses
-// overlap instead of following one another.
-func appendDeletions(hs []uint64, w string, seed uint64, limit int) []uint64 {
-	forDeletions(w, seed, limit, func(h uint64) { hs = append(hs, h) })
-	return hs
-}
-
-// forRuneDeletions is forDeletions for a word still in another script
-// (Chinese, Arabic, Hebrew: nothing transliterates them): it deletes letters,
-// not UTF-8 bytes, so a one-letter typo there is one edit, as it is in Latin.
-// Such words are rare in the lists, so this path favours plainness over speed.
-func forRuneDeletions(w string, seed uint64, limit int, fn func(h uint64)) {
-	rs := []rune(w)
-	d := min(limit, maxEdits(len(rs)))
-	if len(rs) > maxTypoWord {
-		d = 0
-	}
-	fn(hashSkipRunes(rs, -1, -1, seed))
-	if d == 0 {
-		return
-	}
-	for i := range rs {
-		if i > 0 && rs[i] == rs[i-1] {
-			continue
-		}
-		fn(hashSkipRunes(rs, i, -1, seed))
-		if d < 2 {
-			continue
-		}
-		for j := i + 1; j < len(rs); j++ {
-			if j > i+1 && rs[j] == rs[j-1] {
-				continue
-			}
-			fn(hashSkipRunes(rs, i, j, seed))
-		}
-	}
-}
-
-// hashSkipRunes is hashSkip over letters; the high bit set on every letter
-// keeps these hashes apart from the ASCII ones.
-func hashSkipRunes(rs []rune, skip1, skip2 int, seed uint64) uint64 {
-	h := seed ^ 0xcbf29ce484222325
-	for i, r := range rs {
-		if i == skip1 || i == skip2 {
-			continue
-		}
-		h ^= uint64(r) | 1<<63
-		h *= 0x100000001b3
-	}
-	h ^= uint64(len(rs) - boolInt(skip1 >= 0) - boolInt(skip2 >= 0))
-	h *= 0x100000001b3
-	return h
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
-}
-
-// delIndex maps deletion hashes to spelling ids. Entries are sorted by hash;
-// the directory, indexed by a hash's top bits, gives each bucket's range,
-// and an entry keeps only the hash's next 32 bits as a check (a rare false
-// hit costs one edit-distance verification, nothing more).
-type delIndex struct {
-	entries []delEntry
-	dir     []uint32 // dir[b] is the first entry whose hash's top bits are b
-	shift   uint
-}
-
-type delEntry struct {
-	check uint32
-	id    uint32
-}
-
-func (d *delIndex) checkOf(h uint64) uint32 { return uint32(h >> (d.shift - 32)) }
-
-// buildDelIndex builds the index from gen, which calls its argument with
-// every (hash, spelling) pair, twice over: a counting sort by bucket needs
-// no array of pairs and no comparison sort, which keeps Build fast for
-// large lists. Within a bucket, order does not matter; repeated pairs are
-// dropped.
-func buildDelIndex(gen func(fn func(h uint64, id uint32))) delIndex {
-	n := 0
-	gen(func(uint64, uint32) { n++ })
-	// About four entries a bucket: one cache line to scan, and a directory
-	// a quarter the size of the entries.
-	nb := 1
-	if n > 4 {
-		nb = bits.Len(uint(n/4 - 1))
-	}
-	nb = min(max(nb, 1), 30)
-	d := delIndex{shift: uint(64 - nb)}
-	counts := make([]uint32, (1<<nb)+1)
-	gen(func(h uint64, _ uint32) { counts[(h>>d.shift)+1]++ })
-	for b := 1; b < len(counts); b++ {
-		counts[b] += counts[b-1]
-	}
-	entries := make([]delEntry, n)
-	fill := make([]uint32, 1<<nb)
-	copy(fill, counts[:1<<nb])
-	gen(func(h uint64, id uint32) {
-		b := h >> d.shift
-		entries[fill[b]] = delEntry{check: d.checkOf(h), id: id}
-		fill[b]++
-	})
-	// Drop repeats within each bucket, compacting in place.
-	d.dir = counts
-	w := uint32(0)
-	for b := 0; b < 1<<nb; b++ {
-		from, to := d.dir[b], d.dir[b+1]
-		d.dir[b] = w
-		for i := from; i < to; i++ {
-			dup := false
-			for j := d.dir[b]; j < w; j++ {
-				if entries[j] == entries[i] {
-					dup = true
-					break
+	// A word the list has as written gets the one-edit neighbourhood only
+	// (it is most likely right); an unknown word the full budget, in
+	// spelling and in key space.
+	p := &ix.params
+	if s.qt[i].exact {
+		// Build collected this neighbourhood (Index.nbs) and
+		// measured it against the canonical form; only the word as
+		// written and romanisation keys are left to measure.
+		v := s.qt[i].id
+		for _, nb := range ix.nbs[ix.nbOff[v]:ix.nbOff[v+1]] {
+			sim := nb.sim
+			if sim < 0 {
+				sim = 0
+				sp := &ix.spells[nb.spell]
+				if me := maxEdits(min(letters(t.key), letters(sp.s))); me > 0 {
+					if d := editDistance(t.key, sp.s, me, s.row); d <= me {
+						sim = p.keySim(min(letters(t.text), letters(sp.s))) * p.typoSim(d, max(letters(t.key), letters(sp.s)))
+					}
+				}
+			} else if t.text != t.canon {
+				sp := &ix.spells[nb.spell]
+				if me := maxEdits(min(letters(t.text), letters(sp.s))); me > 0 {
+					if d := editDistance(t.text, sp.s, me, s.row); d <= me {
+						sim = max(sim, p.typoSim(d, max(letters(t.text), letters(sp.s))))
+					}
 				}
 			}
-			if !dup {
-				entries[w] = entries[i]
-				w++
+			if sim > 0 {
+				s.addCand(i, unitSingle, nb.id, sim, howTypoCode, 0)
 			}
 		}
-	}
-	d.dir[1<<nb] = w
-	d.entries = slices.Clip(entries[:w])
-	return d
-}
-
-func (d *delIndex) size() int { return len(d.entries) }
-
-// lookup calls fn with every spelling id stored under h.
-func (d *delIndex) lookup(h uint64, fn func(id uint32)) {
-	if len(d.dir) == 0 {
 		return
 	}
-	b := h >> d.shift
-	c := d.checkOf(h)
-	for _, e := range d.entries[d.dir[b]:d.dir[b+1]] {
-		if e.check == c {
-			fn(e.id)
+	s.hits = ix.typoHits(s, s.hits[:0], t.canon)
+	if t.text != t.canon {
+		s.hits = ix.typoHits(s, s.hits, t.text)
+	}
+	s.hashes = appendDeletions(s.hashes[:0], t.key, seedKey, 1)
+	s.hits = ix.dels.appendHits(s.hits, s.hashes)
+	s.idsSeen = s.idsSeen[:0]
+	s.spellEpoch++
+	if s.spellEpoch == 0 {
+		clear(s.spellSeen)
+		s.spellEpoch = 1
+	}
+	for _, sp := range s.hits {
+		if s.spellSeen[sp] != s.spellEpoch {
+			s.spellSeen[sp] = s.spellEpoch
+			s.idsSeen = append(s.idsSeen, sp)
 		}
 	}
-}
-
-// appendHits appends the spelling ids stored under each of hs, in the order
-// lookup would give them, hash by hash.
-func (d *delIndex) appendHits(dst []uint32, hs []uint64) []uint32 {
-	if len(d.dir) == 0 {
-		return dst
-	}
-	for _, h := range hs {
-		b := h >> d.shift
-		c := d.checkOf(h)
-		for _, e := range d.entries[d.dir[b]:d.dir[b+1]] {
-			if e.check == c {
-				dst = append(dst, e.id)
+	for _, k := range s.idsSeen {
+		sp := &ix.spells[k]
+		var sim float32
+		if sp.key {
+			if me := maxEdits(min(letters(t.key), letters(sp.s))); me > 0 {
+				if d := editDistance(t.key, sp.s, me, s.row); d <= me {
+					sim = p.keySim(min(letters(t.text), letters(sp.s))) * p.typoSim(d, max(letters(t.key), letters(sp.s)))
+				}
+			}
+		} else {
+			for _, w := range [2]string{t.canon, t.text} {
+				if me := maxEdits(min(letters(w), letters(sp.s))); me > 0 {
+					if d := editDistance(w, sp.s, me, s.row); d <= me {
+						sim = max(sim, p.typoSim(d, max(letters(w), letters(sp.s))))
+					}
+				}
 			}
 		}
+		if sim > 0 {
+			s.addCand(i, unitSingle, sp.id, sim, howTypoCode, 0)
+		}
 	}
-	return dst
 }

@@ -19,12 +19,27 @@ package matcher
 // romanKey returns the romanisation key of a lower-case ASCII word, written
 // into buf. Non-ASCII words are returned as they are.
 func romanKey(buf []byte, w string) []byte {
-	out := buf[:0]
 	for i := 0; i < len(w); i++ {
 		if w[i] >= 0x80 {
 			return append(buf[:0], w...)
 		}
 	}
+	out := foldSounds(buf[:0], w)
+	// Collapse doubled letters (Mohammed = Mohamed, Stokk = Stok).
+	out = collapseDoubles(out)
+	out = dropGlides(out)
+	// -off is -ov (Smirnoff/Smirnov).
+	if len(out) >= 3 && out[len(out)-1] == 'f' && isVowel(out[len(out)-2]) {
+		out[len(out)-1] = 'v'
+	}
+	// Collapse again: the rules can create new pairs.
+	return collapseDoubles(out)
+}
+
+// foldSounds appends to out the key letter of each sound of w, letter by
+// letter: a letter group that several systems write for one sound becomes
+// one letter.
+func foldSounds(out []byte, w string) []byte {
 	n := len(w)
 	at := func(i int) byte {
 		if i < n {
@@ -151,46 +166,39 @@ func romanKey(buf []byte, w string) []byte {
 			out = append(out, c)
 		}
 	}
-	// Collapse doubled letters (Mohammed = Mohamed, Stokk = Stok).
+	return out
+}
+
+// collapseDoubles drops every letter of b that repeats the one before it.
+func collapseDoubles(b []byte) []byte {
 	k := 0
-	for i := 0; i < len(out); i++ {
-		if k > 0 && out[k-1] == out[i] {
+	for i := 0; i < len(b); i++ {
+		if k > 0 && b[k-1] == b[i] {
 			continue
 		}
-		out[k] = out[i]
+		b[k] = b[i]
 		k++
 	}
-	out = out[:k]
-	// An i before e, or between vowels, or starting a word before a vowel, is
-	// the y-glide that systems write or leave out (Yevgeny/Evgeny,
-	// Nikolayevich/Nikolaevich, Kiriyenko/Kirienko).
-	k = 0
-	for i := 0; i < len(out); i++ {
-		c := out[i]
-		if c == 'i' && i+1 < len(out) {
-			nx := out[i+1]
-			if isVowel(nx) && nx != 'i' && (i == 0 || nx == 'e' || isVowel(out[i-1])) {
+	return b[:k]
+}
+
+// dropGlides drops the i that is a y-glide, which systems write or leave
+// out (Yevgeny/Evgeny, Nikolayevich/Nikolaevich, Kiriyenko/Kirienko): an i
+// before e, or between vowels, or starting a word before a vowel.
+func dropGlides(b []byte) []byte {
+	k := 0
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if c == 'i' && i+1 < len(b) {
+			nx := b[i+1]
+			if isVowel(nx) && nx != 'i' && (i == 0 || nx == 'e' || isVowel(b[i-1])) {
 				continue
 			}
 		}
-		out[k] = c
+		b[k] = c
 		k++
 	}
-	out = out[:k]
-	// -off is -ov (Smirnoff/Smirnov).
-	if len(out) >= 3 && out[len(out)-1] == 'f' && isVowel(out[len(out)-2]) {
-		out[len(out)-1] = 'v'
-	}
-	// Collapse again: the rules can create new pairs.
-	k = 0
-	for i := 0; i < len(out); i++ {
-		if k > 0 && out[k-1] == out[i] {
-			continue
-		}
-		out[k] = out[i]
-		k++
-	}
-	return out[:k]
+	return b[:k]
 }
 
 func isVowel(c byte) bool {

@@ -1,6 +1,26 @@
+//go:build tuning
+
+// The tests in this file are tools for tuning and for checking a change,
+// not tests: each does nothing unless its environment variable is set, so
+// they are built only with the tuning tag, on the full list:
+//
+//	DBG='Kaspersky Lab|Global Trading LLC' go test -tags tuning -run TestDebugQueries -v ./matcher/
+//	DBGQ='query' DBGN='listed name' go test -tags tuning -run TestDebugName -v ./matcher/
+//	MATCHER_DUMP=/tmp/scores.tsv go test -tags tuning -run TestDumpScores ./matcher/
+//	MATCHER_DUMP2=/tmp/matches.tsv go test -tags tuning -run TestDumpMatches ./matcher/
+//	MATCHER_SLOW=20 go test -tags tuning -run TestSlowestQueries -v ./matcher/
+//	DBGQ='query' go test -tags tuning -run '^$' -bench ScreenOne ./matcher/
+//
+// and, to show that a change leaves every result as it was, run before and
+// after it and compare the two files (cmp):
+//
+//	MATCHER_DUMP_ALL=/tmp/before.txt go test -tags tuning -count 1 -run TestDumpAll ./matcher/
+
 package matcher
 
 import (
+	"bufio"
+	"encoding/json"
 	"fmt"
 	"os"
 	"sort"
@@ -10,13 +30,6 @@ import (
 	"time"
 )
 
-// The tests in this file are tools for tuning, skipped unless their
-// environment variable is set:
-//
-//	DBG='Kaspersky Lab|Global Trading LLC' go test -run TestDebugQueries -v ./matcher/
-//	DBGQ='query' DBGN='listed name' go test -run TestDebugName -v ./matcher/
-//	MATCHER_DUMP=/tmp/scores.tsv go test -run TestDumpScores ./matcher/
-//
 // TestDebugQueries prints each query's tokens, candidate words and matches.
 func TestDebugQueries(t *testing.T) {
 	qs := os.Getenv("DBG")
@@ -187,4 +200,70 @@ func TestDumpMatches(t *testing.T) {
 			}
 		}
 	}
+}
+
+// nameText returns the string name ni was analysed from.
+func (ix *Index) nameText(ni uint32) string {
+	nr := &ix.names[ni]
+	name := ix.recs[nr.rec].names[nr.nameIdx]
+	if nr.sub == 0 {
+		return name
+	}
+	parts := subNames(name)
+	if int(nr.sub) <= len(parts) {
+		return parts[nr.sub-1]
+	}
+	return name
+}
+
+// TestDumpAll writes every result, explanations included, of a broad query
+// set (MATCHER_DUMP_ALL=file): the tuning set's queries with four sets of
+// options, and the names of every third record as listed, with two
+// letters swapped, run together and with the ending changed.
+func TestDumpAll(t *testing.T) {
+	out := os.Getenv("MATCHER_DUMP_ALL")
+	if out == "" {
+		t.Skip()
+	}
+	recs, ix := fullList(t)
+	var qs []Query
+	for _, c := range tuningSet(t) {
+		qs = append(qs, Query{Name: c.Query.Name}, Query{Name: c.Query.Name, MinScore: 0.3, Limit: 50},
+			Query{Name: c.Query.Name, MinScore: 0.6, Country: "RU", Type: "entity"}, Query{Name: c.Query.Name, NoExplanation: true, Limit: 3})
+	}
+	for i, r := range recs {
+		if i%3 != 0 {
+			continue
+		}
+		for _, n := range r.Names {
+			qs = append(qs, Query{Name: n, MinScore: 0.5})
+			b := []byte(strings.ToLower(n))
+			if len(b) > 6 {
+				k := len(b) / 2
+				b[k], b[k+1] = b[k+1], b[k]
+				qs = append(qs, Query{Name: string(b), MinScore: 0.5})
+				qs = append(qs, Query{Name: strings.ReplaceAll(n, " ", ""), MinScore: 0.5})
+				qs = append(qs, Query{Name: string(b[:len(b)-2]) + "x", MinScore: 0.4})
+			}
+		}
+	}
+	f, err := os.Create(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := bufio.NewWriter(f)
+	for _, q := range qs {
+		js, err := json.Marshal(ix.Screen(q))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(w, "%+v\t%s\n", q, js)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d queries", len(qs))
 }
