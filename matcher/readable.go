@@ -83,7 +83,8 @@ func scriptName(r rune) string {
 // only when a name matched nothing.
 func Read(name string) Readability {
 	r := Readability{Unread: UnreadScripts(name)}
-	for _, t := range analyseName(name) {
+	var a analyser
+	for _, t := range a.analyse(name) {
 		if t.kind == kindWord && hasLatinLetterOrDigit(t.text) {
 			r.Words++
 		}
