@@ -3,6 +3,7 @@ package service
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -194,4 +195,34 @@ func testutilCount(t *testing.T, m *Metrics, name string) float64 {
 		}
 	}
 	return sum
+}
+
+// TestShutdownDrainsKeepAlive: during the drain the server still answers,
+// and says Connection: close, so clients leave its keep-alive connections
+// after their answer instead of being reset under a request.
+func TestShutdownDrainsKeepAlive(t *testing.T) {
+	s := newTestServer(t, Options{ShutdownDrain: time.Hour})
+	if err := s.Open("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	closed := make(chan error, 1)
+	go func() { closed <- s.Close(ctx) }()
+	for deadline := time.Now().Add(10 * time.Second); !s.stopping.Load(); runtime.Gosched() {
+		if time.Now().After(deadline) {
+			t.Fatal("shutdown did not begin")
+		}
+	}
+	resp, err := http.Post("http://"+s.Addr()+"/v1/screen", "application/json", strings.NewReader(`{"name":"Kaspersky Lab"}`))
+	if err != nil {
+		t.Fatalf("a request during the drain: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !resp.Close {
+		t.Errorf("during the drain: %d, Connection: close %v", resp.StatusCode, resp.Close)
+	}
+	cancel() // end the drain
+	if err := <-closed; err != nil && !errors.Is(err, context.Canceled) {
+		t.Fatalf("Close: %v", err)
+	}
 }

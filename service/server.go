@@ -60,6 +60,10 @@ type Options struct {
 	ReadyOnBuiltin bool
 	// Timeouts for the http.Server; zero values get defaults.
 	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	// ShutdownDrain is how long Close keeps serving, with keep-alive off
+	// and readiness failing, before it stops accepting connections (0:
+	// none).
+	ShutdownDrain time.Duration
 	// MaxConnections caps the open connections; past it, new connections
 	// wait in the listen backlog. 0 means DefaultMaxConnections.
 	MaxConnections int
@@ -115,6 +119,7 @@ type Server struct {
 	batches   BatchRoutes
 
 	readyOnBuiltin  bool
+	drain           time.Duration
 	maxConns        int
 	jsonBodyTimeout time.Duration
 	storeWarnedAt   atomic.Int64 // unix ns of the last log of an unreachable store
@@ -153,7 +158,7 @@ func New(o Options) *Server {
 		catalog: o.Catalog, store: o.Store, refresh: o.Refresh, log: o.Logger, metrics: o.Metrics,
 		threshold: o.Threshold, maxBody: o.MaxBodyBytes, keys: o.Keys, limiter: o.Limiter, audit: o.Audit,
 		openapi: o.OpenAPI, batches: o.Batches, readyOnBuiltin: o.ReadyOnBuiltin,
-		maxConns: o.MaxConnections, jsonBodyTimeout: defaultJSONBodyTimeout,
+		maxConns: o.MaxConnections, jsonBodyTimeout: defaultJSONBodyTimeout, drain: o.ShutdownDrain,
 	}
 	if s.maxConns <= 0 {
 		s.maxConns = DefaultMaxConnections
@@ -256,6 +261,20 @@ func (s *Server) Close(ctx context.Context) error {
 		s.BeginShutdown()
 		if s.ln == nil {
 			return
+		}
+		if s.drain > 0 {
+			// Drain first: every response now says Connection: close, so a
+			// busy keep-alive connection ends cleanly after its answer
+			// instead of being closed under a request the client is
+			// already sending (a reset), and load balancers, seeing
+			// /readyz fail, stop sending new connections meanwhile.
+			s.http.SetKeepAlivesEnabled(false)
+			t := time.NewTimer(s.drain)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+			}
 		}
 		err := s.http.Shutdown(ctx)
 		if errors.Is(err, context.DeadlineExceeded) {

@@ -174,7 +174,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Catalog: m.catalog, Store: m.store, Refresh: refreshInfo, Logger: log, Metrics: m.metrics,
 		AccessLog: m.AccessLog, TrustedProxies: cfg.TrustedProxies,
 		Threshold: cfg.MatchThreshold, MaxBodyBytes: cfg.MaxBodyBytes, Keys: cfg.APIKeys, Limiter: limiter, Audit: aud,
-		OpenAPI: screener.OpenAPI, MetricsOnMain: cfg.MetricsAddr == "", ReadyOnBuiltin: cfg.ReadyOnBuiltin, MaxConnections: cfg.MaxConnections, Batches: service.NewBatches(m.batches, cfg.BatchMaxBytes, log),
+		OpenAPI: screener.OpenAPI, MetricsOnMain: cfg.MetricsAddr == "", ReadyOnBuiltin: cfg.ReadyOnBuiltin, MaxConnections: cfg.MaxConnections, ShutdownDrain: cfg.ShutdownDrain, Batches: service.NewBatches(m.batches, cfg.BatchMaxBytes, log),
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout, ReadTimeout: cfg.ReadTimeout, WriteTimeout: cfg.WriteTimeout, IdleTimeout: cfg.IdleTimeout,
 	})
 	if err := m.server.Open(cfg.ListenAddr); err != nil {

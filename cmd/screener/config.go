@@ -43,6 +43,7 @@ type Config struct {
 
 	TrustedProxies    []string
 	ShutdownTimeout   time.Duration
+	ShutdownDrain     time.Duration
 	ReadHeaderTimeout time.Duration
 	ReadTimeout       time.Duration
 	WriteTimeout      time.Duration
@@ -102,6 +103,7 @@ var envVars = []envVar{
 	{"MATCH_THRESHOLD", strconv.FormatFloat(matcher.DefaultThreshold, 'f', -1, 64), "default minimum score of a reported match (0..1)"},
 	{"TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of proxies whose X-Forwarded-For names the client"},
 	{"SHUTDOWN_TIMEOUT", "20s", "how long in-flight requests get to finish on SIGTERM"},
+	{"SHUTDOWN_DRAIN", "2s", "on SIGTERM, keep serving this long with keep-alive off and readiness failing before closing the listener (part of SHUTDOWN_TIMEOUT)"},
 	{"READ_HEADER_TIMEOUT", "5s", "http.Server ReadHeaderTimeout"},
 	{"READ_TIMEOUT", "5m", "http.Server ReadTimeout (covers batch uploads)"},
 	{"WRITE_TIMEOUT", "10m", "http.Server WriteTimeout (covers batch result downloads)"},
@@ -259,6 +261,7 @@ func (e *envReader) server(c *Config) {
 		c.TrustedProxies = append(c.TrustedProxies, p)
 	}
 	c.ShutdownTimeout = e.dur("SHUTDOWN_TIMEOUT", false)
+	c.ShutdownDrain = e.dur("SHUTDOWN_DRAIN", true)
 	c.ReadHeaderTimeout = e.dur("READ_HEADER_TIMEOUT", false)
 	c.ReadTimeout = e.dur("READ_TIMEOUT", false)
 	c.WriteTimeout = e.dur("WRITE_TIMEOUT", false)

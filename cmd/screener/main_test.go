@@ -35,7 +35,7 @@ const (
 // startMain runs the real wiring with env on a free loopback port.
 func startMain(t *testing.T, env map[string]string) *Main {
 	t.Helper()
-	base := map[string]string{"LISTEN_ADDR": "127.0.0.1:0", "LIST_URL": "off", "SHUTDOWN_TIMEOUT": "5s"}
+	base := map[string]string{"LISTEN_ADDR": "127.0.0.1:0", "LIST_URL": "off", "SHUTDOWN_TIMEOUT": "5s", "SHUTDOWN_DRAIN": "0"}
 	for k, v := range env {
 		base[k] = v
 	}
