@@ -501,7 +501,15 @@ func TestBatchMetricsAndAudit(t *testing.T) {
 	w := b.upload(t, "", []byte(in), "Content-Type", "text/csv", "X-API-Key", "k")
 	id := decode[struct{ ID string }](t, w).ID
 	b.waitJob(t, id, "X-API-Key", "k")
-	body := do(t, b.h, "GET", "/metrics", "", "").Body.String()
+	// The job reads done as soon as its last chunk is stored; the replica
+	// that stored it reports it to the observer just after: wait for that.
+	var body string
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		body = do(t, b.h, "GET", "/metrics", "", "").Body.String()
+		if strings.Contains(body, `screener_batch_jobs_total{status="done"} 1`) || time.Now().After(deadline) {
+			break
+		}
+	}
 	for _, want := range []string{
 		`screener_batch_jobs_total{status="queued"} 1`,
 		`screener_batch_jobs_total{status="done"} 1`,
@@ -519,7 +527,14 @@ func TestBatchMetricsAndAudit(t *testing.T) {
 	}
 	// The job's record, and (the log being capped, not a system of record)
 	// the one row with a match.
-	page, err := ring.Query(context.Background(), audit.Filter{BatchJob: id})
+	var page audit.Page
+	var err error
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		page, err = ring.Query(context.Background(), audit.Filter{BatchJob: id})
+		if err != nil || len(page.Records) >= 2 || time.Now().After(deadline) {
+			break
+		}
+	}
 	if err != nil || len(page.Records) != 2 {
 		t.Fatalf("audit %+v %v", page, err)
 	}
