@@ -22,7 +22,9 @@ func TestRead(t *testing.T) {
 		{"The", false, nil},
 		{"OOO", false, nil},
 		{"华为技术有限公司", false, []string{"Han"}},
-		{"بشار الأسد", false, []string{"Arabic"}},
+		{"بشار الأسد", true, nil},
+		{"דן גרטלר", true, nil},
+		{"தமிழ்நாடு", false, []string{"Tamil"}},
 		{"Huawei 华为", true, []string{"Han"}},
 	}
 	for _, tt := range tests {

@@ -1,0 +1,204 @@
+package matcher
+
+import (
+	"slices"
+	"sync"
+)
+
+// A word written in Arabic, Persian or Hebrew letters (translit_abjad.go)
+// is compared with the list's words by its letters: each letter must meet
+// one of the spellings romanisations give it, in order, and the listed
+// word's other vowels are free, being the short vowels these scripts do
+// not write. بشار meets "Bashar" and "Beshar"; محمد meets "Muhammad" and
+// "Mohamed" but not "Mahmoud" (محمود, whose و must be a vowel or a v).
+//
+// Candidates come from a look-up of the listed words by their consonants
+// (their key less its vowels), built on the first such query: lists are
+// mostly screened in Latin, and the look-up costs nothing until then.
+
+// abjadLookup is the listed words by their consonants.
+type abjadLookup struct {
+	once sync.Once
+	by   map[string][]uint32
+}
+
+// maxAbjadSkeletons bounds the consonant strings one word is looked up
+// by: letters read several ways multiply them.
+const maxAbjadSkeletons = 64
+
+// abjadGuessCost is the similarity one guessed vowel costs (abjadMeets).
+const abjadGuessCost = 0.02
+
+// consonantsOf appends key's letters less its vowels, doubled letters
+// once.
+func consonantsOf(dst []byte, key string) []byte {
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		if isVowel(c) || len(dst) > 0 && dst[len(dst)-1] == c {
+			continue
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
+
+// byConsonants returns the look-up, building it on first use.
+func (ix *Index) byConsonants() map[string][]uint32 {
+	ix.abjad.once.Do(func() {
+		m := make(map[string][]uint32)
+		var buf []byte
+		for id := range ix.vocab {
+			v := &ix.vocab[id]
+			if v.kind != kindWord {
+				continue
+			}
+			buf = consonantsOf(buf[:0], v.key)
+			if len(buf) == 0 {
+				continue
+			}
+			m[string(buf)] = append(m[string(buf)], uint32(id))
+		}
+		ix.abjad.by = m
+	})
+	return ix.abjad.by
+}
+
+// abjadCands adds the listed words that query token i, an abjad word,
+// may be written as; and those that it and the next word, when that is
+// an abjad word too, may be written as together (نصر الله is Nasrallah).
+func (ix *Index) abjadCands(s *scratch, i int) {
+	t := &s.qt[i].tok
+	ix.abjadLookupAdd(s, i, t.abjad, unitSingle, 1)
+	if i+1 < len(s.qt) && s.qt[i+1].tok.abjad != "" {
+		ix.abjadLookupAdd(s, i, t.abjad+s.qt[i+1].tok.abjad, unitJoin, ix.params.simJoin)
+	}
+}
+
+// abjadLookupAdd adds the listed words that the letters w may be written
+// as, as candidates of query token i in unit, similarity scaled by f.
+func (ix *Index) abjadLookupAdd(s *scratch, i int, w string, unit uint8, f float32) {
+	letters := abjadPattern(w)
+	if len(letters) == 0 {
+		return
+	}
+	by := ix.byConsonants()
+	for _, sk := range abjadSkeletons(letters) {
+		for _, id := range by[sk] {
+			v := &ix.vocab[id]
+			ok, guess := abjadMeets(letters, v.key)
+			if !ok {
+				continue
+			}
+			how := howTranslitCode
+			if unit == unitJoin {
+				how = howJoinedCode
+			}
+			// A word whose every letter the query wrote is as close as
+			// a Latin word with the same key; each vowel the query left
+			// to guess takes a little off.
+			sim := ix.params.simKey - abjadGuessCost*float32(guess)
+			s.addCand(i, unit, id, sim*f, how, 0)
+		}
+	}
+}
+
+// abjadPattern returns how each letter of w may be romanised, a letter
+// written twice in a row once (the key writes doubled letters once).
+func abjadPattern(w string) []abjadLetter {
+	var letters []abjadLetter
+	var prev rune
+	for _, r := range w {
+		if l, ok := abjadOf(r); ok && len(l.keys) > 0 && r != prev {
+			letters = append(letters, l)
+			prev = r
+		}
+	}
+	// The first letter of a word, when it carries a vowel (aleph, ayin,
+	// hamza), may stand for any vowel.
+	if len(letters) > 0 && letters[0].optional {
+		letters[0].keys = anyVowel
+	}
+	return letters
+}
+
+// abjadSkeletons returns the consonant strings (consonantsOf) that letters
+// may be written with, at most maxAbjadSkeletons, none empty.
+func abjadSkeletons(letters []abjadLetter) []string {
+	var skels []string
+	var build func(k int, cur []byte)
+	build = func(k int, cur []byte) {
+		if len(skels) >= maxAbjadSkeletons {
+			return
+		}
+		if k == len(letters) {
+			if len(cur) > 0 && !slices.Contains(skels, string(cur)) {
+				skels = append(skels, string(cur))
+			}
+			return
+		}
+		projs := make([]string, 0, len(letters[k].keys)+1)
+		for _, key := range letters[k].keys {
+			if p := string(consonantsOf(nil, key)); !slices.Contains(projs, p) {
+				projs = append(projs, p)
+			}
+		}
+		if letters[k].optional && !slices.Contains(projs, "") {
+			projs = append(projs, "")
+		}
+		for _, p := range projs {
+			build(k+1, consonantsOf(cur, p))
+		}
+	}
+	build(0, make([]byte, 0, 2*len(letters)))
+	return skels
+}
+
+// abjadMeets reports whether key, a listed word's romanisation key, is a
+// spelling of letters: each letter meets one of its spellings in order,
+// optional letters may be missing, and the key's other vowels are free.
+// guess says how much of the key the letters left open, on the reading
+// that leaves least: each free vowel inside the word counts one, and each
+// before its first letter or after its last, or after another free vowel,
+// counts three, since these scripts write a word's first and last vowels
+// and its long ones.
+func abjadMeets(letters []abjadLetter, key string) (ok bool, guess int) {
+	budget := 4096
+	guess = -1
+	var meet func(li, ki, g int, lastFree bool)
+	meet = func(li, ki, g int, lastFree bool) {
+		budget--
+		if budget < 0 || guess >= 0 && g >= guess {
+			return
+		}
+		if li == len(letters) {
+			for ; ki < len(key); ki++ {
+				if !isVowel(key[ki]) {
+					return
+				}
+				g += 3
+			}
+			if guess < 0 || g < guess {
+				guess = g
+			}
+			return
+		}
+		l := &letters[li]
+		for _, sp := range l.keys {
+			if len(key)-ki >= len(sp) && key[ki:ki+len(sp)] == sp {
+				meet(li+1, ki+len(sp), g, false)
+			}
+		}
+		if l.optional {
+			meet(li+1, ki, g, false)
+		}
+		if ki < len(key) && isVowel(key[ki]) {
+			cost := 1
+			if li == 0 || lastFree {
+				cost = 3
+			}
+			meet(li, ki+1, g+cost, true)
+		}
+	}
+	meet(0, 0, 0, false)
+	return guess >= 0, guess
+}

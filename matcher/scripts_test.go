@@ -1,0 +1,194 @@
+package matcher
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// scriptCase is a name written in another script: want is a word of the
+// listed record it must find (case-insensitive, in any of its names), or
+// "" for a name that is not listed and must match nothing.
+type scriptCase struct {
+	script, query, want string
+}
+
+// scriptCases are listed names as they are written in their own scripts,
+// and unlisted names in the same scripts. The lists carry no names in
+// these scripts (the CSL and OFAC's alternate names are romanised), so
+// the spellings are ours: the ones the entities' own press, governments
+// and newspapers use.
+var scriptCases = []scriptCase{
+	{"Arabic", "بشار الأسد", "ASSAD, Bashar"},
+	{"Arabic", "قاسم سليماني", "SOLEIMANI, Qasem"},
+	{"Arabic", "حسن نصر الله", "NASRALLAH, Hasan"},
+	{"Arabic", "حسن نصرالله", "NASRALLAH, Hasan"},
+	{"Arabic", "حزب الله", "HIZBALLAH"},
+	{"Arabic", "أسامة بن لادن", "BIN LADIN, Usama"},
+	{"Arabic", "أيمن الظواهري", "ZAWAHIRI, Ayman"},
+	{"Arabic", "حماس", "HAMAS"},
+	{"Arabic", "هانيبال القذافي", "GADDAFI, Hannibal"},
+	{"Persian", "علی خامنه\u200cای", "KHAMENEI, Ali"},
+	{"Persian", "بانک ملی ایران", "BANK MELLI IRAN"},
+	{"Persian", "بانک صادرات ایران", "BANK SADERAT IRAN"},
+	{"Persian", "ماهان ایر", "MAHAN AIR"},
+	{"Persian", "محمد جواد ظریف", "ZARIF, Mohammad Javad"},
+	{"Persian", "ابراهیم رئیسی", "RAISI, Ebrahim"},
+	{"Persian", "علی شمخانی", "SHAMKHANI, Ali"},
+	{"Persian", "سپاه پاسداران انقلاب اسلامی", "PASDARAN"},
+	{"Hebrew", "דן גרטלר", "GERTLER, Dan"},
+
+	{"Arabic", "شركة الخليج للمقاولات", ""},
+	{"Arabic", "جامعة القاهرة", ""},
+	{"Arabic", "بنك مسقط", ""},
+	{"Arabic", "مطعم الياسمين", ""},
+	{"Arabic", "السلام عليكم", ""},
+	{"Persian", "دانشگاه تهران", ""},
+	{"Persian", "فروشگاه کتاب", ""},
+	{"Hebrew", "בנק לאומי", ""},
+	{"Hebrew", "תל אביב", ""},
+	{"Hebrew", "בית ספר", ""},
+	{"Hebrew", "ספרים", ""},
+}
+
+// TestScriptsFindListedNames screens names written in other scripts
+// against the full list at the default threshold: listed ones must be
+// found, unlisted ones must match nothing.
+func TestScriptsFindListedNames(t *testing.T) {
+	recs, ix := fullList(t)
+	type tally struct{ found, total, quiet, negatives int }
+	per := map[string]*tally{}
+	for _, c := range scriptCases {
+		tl := per[c.script]
+		if tl == nil {
+			tl = &tally{}
+			per[c.script] = tl
+		}
+		ms := ix.Screen(Query{Name: c.query})
+		if c.want == "" {
+			tl.negatives++
+			if len(ms) == 0 {
+				tl.quiet++
+				continue
+			}
+			t.Errorf("%s %q (not listed) matched %q (%.3f)", c.script, c.query, ms[0].MatchedName, ms[0].Score)
+			continue
+		}
+		tl.total++
+		found := false
+		for _, m := range ms {
+			for _, n := range recs[m.Record].Names {
+				if strings.Contains(strings.ToLower(n), strings.ToLower(c.want)) {
+					found = true
+				}
+			}
+		}
+		if found {
+			tl.found++
+			continue
+		}
+		got := "nothing"
+		if len(ms) > 0 {
+			got = fmt.Sprintf("%q (%.3f)", ms[0].MatchedName, ms[0].Score)
+		}
+		t.Errorf("%s %q: want %q, got %s; tokens %v", c.script, c.query, c.want, got, tokenTexts(c.query))
+	}
+	var names []string
+	for s := range per {
+		names = append(names, s)
+	}
+	sort.Strings(names)
+	for _, s := range names {
+		tl := per[s]
+		t.Logf("%-10s listed found %d/%d, unlisted quiet %d/%d", s, tl.found, tl.total, tl.quiet, tl.negatives)
+	}
+}
+
+func tokenTexts(name string) []string {
+	var out []string
+	for _, tk := range analyseName(name) {
+		out = append(out, tk.text)
+	}
+	return out
+}
+
+func TestAbjadMeets(t *testing.T) {
+	tests := []struct {
+		letters, latin string
+		want           bool
+	}{
+		{"بشار", "Bashar", true},
+		{"بشار", "Beshar", true},
+		{"محمد", "Muhammad", true},
+		{"محمد", "Mohamed", true},
+		{"محمد", "Mahmoud", true}, // short vowels are free; the cost of guessing them ranks it lower
+		{"محمود", "Mahmoud", true},
+		{"محمود", "Mahmud", true},
+		{"قاسم", "Qasem", true},
+		{"قاسم", "Ghasem", true},
+		{"قاسم", "Kasim", true},
+		{"جواد", "Javad", true},
+		{"جواد", "Jawad", true},
+		{"ظريف", "Zarif", true},
+		{"علي", "Ali", true},
+		{"علي", "Aly", true},
+		{"احمدی\u200cنژاد", "Ahmadinejad", true},
+		{"فاطمه", "Fatemeh", true},
+		{"فاطمة", "Fatima", true},
+		{"نصرالله", "Nasrallah", true},
+		{"نصرالله", "Nasrollah", true},
+		{"גרטלר", "Gertler", true},
+		{"שלום", "Shalom", true},
+		{"שלום", "Shlomo", true},
+		{"حسن", "Hussein", true},
+		{"حسن", "Hasan", true},
+		{"حسن", "Hussain", true},
+		{"بشار", "Bashir", false},
+		{"حسن", "Hamas", false},
+		{"حسين", "Hussein", true},
+		{"حسين", "Husayn", true},
+	}
+	var kb []byte
+	for _, tt := range tests {
+		kb = romanKey(kb, strings.ToLower(tt.latin))
+		got, _ := abjadMeets(abjadPattern(tt.letters), string(kb))
+		if got != tt.want {
+			t.Errorf("abjadMeets(%s, %s [key %s]) = %v; want %v", tt.letters, tt.latin, kb, got, tt.want)
+		}
+	}
+	// Guessed vowels rank readings: Hasan before Hussein for حسن.
+	guess := func(letters, latin string) int {
+		kb = romanKey(kb, strings.ToLower(latin))
+		_, g := abjadMeets(abjadPattern(letters), string(kb))
+		return g
+	}
+	if a, b := guess("حسن", "Hasan"), guess("حسن", "Hussein"); a >= b {
+		t.Errorf("guess(حسن): Hasan %d, Hussein %d; want Hasan lower", a, b)
+	}
+}
+
+func TestScriptWords(t *testing.T) {
+	tests := []struct {
+		name string
+		want []string
+	}{
+		{"بشار الأسد", []string{"bshar", "al", "asd"}},
+		{"عبد الله", []string{"abd", "allh"}},
+		{"الله", []string{"allh"}},
+		{"علی خامنه\u200cای", []string{"ali", "khamnhai"}},
+		{"بَشّار", []string{"bshar"}},
+		{"דן גרטלר", []string{"dn", "grtlr"}},
+	}
+	for _, tt := range tests {
+		var sp splitter
+		var got []string
+		for _, w := range sp.split(tt.name) {
+			got = append(got, w.text)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("split(%q) = %q; want %q", tt.name, got, tt.want)
+		}
+	}
+}
