@@ -80,6 +80,7 @@ type splitter struct {
 	// -1 when its text was made otherwise (digits read as letters).
 	all   []byte
 	spans []int32
+	own   []rune // a run of Chinese or Hangul (splitOwnWords)
 }
 
 // split cuts s into folded words, appending them to sp.words.
@@ -109,11 +110,10 @@ func (sp *splitter) split(s string) []rawWord {
 		j := i + n
 		switch {
 		case r >= 0x3400 && ownWordScript(r):
-			// A Chinese character or a Hangul syllable is a word.
+			// Chinese characters and Hangul syllables make words of
+			// their own.
 			flush(false)
-			wordParen = depth > 0
-			sp.runes = append(sp.runes, r)
-			flush(false)
+			j = sp.splitOwnWords(s, i, depth > 0)
 		case r == '\u200c' && len(sp.runes) > 0:
 			// A zero-width non-joiner inside a Persian word.
 		case isWordRune(r):

@@ -1,5 +1,7 @@
 package matcher
 
+import "unicode/utf8"
+
 // Scripts other than Latin, Cyrillic and Greek are read into Latin here,
 // each by the romanisation the lists' own spellings follow most often:
 //
@@ -7,6 +9,10 @@ package matcher
 //     in them gets a plain Latin spelling (for the ordinary look-ups) and
 //     keeps its letters, which are compared with listed words'
 //     romanisation keys, short vowels free (translit_abjad.go, abjad.go).
+//   - Chinese characters are read in pinyin, each character a word of its
+//     own; common business words are translated (translit_han.go).
+//   - Korean Hangul is read syllable by syllable, as the lists spell North
+//     Korean names (translit_hangul.go).
 //
 // A letter of these scripts has its own script value, so UnreadScripts
 // (readable.go) counts it as read.
@@ -39,6 +45,12 @@ func otherScript(r rune) script {
 		if _, ok := arabicLetters[r]; ok {
 			return scriptArabic
 		}
+	case r >= 0xAC00 && r < 0xD7A4:
+		return scriptHangul
+	case r >= 0x3400 && r < 0xA000 || r >= 0xF900 && r < 0xFB00 || r >= 0x20000 && r < 0x32000:
+		if hanKnown(r) {
+			return scriptHan
+		}
 	}
 	return scriptOther
 }
@@ -62,6 +74,34 @@ func appendScript(out []byte, rs []rune, s script) ([]byte, int) {
 	switch s {
 	case scriptArabic, scriptHebrew:
 		return append(out, abjadLatin(rs[0])...), 1
+	case scriptHan:
+		return append(out, hanReading(rs[0])...), 1
+	case scriptHangul:
+		return appendHangul(out, rs[0], false, false), 1
 	}
 	return out, 1
+}
+
+// splitOwnWords cuts the run of Chinese characters and Hangul syllables
+// that starts at s[i] into words, and returns where the run ends.
+func (sp *splitter) splitOwnWords(s string, i int, paren bool) int {
+	rs := sp.own[:0]
+	end := i
+	for end < len(s) {
+		r, n := utf8.DecodeRuneInString(s[end:])
+		if !ownWordScript(r) {
+			break
+		}
+		rs = append(rs, r)
+		end += n
+	}
+	sp.own = rs
+	for k := 0; k < len(rs); {
+		if otherScript(rs[k]) == scriptHan {
+			k += sp.splitHan(rs[k:], paren)
+		} else {
+			k += sp.splitHangul(rs[k:], paren)
+		}
+	}
+	return end
 }
