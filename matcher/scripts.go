@@ -1,6 +1,9 @@
 package matcher
 
-import "unicode/utf8"
+import (
+	"unicode"
+	"unicode/utf8"
+)
 
 // Scripts other than Latin, Cyrillic and Greek are read into Latin here,
 // each by the romanisation the lists' own spellings follow most often:
@@ -13,6 +16,8 @@ import "unicode/utf8"
 //     own; common business words are translated (translit_han.go).
 //   - Korean Hangul is read syllable by syllable, as the lists spell North
 //     Korean names (translit_hangul.go).
+//   - Japanese kana (Hepburn), Georgian, Armenian, Devanagari and Ethiopic
+//     by tables (translit_tables.go). Thai is not read.
 //
 // A letter of these scripts has its own script value, so UnreadScripts
 // (readable.go) counts it as read.
@@ -27,16 +32,22 @@ const (
 	scriptGeorgian
 	scriptArmenian
 	scriptDevanagari
-	scriptThai
 	scriptEthiopic
 )
 
 // otherScript returns the script of a letter outside Latin, Cyrillic and
 // Greek, or scriptOther when normalisation does not read it.
 func otherScript(r rune) script {
+	if r >= 0x531 && r <= 0x556 || r >= 0x1C90 && r <= 0x1CBF {
+		r = unicode.ToLower(r) // Armenian and Georgian capitals
+	}
 	switch {
-	case r < 0x590:
+	case r < 0x530:
 		return scriptOther
+	case r < 0x590:
+		if armenianLetter(r) != "" {
+			return scriptArmenian
+		}
 	case r < 0x600:
 		if _, ok := hebrewLetters[r]; ok {
 			return scriptHebrew
@@ -44,6 +55,22 @@ func otherScript(r rune) script {
 	case r < 0x700:
 		if _, ok := arabicLetters[r]; ok {
 			return scriptArabic
+		}
+	case r >= 0x900 && r < 0x980:
+		if _, ok := devanagariLetter(r); ok {
+			return scriptDevanagari
+		}
+	case r >= 0x10D0 && r < 0x1100:
+		if georgianLetter(r) != "" {
+			return scriptGeorgian
+		}
+	case r >= 0x1200 && r < 0x1380:
+		if _, ok := ethiopicSyllable(r); ok {
+			return scriptEthiopic
+		}
+	case r >= 0x3040 && r < 0x3100:
+		if _, ok := kanaSyllable(r); ok {
+			return scriptKana
 		}
 	case r >= 0xAC00 && r < 0xD7A4:
 		return scriptHangul
@@ -74,6 +101,17 @@ func appendScript(out []byte, rs []rune, s script) ([]byte, int) {
 	switch s {
 	case scriptArabic, scriptHebrew:
 		return append(out, abjadLatin(rs[0])...), 1
+	case scriptKana:
+		return appendKana(out, rs)
+	case scriptGeorgian:
+		return append(out, georgianLetter(unicode.ToLower(rs[0]))...), 1
+	case scriptArmenian:
+		return appendArmenian(out, rs)
+	case scriptDevanagari:
+		return appendDevanagari(out, rs)
+	case scriptEthiopic:
+		t, _ := ethiopicSyllable(rs[0])
+		return append(out, t...), 1
 	case scriptHan:
 		return append(out, hanReading(rs[0])...), 1
 	case scriptHangul:

@@ -76,8 +76,11 @@ var hanWords = map[string]string{
 	"投资":     "investment",
 	"发展":     "development",
 	"中国":     "china",
-	"香港":     "hong kong",
-	"澳门":     "macau",
+	// Japanese legal forms, in characters Chinese shares.
+	"株式会社": "kabushiki kaisha",
+	"有限会社": "yugen kaisha",
+	"香港":   "hong kong",
+	"澳门":   "macau",
 }
 
 // maxHanWord is the most characters a hanWords key has.
