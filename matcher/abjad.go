@@ -113,10 +113,15 @@ func abjadPattern(w string) []abjadLetter {
 			prev = r
 		}
 	}
-	// The first letter of a word, when it carries a vowel (aleph, ayin,
-	// hamza), may stand for any vowel.
+	// A word's first letter is written, so the listed word has it: an
+	// aleph, ayin or hamza there carries the word's first vowel, any.
 	if len(letters) > 0 && letters[0].optional {
-		letters[0].keys = anyVowel
+		first := letters[0]
+		first.optional = false
+		if !slices.ContainsFunc(first.keys, func(k string) bool { return !isVowel(k[0]) }) {
+			first.keys = anyVowel
+		}
+		letters[0] = first
 	}
 	return letters
 }
@@ -157,10 +162,11 @@ func abjadSkeletons(letters []abjadLetter) []string {
 // spelling of letters: each letter meets one of its spellings in order,
 // optional letters may be missing, and the key's other vowels are free.
 // guess says how much of the key the letters left open, on the reading
-// that leaves least: each free vowel inside the word counts one, and each
-// before its first letter or after its last, or after another free vowel,
-// counts three, since these scripts write a word's first and last vowels
-// and its long ones.
+// that leaves least: a free a, e or o inside the word counts one, a free u
+// or i two (they are more often long vowels, which are written), one
+// before the word's first letter or after another free vowel three, and
+// one after its last letter four: these scripts write a word's first and
+// last vowels and its long ones.
 func abjadMeets(letters []abjadLetter, key string) (ok bool, guess int) {
 	budget := 4096
 	guess = -1
@@ -175,7 +181,7 @@ func abjadMeets(letters []abjadLetter, key string) (ok bool, guess int) {
 				if !isVowel(key[ki]) {
 					return
 				}
-				g += 3
+				g += 4
 			}
 			if guess < 0 || g < guess {
 				guess = g
@@ -193,8 +199,11 @@ func abjadMeets(letters []abjadLetter, key string) (ok bool, guess int) {
 		}
 		if ki < len(key) && isVowel(key[ki]) {
 			cost := 1
-			if li == 0 || lastFree {
+			switch {
+			case li == 0 || lastFree:
 				cost = 3
+			case key[ki] == 'u' || key[ki] == 'i':
+				cost = 2 // more often a long vowel, which is written
 			}
 			meet(li, ki+1, g+cost, true)
 		}
