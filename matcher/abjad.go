@@ -85,7 +85,7 @@ func (ix *Index) abjadLookupAdd(s *scratch, i int, w string, unit uint8, f float
 	for _, sk := range abjadSkeletons(letters) {
 		for _, id := range by[sk] {
 			v := &ix.vocab[id]
-			ok, guess := abjadMeets(letters, v.key)
+			ok, guess := abjadMeets(letters, longKey(s, v.canon))
 			if !ok {
 				continue
 			}
@@ -158,6 +158,57 @@ func abjadSkeletons(letters []abjadLetter) []string {
 	return skels
 }
 
+// longKey returns the romanisation key of w, a listed word, with the long
+// vowels its spelling shows (ou, oo, ee, aa) marked as U, I and A:
+// محمدی is Mohammadi rather than Mahmoudi, whose long u it would write.
+func longKey(s *scratch, w string) string {
+	b := s.cb[:0]
+	for i := 0; i < len(w); i++ {
+		if i+1 < len(w) {
+			switch w[i : i+2] {
+			case "ou", "oo", "uu":
+				b = append(b, 'U')
+				i++
+				continue
+			case "ee", "ii":
+				b = append(b, 'I')
+				i++
+				continue
+			case "aa":
+				b = append(b, 'A')
+				i++
+				continue
+			}
+		}
+		b = append(b, w[i])
+	}
+	s.cb = b
+	s.kb = romanKey(s.kb, string(b))
+	return string(s.kb)
+}
+
+// longVowel is the vowel a long-vowel mark of longKey stands for, or 0.
+func longVowel(c byte) byte {
+	switch c {
+	case 'U':
+		return 'u'
+	case 'I':
+		return 'i'
+	case 'A':
+		return 'a'
+	}
+	return 0
+}
+
+// spells reports whether key at ki starts with sp, a letter's spelling;
+// a long vowel meets the spellings of its short one (o for u, e for i).
+func spells(key string, ki int, sp string) bool {
+	if lv := longVowel(key[ki]); lv != 0 && len(sp) == 1 {
+		return sp[0] == lv || lv == 'u' && sp[0] == 'o' || lv == 'i' && sp[0] == 'e'
+	}
+	return len(key)-ki >= len(sp) && key[ki:ki+len(sp)] == sp
+}
+
 // abjadMeets reports whether key, a listed word's romanisation key, is a
 // spelling of letters: each letter meets one of its spellings in order,
 // optional letters may be missing, and the key's other vowels are free.
@@ -178,7 +229,7 @@ func abjadMeets(letters []abjadLetter, key string) (ok bool, guess int) {
 		}
 		if li == len(letters) {
 			for ; ki < len(key); ki++ {
-				if !isVowel(key[ki]) {
+				if !isVowel(key[ki]) && longVowel(key[ki]) == 0 {
 					return
 				}
 				g += 4
@@ -190,16 +241,22 @@ func abjadMeets(letters []abjadLetter, key string) (ok bool, guess int) {
 		}
 		l := &letters[li]
 		for _, sp := range l.keys {
-			if len(key)-ki >= len(sp) && key[ki:ki+len(sp)] == sp {
-				meet(li+1, ki+len(sp), g, false)
+			if ki < len(key) && spells(key, ki, sp) {
+				n := len(sp)
+				if longVowel(key[ki]) != 0 {
+					n = 1
+				}
+				meet(li+1, ki+n, g, false)
 			}
 		}
 		if l.optional {
 			meet(li+1, ki, g, false)
 		}
-		if ki < len(key) && isVowel(key[ki]) {
+		if ki < len(key) && (isVowel(key[ki]) || longVowel(key[ki]) != 0) {
 			cost := 1
 			switch {
+			case longVowel(key[ki]) != 0:
+				cost = 4 // a long vowel the script would have written
 			case li == 0 || lastFree:
 				cost = 3
 			case key[ki] == 'u' || key[ki] == 'i':

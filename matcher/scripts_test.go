@@ -244,22 +244,31 @@ func TestAbjadMeets(t *testing.T) {
 		{"حسين", "Hussein", true},
 		{"حسين", "Husayn", true},
 	}
-	var kb []byte
+	var s scratch
 	for _, tt := range tests {
-		kb = romanKey(kb, strings.ToLower(tt.latin))
-		got, _ := abjadMeets(abjadPattern(tt.letters), string(kb))
+		key := longKey(&s, strings.ToLower(tt.latin))
+		got, _ := abjadMeets(abjadPattern(tt.letters), key)
 		if got != tt.want {
-			t.Errorf("abjadMeets(%s, %s [key %s]) = %v; want %v", tt.letters, tt.latin, kb, got, tt.want)
+			t.Errorf("abjadMeets(%s, %s [key %s]) = %v; want %v", tt.letters, tt.latin, key, got, tt.want)
 		}
 	}
-	// Guessed vowels rank readings: Hasan before Hussein for حسن.
+	// Guessed vowels rank readings.
 	guess := func(letters, latin string) int {
-		kb = romanKey(kb, strings.ToLower(latin))
-		_, g := abjadMeets(abjadPattern(letters), string(kb))
+		ok, g := abjadMeets(abjadPattern(letters), longKey(&s, strings.ToLower(latin)))
+		if !ok {
+			return 1 << 20
+		}
 		return g
 	}
-	if a, b := guess("حسن", "Hasan"), guess("حسن", "Hussein"); a >= b {
-		t.Errorf("guess(حسن): Hasan %d, Hussein %d; want Hasan lower", a, b)
+	for _, tt := range []struct{ letters, better, worse string }{
+		{"حسن", "Hasan", "Hussein"},
+		{"محمدی", "Mohammadi", "Mahmoudi"},
+		{"محمد", "Mohammad", "Mahmoud"},
+		{"محمود", "Mahmoud", "Mohammad"},
+	} {
+		if a, b := guess(tt.letters, tt.better), guess(tt.letters, tt.worse); a >= b {
+			t.Errorf("guess(%s): %s %d, %s %d; want %s lower", tt.letters, tt.better, a, tt.worse, b, tt.better)
+		}
 	}
 }
 
