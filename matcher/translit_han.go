@@ -39,6 +39,7 @@ var hanWords = map[string]string{
 	"信息":     "information",
 	"产业":     "industry",
 	"工业":     "industry",
+	"军工":     "military industry",
 	"实业":     "industrial",
 	"国际":     "international",
 	"贸易":     "trading",
@@ -76,6 +77,9 @@ var hanWords = map[string]string{
 	"投资":     "investment",
 	"发展":     "development",
 	"中国":     "china",
+	"朝鲜":     "korea",
+	"长城":     "great wall",
+	"重庆":     "chong qing",
 	// Japanese legal forms, in characters Chinese shares.
 	"株式会社": "kabushiki kaisha",
 	"有限会社": "yugen kaisha",
@@ -86,6 +90,11 @@ var hanWords = map[string]string{
 // maxHanWord is the most characters a hanWords key has.
 const maxHanWord = 6
 
+// hanReadings override the dictionary's first reading of characters
+// whose other reading is the one names mostly have (长 in Changsha and
+// Changchun, 都 in Chengdu, 厦 in Xiamen, the surname 曾 Zeng).
+var hanReadings = map[rune]string{'长': "chang", '都': "du", '厦': "xia", '曾': "zeng", '藏': "zang"}
+
 // hanKnown reports a character the pinyin dictionary reads.
 func hanKnown(r rune) bool {
 	_, ok := pinyin.PinyinDict[int(r)]
@@ -94,6 +103,9 @@ func hanKnown(r rune) bool {
 
 // hanReading is the toneless pinyin of r's first reading, or "".
 func hanReading(r rune) string {
+	if t, ok := hanReadings[r]; ok {
+		return t
+	}
 	p, ok := pinyin.PinyinDict[int(r)]
 	if !ok {
 		return ""
