@@ -23,6 +23,11 @@ func TestRead(t *testing.T) {
 		{"OOO", false, nil},
 		{"华为技术有限公司", true, nil},
 		{"김정은", true, nil},
+		{"トヨタ", true, nil},
+		{"トヨタ自動車", true, []string{"Han"}}, // kanji with kana: Japanese readings
+		{"ქართული", true, nil},
+		{"भारत", true, nil},
+		{"ประเทศไทย", false, []string{"Thai"}},
 		{"بشار الأسد", true, nil},
 		{"דן גרטלר", true, nil},
 		{"தமிழ்நாடு", false, []string{"Tamil"}},
