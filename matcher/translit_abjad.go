@@ -5,7 +5,7 @@ import "strings"
 // Arabic, Persian and Hebrew write consonants and long vowels only, so a
 // word in them cannot be spelt into the one Latin form the list has: بشار
 // is Bashar, Beshar or Bachar, and nothing in the letters says which. Each
-// letter therefore stands for the key letters (key.go) that romanisations
+// letter therefore stands for the key letters (romankey.go) that romanisations
 // write for it, and the list's short vowels are free (abjad.go): بشار is
 // b, sh, a, r with any vowels between.
 
@@ -14,7 +14,7 @@ type abjadLetter struct {
 	// latin is the letter's plain spelling, for the word's text.
 	latin string
 	// keys are the spellings the lists use, as romanisation-key letters
-	// (key.go: "S" is sh, "J" is j, zh or dj, "h" is also kh, "k" also q,
+	// (romankey.go: "S" is sh, "J" is j, zh or dj, "h" is also kh, "k" also q,
 	// "v" is w, "i" is y).
 	keys []string
 	// optional letters may go unwritten: ayin, hamza, aleph, final -h.
