@@ -25,16 +25,33 @@ func TestEditDistance(t *testing.T) {
 	}
 }
 
-// A name that no table transliterates (Chinese here) still tolerates a
+// A name that no table transliterates (Tamil here) still tolerates a
 // one-letter typo, counted in letters, and still refuses an unrelated name.
 func TestNonLatinTypo(t *testing.T) {
+	ix := Build([]Record{
+		{ID: "tn", Names: []string{"தமிழ்நாடு மின்சார வாரியம்"}},
+		{ID: "x", Names: []string{"Northwind Avionics"}},
+	})
+	got := ix.Screen(Query{Name: "தமிழ்நாடு மின்சார வாரியமு"})
+	if len(got) != 1 || got[0].ID != "tn" {
+		t.Fatalf("typo in a Tamil name: %+v", got)
+	}
+	if got := ix.Screen(Query{Name: "சென்னை துறைமுக கழகம்"}); len(got) != 0 {
+		t.Fatalf("unrelated Tamil name matched: %+v", got)
+	}
+}
+
+// A name listed in Chinese characters is found as written and in pinyin,
+// and an unrelated Chinese name is not.
+func TestChineseListedName(t *testing.T) {
 	ix := Build([]Record{
 		{ID: "hw", Names: []string{"华为技术有限公司"}},
 		{ID: "x", Names: []string{"Northwind Avionics"}},
 	})
-	got := ix.Screen(Query{Name: "华为技木有限公司"})
-	if len(got) != 1 || got[0].ID != "hw" {
-		t.Fatalf("typo in a Chinese name: %+v", got)
+	for _, q := range []string{"华为技术有限公司", "Huawei Technologies Co., Ltd."} {
+		if got := ix.Screen(Query{Name: q}); len(got) != 1 || got[0].ID != "hw" {
+			t.Errorf("%s: %+v", q, got)
+		}
 	}
 	if got := ix.Screen(Query{Name: "中兴通讯股份公司"}); len(got) != 0 {
 		t.Fatalf("unrelated Chinese name matched: %+v", got)

@@ -16,6 +16,8 @@ func FuzzScreen(f *testing.F) {
 		"\u0092\u0091'’`", "\x00\xff", "😀 Kaspersky 😀", "كاسبرسكي", "卡巴斯基实验室", strings.Repeat("Kaspersky ", 300),
 		strings.Repeat("x", 5000), "A B C D E F G H I J K L M N O P Q R S T U V W X Y Z", "1111 0000 5555", "-- -- --",
 		"Co. Ltd. LLC JSC OOO AO", "al al al al", "Abdulabdulabdul", "Dr. Dr. Mr. Sheikh",
+		"بشار الأسد", "ال", "ـــ", "\u200cعلی\u200c", "نصر الله الله", "דן גרטלר", "华为Huawei技术", "김정은", "조선련봉총회사",
+		"トヨタッ", "ッ", "ャ", "ー", "ा", "भारत्", "Երևան ու", "ᲛᲐᲠᲒᲝ", "ኢትዮጵያ", "ትምህርት ቤት",
 	} {
 		f.Add(s)
 	}

@@ -31,6 +31,7 @@ type Index struct {
 	byCanon map[string]uint32
 	byKey   map[string][]uint32
 	bySkel  map[string][]uint32
+	abjad   abjadLookup // by consonants, for Arabic and Hebrew queries
 	// canonF and keyF are filters over byCanon's and byKey's words, for
 	// the look-ups that mostly miss: two query words written as one, a
 	// word the list lacks.

@@ -36,6 +36,9 @@ type rawWord struct {
 	// split is 1 or 2 for the first or second part of a word that was
 	// cut in two, else 0.
 	split uint8
+	// abjad holds the letters of a word written in Arabic or Hebrew,
+	// which text spells only roughly (translit_abjad.go).
+	abjad string
 }
 
 func isApostrophe(r rune) bool {
@@ -77,6 +80,7 @@ type splitter struct {
 	// -1 when its text was made otherwise (digits read as letters).
 	all   []byte
 	spans []int32
+	own   []rune // a run of Chinese or Hangul (splitOwnWords)
 }
 
 // split cuts s into folded words, appending them to sp.words.
@@ -105,6 +109,13 @@ func (sp *splitter) split(s string) []rawWord {
 		r, n := utf8.DecodeRuneInString(s[i:])
 		j := i + n
 		switch {
+		case r >= 0x3400 && ownWordScript(r):
+			// Chinese characters and Hangul syllables make words of
+			// their own.
+			flush(false)
+			j = sp.splitOwnWords(s, i, depth > 0)
+		case r == '\u200c' && len(sp.runes) > 0:
+			// A zero-width non-joiner inside a Persian word.
 		case isWordRune(r):
 			if len(sp.runes) == 0 {
 				wordParen = depth > 0
@@ -172,6 +183,10 @@ func (sp *splitter) split(s string) []rawWord {
 
 // emit folds sp.runes into a word.
 func (sp *splitter) emit(paren, hyphen bool) {
+	if sp.runes[0] >= 0x5D0 && isAbjadWord(sp.runes) {
+		sp.emitAbjad(paren, hyphen)
+		return
+	}
 	out := sp.out[:0]
 	var latin, cyr, grk int
 	ukr := false
@@ -238,6 +253,12 @@ func (sp *splitter) emit(paren, hyphen bool) {
 				}
 				out = appendDecomposed(out, lr)
 			default:
+				if sc := otherScript(lr); sc != scriptOther {
+					var n int
+					out, n = appendScript(out, rs[k:], sc)
+					k += n - 1
+					continue
+				}
 				if t, ok := specialLatin[lr]; ok {
 					out = append(out, t...)
 					continue

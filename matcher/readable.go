@@ -33,23 +33,39 @@ func UnreadScripts(name string) []string {
 		return nil
 	}
 	var out []string
+	kana, han := false, false
 	for _, r := range name[i:] {
-		if r < utf8.RuneSelf || !unicode.IsLetter(r) || scriptOf(r) != scriptOther || readsAsLatin(r) {
+		if r < utf8.RuneSelf || !unicode.IsLetter(r) {
 			continue
 		}
-		s := scriptName(r)
-		seen := false
-		for _, o := range out {
-			if o == s {
-				seen = true
-				break
-			}
+		sc := scriptOf(r)
+		switch sc {
+		case scriptKana:
+			kana = true
+		case scriptHan:
+			han = true
 		}
-		if !seen {
-			out = append(out, s)
+		if sc != scriptOther || readsAsLatin(r) {
+			continue
 		}
+		out = appendScriptName(out, scriptName(r))
+	}
+	// Chinese characters in a Japanese name (one with kana) have Japanese
+	// readings, which the matcher does not know: it reads them as Chinese.
+	if kana && han {
+		out = appendScriptName(out, "Han")
 	}
 	return out
+}
+
+// appendScriptName appends s to out unless out has it.
+func appendScriptName(out []string, s string) []string {
+	for _, o := range out {
+		if o == s {
+			return out
+		}
+	}
+	return append(out, s)
 }
 
 // readsAsLatin reports letters outside the Latin block that normalisation

@@ -21,9 +21,18 @@ func TestRead(t *testing.T) {
 		{"LLC", false, nil},
 		{"The", false, nil},
 		{"OOO", false, nil},
-		{"华为技术有限公司", false, []string{"Han"}},
-		{"بشار الأسد", false, []string{"Arabic"}},
-		{"Huawei 华为", true, []string{"Han"}},
+		{"华为技术有限公司", true, nil},
+		{"김정은", true, nil},
+		{"トヨタ", true, nil},
+		{"トヨタ自動車", true, []string{"Han"}}, // kanji with kana: Japanese readings
+		{"ქართული", true, nil},
+		{"भारत", true, nil},
+		{"ประเทศไทย", false, []string{"Thai"}},
+		{"بشار الأسد", true, nil},
+		{"דן גרטלר", true, nil},
+		{"தமிழ்நாடு", false, []string{"Tamil"}},
+		{"Huawei 华为", true, nil},
+		{"Huawei தமிழ்", true, []string{"Tamil"}},
 	}
 	for _, tt := range tests {
 		r := Read(tt.name)

@@ -50,6 +50,8 @@ type token struct {
 	// canonID is canon's vocabulary entry plus one, -1 when the list
 	// lacks it, or 0 when not known yet (retrieve looks it up).
 	canonID int32
+	// abjad is the word's Arabic or Hebrew letters (rawWord.abjad).
+	abjad string
 }
 
 // analyser holds the scratch space of one name's analysis.
@@ -128,7 +130,7 @@ func (a *analyser) analyse(name string) []token {
 					continue
 				}
 			}
-			if x, y, ok := a.split(w.text); ok {
+			if x, y, ok := a.split(w.text); ok && w.abjad == "" {
 				w1, w2 := w, w
 				w1.text, w1.alt, w1.hyphen, w1.split = x, "", false, 1
 				w2.text, w2.alt, w2.split = y, "", 2
@@ -354,7 +356,7 @@ func (a *analyser) factsOf(w string) *wordFacts {
 
 // pushFacts is addWord for a plain word Build has read.
 func (a *analyser) pushFacts(w rawWord, f *wordFacts) {
-	tok := token{text: w.text, canon: f.canon, key: f.canonKey, how: factHows[f.how], legalAlt: factLegal[f.legalAlt], kind: f.kind, canonID: f.canonID, paren: w.paren, lookalike: w.lookalike, split: w.split}
+	tok := token{text: w.text, canon: f.canon, key: f.canonKey, how: factHows[f.how], legalAlt: factLegal[f.legalAlt], kind: f.kind, canonID: f.canonID, paren: w.paren, lookalike: w.lookalike, split: w.split, abjad: w.abjad}
 	if w.alt != "" {
 		tok.alt, _ = canonicalWord(w.alt)
 	}
@@ -362,7 +364,7 @@ func (a *analyser) pushFacts(w rawWord, f *wordFacts) {
 }
 
 func (a *analyser) push(w rawWord, text, canon, how string) {
-	tok := token{text: text, canon: canon, how: how, paren: w.paren, lookalike: w.lookalike, split: w.split}
+	tok := token{text: text, canon: canon, how: how, paren: w.paren, lookalike: w.lookalike, split: w.split, abjad: w.abjad}
 	if w.alt != "" {
 		tok.alt, _ = canonicalWord(w.alt)
 	}

@@ -94,5 +94,5 @@ func scriptOf(r rune) script {
 	case unicode.Is(unicode.Latin, r):
 		return scriptLatin
 	}
-	return scriptOther
+	return otherScript(r)
 }

@@ -217,7 +217,8 @@ func TestBinaryFullListStatuses(t *testing.T) {
 		{"!!!", "unscreenable"},
 		{"😀", "unscreenable"},
 		{"LLC", "unscreenable"},
-		{"华为技术有限公司", "unscreenable"},
+		{"บริษัท ไทยเบฟเวอเรจ", "unscreenable"}, // Thai is not read
+		{"华为技术有限公司", "match"},                   // Chinese is read in pinyin
 		{"Huawei Technologies", "match"},
 		{"Acme Bakery GmbH", "clear"},
 	} {
