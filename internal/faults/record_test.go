@@ -290,9 +290,9 @@ func TestRecordThroughput(t *testing.T) {
 	}
 	on := startReplica(t, "on", onEnv)
 	wrk, _ := exec.LookPath("wrk")
-	tool := "the harness's load (16 connections)"
+	tool := fmt.Sprintf("the harness's load (%d connections)", connections)
 	if wrk != "" {
-		tool = "wrk -t2 -c16"
+		tool = fmt.Sprintf("wrk -t2 -c%d", recordConnections(t))
 	}
 	t.Logf("list: %s; %s, %v per run", list, tool, d)
 
@@ -306,6 +306,7 @@ func TestRecordThroughput(t *testing.T) {
 			}
 			var rps float64
 			var errs string
+			rows0, commits0 := pgCounts(t, db)
 			if wrk != "" {
 				rps, errs = runWrk(t, wrk, rep.base, d)
 			} else {
@@ -315,7 +316,13 @@ func TestRecordThroughput(t *testing.T) {
 				t.Errorf("round %d, audit %s: %s", round+1, mode, errs)
 			}
 			rates[mode] = append(rates[mode], rps)
-			t.Logf("round %d, audit %-3s: %.0f req/s", round+1, mode, rps)
+			if mode == "off" {
+				t.Logf("round %d, audit off: %.0f req/s", round+1, rps)
+				continue
+			}
+			rows1, commits1 := pgCounts(t, db)
+			t.Logf("round %d, audit on : %.0f req/s; %d records in %d commits (%.1f a commit; PostgreSQL's counts lag by up to a second)",
+				round+1, rps, rows1-rows0, commits1-commits0, float64(rows1-rows0)/float64(max(commits1-commits0, 1)))
 		}
 	}
 	mean := func(xs []float64) float64 {
@@ -372,7 +379,7 @@ end
 	if err := os.WriteFile(script, []byte(lua), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command(wrk, "-t2", "-c16", fmt.Sprintf("-d%ds", int(d.Seconds())), "-s", script, base+"/v1/screen").CombinedOutput()
+	out, err := exec.Command(wrk, "-t2", "-c"+strconv.Itoa(recordConnections(t)), fmt.Sprintf("-d%ds", int(d.Seconds())), "-s", script, base+"/v1/screen").CombinedOutput()
 	if err != nil {
 		t.Fatalf("wrk: %v\n%s", err, out)
 	}
@@ -403,4 +410,36 @@ func runIDLoad(base string, d time.Duration) (float64, string) {
 		return rps, fmt.Sprint(l.errors)
 	}
 	return rps, ""
+}
+
+// recordConnections is RECORD_CONNECTIONS, wrk's connections (default 16).
+func recordConnections(t *testing.T) int {
+	v := os.Getenv("RECORD_CONNECTIONS")
+	if v == "" {
+		return connections
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 1000 {
+		t.Fatalf("RECORD_CONNECTIONS=%q: want a number of connections from 1 to 1000", v)
+	}
+	return n
+}
+
+// pgCounts returns the rows of audit_records and the transactions the
+// database has committed.
+func pgCounts(t *testing.T, url string) (rows, commits int64) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	err = c.QueryRow(ctx, `SELECT (SELECT count(*) FROM audit_records),
+		(SELECT xact_commit FROM pg_stat_database WHERE datname = current_database())`).Scan(&rows, &commits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows, commits
 }
