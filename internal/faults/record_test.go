@@ -443,3 +443,91 @@ func pgCounts(t *testing.T, url string) (rows, commits int64) {
 	}
 	return rows, commits
 }
+
+// TestRecordBatchRows uploads a batch of RECORD_BATCH_ROWS rows (default
+// 20,000) to a replica writing its audit trail to PostgreSQL (fsync on) and
+// checks that, once the job is done, audit_records holds one batch_row
+// record per row of the job, each row number once. The rows are all
+// screenable (no malformed lines: error rows are not audited).
+func TestRecordBatchRows(t *testing.T) {
+	rows := 20_000
+	if v := os.Getenv("RECORD_BATCH_ROWS"); v != "" {
+		var err error
+		if rows, err = strconv.Atoi(v); err != nil || rows < 1 {
+			t.Fatalf("RECORD_BATCH_ROWS=%q: want a number of rows", v)
+		}
+	}
+	pg := pgtest.StartWith(t, pgtest.Options{Durable: true})
+	db := pg.CreateDatabase(t)
+	env, list := listEnv(t)
+	env["DATABASE_URL"] = db
+	env["BATCH_MAX_ROWS"] = strconv.Itoa(max(rows, 5_000_000))
+	rep := startReplica(t, "A", env)
+
+	var in strings.Builder
+	in.WriteString("reference,name,country\n")
+	for i := range rows {
+		fmt.Fprintf(&in, "R%07d,%s %d,US\n", i+1, names[i%len(names)], i)
+	}
+	start := time.Now()
+	resp, err := http.Post(rep.base+"/v1/batches", "text/csv", strings.NewReader(in.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var st batchStatus
+	if resp.StatusCode != http.StatusAccepted || json.Unmarshal(body, &st) != nil || st.ID == "" {
+		t.Fatalf("upload: %d %s", resp.StatusCode, body)
+	}
+	c := &http.Client{Timeout: 10 * time.Second}
+	deadline := time.Now().Add(2 * time.Hour)
+	for st.Status != "done" {
+		if st.Status == "failed" || st.Status == "cancelled" {
+			t.Fatalf("job %s ended %s: %s", st.ID, st.Status, st.Error)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("job %s not done within 2 h: %+v", st.ID, st)
+		}
+		<-time.After(200 * time.Millisecond)
+		if _, err := getJSON(context.Background(), c, rep.base+"/v1/batches/"+st.ID, &st); err != nil {
+			t.Logf("polling the job: %v", err)
+		}
+	}
+	took := time.Since(start)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	// The job reads done once its last chunk's results are stored; that
+	// chunk's row records and the job's summary are written just after
+	// (batch.Manager calls Observer.Stored after Store.Complete). Wait for
+	// them, up to a minute, and say how long it took.
+	var n, distinctRows, jobRecords int64
+	lagDeadline := time.Now().Add(time.Minute)
+	for {
+		err = conn.QueryRow(ctx, `SELECT count(*), count(DISTINCT (record->'batch_row'->>'row')),
+			(SELECT count(*) FROM audit_records WHERE batch_job = $1 AND channel = 'batch')
+			FROM audit_records WHERE batch_job = $1 AND channel = 'batch_row'`, st.ID).Scan(&n, &distinctRows, &jobRecords)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (n >= int64(rows) && jobRecords >= 1) || time.Now().After(lagDeadline) {
+			break
+		}
+		<-time.After(50 * time.Millisecond)
+	}
+	lag := time.Since(start) - took
+	t.Logf("list: %s; %d rows screened in %v (%.0f rows/s, upload to done); every record committed %v after done; audit_records: %d batch_row records, %d distinct row numbers, %d job summary record(s)",
+		list, rows, took.Round(time.Millisecond), float64(rows)/took.Seconds(), lag.Round(time.Millisecond), n, distinctRows, jobRecords)
+	if n != int64(rows) || distinctRows != int64(rows) {
+		t.Errorf("%d batch_row records (%d distinct rows) for a job of %d rows", n, distinctRows, rows)
+	}
+	if jobRecords != 1 {
+		t.Errorf("%d summary records of the job, want 1", jobRecords)
+	}
+}
