@@ -64,6 +64,12 @@ type QueueConfig struct {
 	Linger time.Duration
 	// WriteTimeout bounds one backend write (default 10s).
 	WriteTimeout time.Duration
+	// Writers is how many batches may be written at once (default 1).
+	// A backend whose commit waits on a disk (PostgreSQL with fsync)
+	// keeps more records a second with two or more: one batch is sent
+	// while another waits for its flush. Records are then not committed
+	// in the order they were queued.
+	Writers int
 	// RetryMin and RetryMax bound the wait between attempts to write a
 	// batch that failed (defaults 50ms and 5s, doubling).
 	RetryMin, RetryMax time.Duration
@@ -81,6 +87,9 @@ func (c *QueueConfig) defaults() {
 	}
 	if c.WriteTimeout <= 0 {
 		c.WriteTimeout = 10 * time.Second
+	}
+	if c.Writers <= 0 {
+		c.Writers = 1
 	}
 	if c.RetryMin <= 0 {
 		c.RetryMin = 50 * time.Millisecond
@@ -110,7 +119,7 @@ type QueueStats struct {
 }
 
 // Queue is a bounded in-memory queue in front of a Log: Write hands the
-// record to a single background writer, which writes in batches (with
+// record to the background writers (QueueConfig.Writers), which write in batches (with
 // BatchWriter when the backend has it), and keeps failed batches, retrying
 // with backoff, until the backend is back. Reads (Query, Get, Export) go
 // straight to the backend, so a record still queued is not yet visible.
@@ -130,7 +139,7 @@ type Queue struct {
 	wake  chan struct{} // a record arrived or Close was called
 	full  chan struct{} // pending reached BatchSize
 	abort chan struct{} // Close's deadline passed: drop what is left
-	done  chan struct{} // the writer has exited
+	done  chan struct{} // every writer has exited
 }
 
 type queued struct {
@@ -148,7 +157,12 @@ func NewQueue(backend Log, cfg QueueConfig) *Queue {
 	}
 	q.bw, _ = backend.(BatchWriter)
 	q.stats.Mode, q.stats.Capacity = cfg.Mode.String(), cfg.Capacity
-	go q.run()
+	var wg sync.WaitGroup
+	for range cfg.Writers {
+		wg.Add(1)
+		go func() { defer wg.Done(); q.run() }()
+	}
+	go func() { wg.Wait(); close(q.done) }()
 	return q
 }
 
@@ -207,13 +221,13 @@ func (q *Queue) Write(ctx context.Context, r Record) error {
 }
 
 func (q *Queue) run() {
-	defer close(q.done)
 	for {
 		q.mu.Lock()
 		n, closed := len(q.pending), q.closed
 		q.mu.Unlock()
 		if n == 0 {
 			if closed {
+				signal(q.wake) // the next writer asleep sees the close too
 				return
 			}
 			select {
@@ -256,14 +270,20 @@ func (q *Queue) aborted() bool {
 func (q *Queue) writeNext() bool {
 	q.mu.Lock()
 	n := min(len(q.pending), q.cfg.BatchSize)
+	if n == 0 { // another writer took them while this one lingered
+		q.mu.Unlock()
+		return true
+	}
 	batch := make([]queued, n)
 	copy(batch, q.pending)
 	clear(q.pending[:n]) // let the records be collected
 	q.pending = q.pending[n:]
 	if len(q.pending) == 0 {
 		q.pending = q.pending[:0:0] // drop the backing array, which only grew
+	} else {
+		signal(q.wake) // another writer may take the rest meanwhile
 	}
-	q.inflight = n
+	q.inflight += n
 	q.mu.Unlock()
 
 	recs := make([]Record, n)
@@ -307,7 +327,7 @@ func (q *Queue) writeNext() bool {
 		case <-q.abort:
 			t.Stop()
 			q.mu.Lock()
-			q.inflight = 0
+			q.inflight -= len(batch)
 			q.stats.Dropped += uint64(len(batch))
 			q.mu.Unlock()
 			fail(batch)

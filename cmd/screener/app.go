@@ -268,7 +268,15 @@ func (m *Main) openAudit(ctx, bg context.Context) (service.Audit, error) {
 		log.Warn("the audit trail is capped and is NOT a system of record: set DATABASE_URL to keep every screening in PostgreSQL",
 			"backend", a.Backend, "max_len", cfg.AuditMaxLen)
 	}
-	m.auditQueue = audit.NewQueue(backend, audit.QueueConfig{Mode: cfg.AuditDurability, Capacity: cfg.AuditQueueCapacity})
+	qcfg := audit.QueueConfig{Mode: cfg.AuditDurability, Capacity: cfg.AuditQueueCapacity}
+	if a.Backend == "postgres" {
+		// One batch is sent while another waits for its commit's flush:
+		// measured to double the records a second (docs/BENCHMARKS.md).
+		// Three of the pool's connections (at least four by default),
+		// so a read of the trail still finds one.
+		qcfg.Writers = 3
+	}
+	m.auditQueue = audit.NewQueue(backend, qcfg)
 	m.metrics.SetAuditStats(m.auditQueue.Stats)
 	a.Log = m.auditQueue
 	return a, nil

@@ -154,6 +154,14 @@ the release's Secret (so upgrades keep it), else a new random one.
 {{- end }}
 
 {{/*
+The Secret holding DATABASE_OWNER_URL, or "" when the service uses
+DATABASE_URL for migrations and retention too.
+*/}}
+{{- define "screener.databaseOwnerSecret" -}}
+{{- if .Values.database.ownerUrlKey }}{{ .Values.database.ownerExistingSecret | default .Values.database.existingSecret }}{{ end }}
+{{- end }}
+
+{{/*
 Refuse configurations that cannot work.
 */}}
 {{- define "screener.validate" -}}
@@ -167,6 +175,15 @@ Refuse configurations that cannot work.
 {{- $stop := add (int .Values.config.shutdownTimeoutSeconds) (int .Values.lifecycle.preStopSleepSeconds) }}
 {{- if le (int .Values.terminationGracePeriodSeconds) $stop }}
 {{- fail (printf "terminationGracePeriodSeconds (%d) must exceed config.shutdownTimeoutSeconds + lifecycle.preStopSleepSeconds (%d) or Kubernetes kills pods mid-shutdown" (int .Values.terminationGracePeriodSeconds) $stop) }}
+{{- end }}
+{{- if and .Values.database.ownerUrlKey (not .Values.database.existingSecret) }}
+{{- fail "database.ownerUrlKey needs database.existingSecret (the service's DATABASE_URL): the owner's URL is only for migrations and retention" }}
+{{- end }}
+{{- if and .Values.database.ownerExistingSecret (not .Values.database.ownerUrlKey) }}
+{{- fail "database.ownerExistingSecret is set but database.ownerUrlKey is empty: name the key of DATABASE_OWNER_URL in it" }}
+{{- end }}
+{{- if and .Values.config.audit.durability (not .Values.database.existingSecret) (not .Values.config.audit.enabled) }}
+{{- fail "config.audit.durability is set but the audit trail is off: set database.existingSecret (PostgreSQL) or config.audit.enabled" }}
 {{- end }}
 {{- if and .Values.autoscaling.enabled (gt (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) }}
 {{- fail "autoscaling.minReplicas must not exceed autoscaling.maxReplicas" }}

@@ -165,6 +165,8 @@ var configurations = []struct {
 	}},
 	{"list from a file", listFile, []string{"Deployment/" + fullname}},
 	{"metrics on the API port", metricsOnAPIPort, []string{"ServiceMonitor/" + fullname, "NetworkPolicy/" + fullname}},
+	{"postgres system of record", postgresRecord, []string{"Deployment/" + fullname, "StatefulSet/" + redisName}},
+	{"postgres, one URL", postgresOneURL, []string{"Deployment/" + fullname}},
 }
 
 // TestConfigurations renders each configuration, decodes every manifest
@@ -401,13 +403,18 @@ func checkSecretRefs(t *testing.T, rel *release) {
 		}
 	}
 	cm := get[*corev1.ConfigMap](t, rel, "ConfigMap", fullname)
-	for _, k := range []string{"REDIS_PASSWORD", "API_KEYS"} {
+	for _, k := range []string{"REDIS_PASSWORD", "API_KEYS", "DATABASE_URL", "DATABASE_OWNER_URL"} {
 		if _, ok := cm.Data[k]; ok {
 			t.Errorf("ConfigMap carries the secret %s", k)
 		}
 	}
 	if u := cm.Data["REDIS_URL"]; strings.Contains(u, "@") {
 		t.Errorf("ConfigMap REDIS_URL %q carries credentials", u)
+	}
+	for k, v := range cm.Data {
+		if strings.Contains(v, "postgres://") || strings.Contains(v, "postgresql://") {
+			t.Errorf("ConfigMap %s carries a database URL %q", k, v)
+		}
 	}
 	for k := range cm.Data {
 		if errs := validation.IsEnvVarName(k); len(errs) > 0 || strings.ToUpper(k) != k {
