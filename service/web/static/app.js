@@ -356,6 +356,7 @@
     $("batch-status").textContent = "Uploading " + file.name + "…";
     $("batch-job").hidden = false;
     $("batch-downloads").hidden = true;
+    $("batch-download-status").textContent = "";
     try {
       const j = await (await api("POST", "/v1/batches", fd)).json();
       batchID = j.id;
@@ -383,7 +384,7 @@
       a.click();
       a.remove();
       setTimeout(() => URL.revokeObjectURL(url), 60000);
-      $("batch-status").textContent = "Results downloaded (" + blob.size + " bytes, " + (format === "csv" ? "CSV" : "JSON lines") + ").";
+      $("batch-download-status").textContent = "Results downloaded (" + blob.size + " bytes, " + (format === "csv" ? "CSV" : "JSON lines") + ").";
     } catch (err) {
       showError(box, err);
     }
@@ -449,7 +450,7 @@
       el("td", {}, a.list || ""),
       el("td", { class: "num" }, fmtScore(a.score)),
       el("td", {}, String(a.status || "").replace(/_/g, " ")),
-      el("td", {}, decided ? "" : decideForm(a)));
+      el("td", {}, decided ? "Decided" : decideForm(a)));
   }
 
   async function loadAlerts(reset, quiet) {
