@@ -70,6 +70,12 @@ func (f *fakeAlerts) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.keys = append(f.keys, r.Header.Get("X-API-Key"))
+	if r.Header.Get("X-API-Key") != testKey { // as the /v1 routes answer without a key
+		w.Header().Set("Content-Type", service.ProblemContentType)
+		w.WriteHeader(http.StatusUnauthorized)
+		io.WriteString(w, `{"type":"about:blank","title":"Missing or invalid API key","status":401}`)
+		return
+	}
 	switch {
 	case r.Method == "GET" && r.URL.Path == "/v1/alerts":
 		w.Header().Set("Content-Type", "application/json")
@@ -245,6 +251,9 @@ func TestPageInBrowser(t *testing.T) {
 	if s := text("#screen-status"); s != "Status: MATCH" {
 		t.Errorf("status %q", s)
 	}
+	if s := text("#screen-announce"); s != "Status MATCH: 3 matches." {
+		t.Errorf("announced %q", s)
+	}
 	el, err := chromedp.Run(ctx, chromedp.TextContent(chromedp.CSS(`article.match[data-list="EL"]`)))
 	if err != nil {
 		t.Fatal(err)
@@ -270,6 +279,9 @@ func TestPageInBrowser(t *testing.T) {
 		if !strings.Contains(res, want) {
 			t.Errorf("the unscreenable answer does not show %q:\n%s", want, res)
 		}
+	}
+	if s := text("#screen-announce"); s != "Status UNSCREENABLE: 0 matches; warnings: name_unscreenable." {
+		t.Errorf("announced %q", s)
 	}
 	if strings.Contains(res, "CLEAR") {
 		t.Errorf("an unscreenable answer reads as clear:\n%s", res)

@@ -242,6 +242,11 @@
       matches.forEach((m, i) => frag.append(matchBlock(m, i)));
     }
     out.replaceChildren(frag);
+    // The region above is long; screen readers hear this one line.
+    const ws = r.warnings || [];
+    $("screen-announce").textContent = "Status " + String(r.status || "unknown").toUpperCase() + ": " +
+      matches.length + (matches.length === 1 ? " match" : " matches") +
+      (ws.length ? "; warnings: " + ws.map((w) => w.code).join(", ") : "") + ".";
   }
 
   async function screen(ev) {
@@ -280,6 +285,7 @@
       renderScreening(await resp.json(), notes);
     } catch (err) {
       $("screen-result").replaceChildren();
+      $("screen-announce").textContent = "";
       showError(box, err);
     } finally {
       btn.disabled = false;
@@ -453,7 +459,10 @@
       el("td", {}, decided ? "Decided" : decideForm(a)));
   }
 
-  async function loadAlerts(reset, quiet) {
+  // loadAlerts lists alerts: from the start (reset) or the next page. On
+  // the first load, a server that wants a key not yet given gets a hint
+  // rather than an error.
+  async function loadAlerts(reset, quiet, first) {
     const box = $("alerts-error"), status = $("alerts-status"), list = $("alerts-list"), more = $("alerts-more");
     clearError(box);
     if (reset) alertsNext = "";
@@ -479,6 +488,10 @@
         status.textContent = "Alerts are not available on this server.";
         return;
       }
+      if (err.status === 401 && first) {
+        status.textContent = "Enter your API key above to see alerts.";
+        return;
+      }
       showError(box, err);
     }
   }
@@ -493,6 +506,6 @@
     $("batch-jsonl").addEventListener("click", () => download("jsonl"));
     $("alerts-load").addEventListener("click", () => loadAlerts(true));
     $("alerts-more").addEventListener("click", () => loadAlerts(false));
-    loadAlerts(true);
+    loadAlerts(true, false, true);
   });
 })();
