@@ -170,7 +170,8 @@ func TestPageInBrowser(t *testing.T) {
 
 	// Exceptions in app.js and errors in the browser log (a Content
 	// Security Policy violation is one) fail the test; the 401 and 404
-	// answers the test provokes are expected.
+	// answers the test provokes are expected, and a 400 from a server that
+	// does not take a date of birth.
 	cctx, stopConsole := context.WithCancel(ctx)
 	messages := chromedp.Console(cctx)
 	var problems []string
@@ -181,7 +182,8 @@ func TestPageInBrowser(t *testing.T) {
 			if err != nil {
 				return
 			}
-			expected := strings.Contains(m.Text, "status of 401") || strings.Contains(m.Text, "status of 404")
+			expected := strings.Contains(m.Text, "status of 401") || strings.Contains(m.Text, "status of 404") ||
+				strings.Contains(m.Text, "status of 400") && strings.HasSuffix(m.URL, "/v1/screen")
 			if m.IsException() || (m.Type == chromedp.ConsoleError && !expected) {
 				problems = append(problems, m.String()+" at "+m.URL)
 			}
@@ -270,6 +272,16 @@ func TestPageInBrowser(t *testing.T) {
 		t.Error("the 401 message stays after a good answer")
 	}
 	shot("03-match")
+	checkContrast(t, ctx, "#screen-status", ".status-note", ".help", "button", "button[type=button]", ".listref", "th", "code", "dl.facts dt", ".badge")
+
+	// A date of birth is sent; a server that does not screen by it yet
+	// refuses the field, and the page screens the name without it and says so.
+	run("screen with a date of birth", chromedp.SendKeys(chromedp.ID("dob"), "1997"+kb.Enter))
+	waitFor("answer with a date of birth", `document.getElementById("screen-announce").textContent.startsWith("Status MATCH") && !document.querySelector("#screen-result[aria-busy]")`)
+	if hidden, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("screen-error").hidden`)); !hidden {
+		t.Errorf("screening with a date of birth failed: %s", text("#screen-error"))
+	}
+	run("clear the date of birth", chromedp.Evaluate[chromedp.Void](`document.getElementById("dob").value = ""`))
 
 	// A name that cannot be read: unscreenable, with its warning, never clear.
 	run("screen !!!", chromedp.Evaluate[chromedp.Void](`document.getElementById("name").value = ""`), chromedp.SendKeys(chromedp.ID("name"), "!!!"+kb.Enter))
@@ -287,6 +299,7 @@ func TestPageInBrowser(t *testing.T) {
 		t.Errorf("an unscreenable answer reads as clear:\n%s", res)
 	}
 	shot("04-unscreenable")
+	checkContrast(t, ctx, "#screen-status", ".warnings li")
 
 	// A batch: upload, progress to done, download the CSV results.
 	csv := filepath.Join(t.TempDir(), "names.csv")
@@ -359,3 +372,52 @@ func TestPageInBrowser(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// contrastJS computes, for the first element a selector finds, the WCAG
+// contrast ratio of its text colour on the first opaque background behind
+// it, and whether its text is large (AA asks 4.5:1, or 3:1 for large text).
+const contrastJS = `((sel) => {
+  const e = document.querySelector(sel);
+  if (!e) return {missing: true};
+  const rgb = (s) => (s.match(/[\d.]+/g) || []).map(Number);
+  const lum = (c) => {
+    const [r, g, b] = c.slice(0, 3).map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  let bg = [255, 255, 255];
+  for (let n = e; n; n = n.parentElement) {
+    const c = rgb(getComputedStyle(n).backgroundColor);
+    if (c.length === 3 || (c.length === 4 && c[3] === 1)) { bg = c; break; }
+  }
+  const st = getComputedStyle(e);
+  const fg = rgb(st.color);
+  const [a, b] = [lum(fg) + 0.05, lum(bg) + 0.05];
+  const size = parseFloat(st.fontSize), bold = parseInt(st.fontWeight, 10) >= 700;
+  return {ratio: Math.max(a, b) / Math.min(a, b), large: size >= 24 || (bold && size >= 18.66)};
+})`
+
+// checkContrast fails for an element whose text does not meet WCAG AA.
+func checkContrast(t *testing.T, ctx context.Context, selectors ...string) {
+	t.Helper()
+	for _, sel := range selectors {
+		q, _ := json.Marshal(sel)
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[struct {
+			Missing bool
+			Ratio   float64
+			Large   bool
+		}](contrastJS+"("+string(q)+")"))
+		if err != nil {
+			t.Fatalf("contrast of %s: %v", sel, err)
+		}
+		want := 4.5
+		if got.Large {
+			want = 3
+		}
+		switch {
+		case got.Missing:
+			t.Errorf("contrast: nothing matches %s", sel)
+		case got.Ratio < want:
+			t.Errorf("contrast of %s is %.2f:1, want at least %.1f:1", sel, got.Ratio, want)
+		}
+	}
+}
