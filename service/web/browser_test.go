@@ -276,11 +276,24 @@ func TestPageInBrowser(t *testing.T) {
 
 	// A date of birth is sent; a server that does not screen by it yet
 	// refuses the field, and the page screens the name without it and says so.
+	before, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("screen-result").dataset.id`))
+	if err != nil || before == "" {
+		t.Fatalf("the answer's id is not on the page (%q, %v)", before, err)
+	}
 	run("screen with a date of birth", chromedp.SendKeys(chromedp.ID("dob"), "1997"+kb.Enter))
-	waitFor("answer with a date of birth", `document.getElementById("screen-announce").textContent.startsWith("Status MATCH") && !document.querySelector("#screen-result[aria-busy]")`)
+	waitFor("answer with a date of birth", `(() => { const r = document.getElementById("screen-result"); return r.dataset.id && r.dataset.id !== "`+before+`" || !document.getElementById("screen-error").hidden; })()`)
+	if s := text("#screen-announce"); !strings.HasPrefix(s, "Status MATCH") {
+		t.Errorf("with a date of birth: announced %q", s)
+	}
+	// Either the server took the date (its echo of the query has it) or
+	// the page says it screened without it.
+	if s := text("#screen-result"); !strings.Contains(s, "date of birth 1997") && !strings.Contains(s, "does not screen by date of birth") {
+		t.Errorf("with a date of birth, the answer neither echoes it nor says it was left out:\n%s", s)
+	}
 	if hidden, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("screen-error").hidden`)); !hidden {
 		t.Errorf("screening with a date of birth failed: %s", text("#screen-error"))
 	}
+	shot("03b-date-of-birth")
 	run("clear the date of birth", chromedp.Evaluate[chromedp.Void](`document.getElementById("dob").value = ""`))
 
 	// A name that cannot be read: unscreenable, with its warning, never clear.

@@ -228,6 +228,18 @@
     return el("p", { class: "listref" }, parts.join(" · "));
   }
 
+  // queryLine says how the server understood the query (its echo).
+  function queryLine(q) {
+    if (!q) return null;
+    const parts = ["Screened as “" + (q.name || "") + "”"];
+    if (q.country) parts.push("country " + q.country);
+    if (q.type) parts.push("type " + q.type);
+    if (q.date_of_birth) parts.push("date of birth " + q.date_of_birth);
+    if (q.nationality) parts.push("nationality " + q.nationality);
+    if (typeof q.min_score === "number") parts.push("minimum score " + q.min_score);
+    return el("p", { class: "listref query" }, parts.join(" · "));
+  }
+
   function renderScreening(r, notes) {
     const out = $("screen-result");
     const matches = r.matches || [];
@@ -236,12 +248,13 @@
     const wb = warningsBlock(r.warnings);
     if (wb) frag.append(wb);
     for (const n of notes) frag.append(el("p", { class: "status-note" }, n));
-    frag.append(listRef(r));
+    frag.append(queryLine(r.query) || "", listRef(r));
     if (matches.length) {
       frag.append(el("h3", { class: "visually-hidden" }, "Matches"));
       matches.forEach((m, i) => frag.append(matchBlock(m, i)));
     }
     out.replaceChildren(frag);
+    out.dataset.id = r.id || "";
     // The region above is long; screen readers hear this one line.
     const ws = r.warnings || [];
     $("screen-announce").textContent = "Status " + String(r.status || "unknown").toUpperCase() + ": " +
