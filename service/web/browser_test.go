@@ -79,8 +79,18 @@ func (f *fakeAlerts) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.Method == "GET" && r.URL.Path == "/v1/alerts":
 		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"alerts":[{"id":"al-1","reference":"C1","entry_id":"88a5a8ac","list_version":"v1","score":0.9185,`+
-			`"status":%q,"created_at":"2026-12-05T09:00:00Z","name":"Kaspersky Lab","matched_name":"Kaspersky Lab","list":"EL"}],"next":""}`, f.status)
+		if r.URL.Query().Get("status") == "open" && f.status != "open" {
+			io.WriteString(w, `{"alerts":[],"next":""}`)
+			return
+		}
+		decision := ""
+		if len(f.decisions) > 0 {
+			d, _ := json.Marshal(map[string]string{"id": "dc-1", "alert_id": "al-1", "decided_by": "web", "outcome": f.decisions[0]["outcome"], "reason": f.decisions[0]["reason"]})
+			decision = `,"closed_reason":"decided","decision":` + string(d)
+		}
+		fmt.Fprintf(w, `{"alerts":[{"id":"al-1","reference":"C1","entry_id":"88a5a8ac","source":"Entity List (EL) - Bureau of Industry and Security","list":"EL",`+
+			`"list_version":"v1","name":"AO Kaspersky Lab","matched_name":"Kaspersky Lab","counterparty_name":"Kaspersky Lab","score":0.9185,`+
+			`"cause":"entry_added","status":%q%s,"created_at":"2026-12-05T09:00:00Z"}],"next":""}`, f.status, decision)
 	case r.Method == "POST" && r.URL.Path == "/v1/alerts/al-1/decision":
 		var d map[string]string
 		if err := json.NewDecoder(r.Body).Decode(&d); err != nil || r.Header.Get("Content-Type") != "application/json" {
@@ -88,9 +98,9 @@ func (f *fakeAlerts) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		f.decisions = append(f.decisions, d)
-		f.status = d["outcome"]
+		f.status = "closed"
 		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, `{}`)
+		io.WriteString(w, `{"alert":{},"decision":{}}`)
 	default:
 		http.NotFound(w, r)
 	}
@@ -367,7 +377,12 @@ func TestPageInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.ID("alert-al-1-fp")),
 		chromedp.SendKeys(chromedp.ID("alert-al-1-reason"), "different company, same words"+kb.Enter))
 	waitFor("decided", `document.getElementById("alerts-status").textContent.includes("decided: false positive")`)
-	waitFor("decided row", `!document.querySelector("#alerts-list tr[data-alert=al-1] form")`)
+	waitFor("decided row gone from the open alerts", `!document.querySelector("#alerts-list tr[data-alert=al-1]")`)
+	run("all alerts", chromedp.Click(chromedp.ID("alerts-open")))
+	waitFor("decided row", `(document.querySelector("#alerts-list tr[data-alert=al-1] td.state") || {}).textContent === "closed: false positive (by web) — different company, same words"`)
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#alerts-list tr[data-alert=al-1] form").length`)); n != 0 {
+		t.Error("a closed alert can still be decided")
+	}
 	shot("07-decided")
 	alerts.mu.Lock()
 	if len(alerts.decisions) != 1 || alerts.decisions[0]["outcome"] != "false_positive" || alerts.decisions[0]["reason"] != "different company, same words" {

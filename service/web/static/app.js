@@ -412,26 +412,31 @@
   // ---- alerts ------------------------------------------------------------
 
   let alertsNext = "";
-  const DECIDED = new Set(["true_match", "false_positive", "decided", "closed"]);
 
+  // alertsURL is the listing's first page (or the page after cursor next),
+  // open alerts only when the box is ticked.
   function alertsURL(next) {
-    if (!next) return "/v1/alerts";
-    if (next.startsWith("/")) return next;
-    return "/v1/alerts?cursor=" + encodeURIComponent(next);
+    const q = new URLSearchParams();
+    if ($("alerts-open").checked) q.set("status", "open");
+    if (next) q.set("cursor", next);
+    const qs = q.toString();
+    return "/v1/alerts" + (qs ? "?" + qs : "");
   }
 
   function decideForm(a) {
     const id = "alert-" + a.id;
-    const what = a.reference || a.name || a.id;
+    const what = [a.reference, a.counterparty_name].filter(Boolean).join(" ") || a.id;
     const form = el("form", { class: "alert-decide", "data-alert": a.id },
       el("fieldset", {},
         el("legend", { class: "visually-hidden" }, "Decision on alert " + what),
-        el("input", { id: id + "-tm", type: "radio", name: "outcome", value: "true_match" }),
-        el("label", { for: id + "-tm" }, "True match"),
-        el("input", { id: id + "-fp", type: "radio", name: "outcome", value: "false_positive" }),
-        el("label", { for: id + "-fp" }, "False positive"),
-        el("label", { for: id + "-reason", class: "visually-hidden" }, "Reason for the decision on alert " + what),
-        el("input", { id: id + "-reason", type: "text", name: "reason", placeholder: "Reason", maxlength: 1000, autocomplete: "off" }),
+        el("span", { class: "choice" },
+          el("input", { id: id + "-tm", type: "radio", name: "outcome", value: "true_match" }),
+          el("label", { for: id + "-tm" }, "True match")),
+        el("span", { class: "choice" },
+          el("input", { id: id + "-fp", type: "radio", name: "outcome", value: "false_positive" }),
+          el("label", { for: id + "-fp" }, "False positive")),
+        el("label", { for: id + "-reason" }, "Reason"),
+        el("input", { id: id + "-reason", type: "text", name: "reason", maxlength: 2000, autocomplete: "off" }),
         el("button", { type: "submit" }, "Decide")));
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
@@ -459,17 +464,36 @@
     return form;
   }
 
+  // when shows an RFC 3339 time as "2026-12-05 09:00 UTC".
+  function when(t) {
+    const d = new Date(t);
+    return isNaN(d) ? String(t || "") : d.toISOString().slice(0, 16).replace("T", " ") + " UTC";
+  }
+
+  function human(s) { return String(s || "").replace(/_/g, " "); }
+
+  // alertState says where an alert stands: open, or closed and why (with
+  // the decision's outcome and who made it).
+  function alertState(a) {
+    if (a.status !== "closed") return human(a.status || "open");
+    const d = a.decision;
+    if (d && d.outcome) return "closed: " + human(d.outcome) + (d.decided_by ? " (by " + d.decided_by + ")" : "") + (d.reason ? " — " + d.reason : "");
+    return "closed" + (a.closed_reason ? ": " + human(a.closed_reason) : "");
+  }
+
   function alertRow(a) {
-    const decided = DECIDED.has(a.status);
+    const open = !a.status || a.status === "open";
+    const listed = a.matched_name && a.matched_name !== a.name ? (a.name || "") + " (matched “" + a.matched_name + "”)" : (a.name || "");
     return el("tr", { "data-alert": a.id },
-      el("td", {}, a.created_at || ""),
+      el("td", { class: "when" }, when(a.created_at)),
       el("td", {}, a.reference || ""),
-      el("td", {}, a.name || ""),
-      el("td", {}, a.matched_name || ""),
+      el("td", {}, a.counterparty_name || ""),
+      el("td", {}, listed),
       el("td", {}, a.list || ""),
       el("td", { class: "num" }, fmtScore(a.score)),
-      el("td", {}, String(a.status || "").replace(/_/g, " ")),
-      el("td", {}, decided ? "Decided" : decideForm(a)));
+      el("td", {}, human(a.cause)),
+      el("td", { class: "state" }, alertState(a)),
+      el("td", {}, open ? decideForm(a) : ""));
   }
 
   // loadAlerts lists alerts: from the start (reset) or the next page. On
@@ -488,12 +512,13 @@
         tbody = el("tbody");
         list.replaceChildren(alerts.length || !reset ? el("table", { class: "alerts" },
           el("caption", {}, "Alerts, newest first"),
-          el("thead", {}, el("tr", {}, ...["Created", "Reference", "Name", "Matched name", "List", "Score", "Status", "Decision"].map((h) => el("th", { scope: "col" }, h)))),
+          el("thead", {}, el("tr", {}, ...["Raised", "Reference", "Counterparty", "Listed entry", "List", "Score", "Cause", "Status", "Decision"].map((h) => el("th", { scope: "col" }, h)))),
           tbody) : "");
       }
       for (const a of alerts) tbody.append(alertRow(a));
       more.hidden = !alertsNext;
-      if (!quiet) status.textContent = reset && !alerts.length ? "No alerts." : alerts.length + " alerts shown.";
+      const which = $("alerts-open").checked ? "open alerts" : "alerts";
+      if (!quiet) status.textContent = reset && !alerts.length ? "No " + which + "." : tbody.children.length + " " + (tbody.children.length === 1 ? which.replace(/s$/, "") : which) + " shown.";
     } catch (err) {
       more.hidden = true;
       if (err.status === 404) {
@@ -519,6 +544,7 @@
     $("batch-jsonl").addEventListener("click", () => download("jsonl"));
     $("alerts-load").addEventListener("click", () => loadAlerts(true));
     $("alerts-more").addEventListener("click", () => loadAlerts(false));
+    $("alerts-open").addEventListener("change", () => loadAlerts(true));
     loadAlerts(true, false, true);
   });
 })();
