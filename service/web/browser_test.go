@@ -247,6 +247,19 @@ func TestPageInBrowser(t *testing.T) {
 	waitFor("alerts absent", `document.getElementById("alerts-status").textContent.includes("Alerts are not available")`)
 	shot("01-start")
 
+	// Keyboard focus is visible: Tab to the skip link, then to the key field.
+	for i, want := range []string{"A", "INPUT"} {
+		run("tab", chromedp.KeyEvent(kb.Tab))
+		focus, err := chromedp.Run(ctx, chromedp.Evaluate[struct{ Tag, Outline, Width string }](
+			`(() => { const e = document.activeElement, s = getComputedStyle(e); return {tag: e.tagName, outline: s.outlineStyle, width: s.outlineWidth}; })()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if focus.Tag != want || focus.Outline != "solid" || focus.Width != "3px" {
+			t.Errorf("tab %d: focus on %s with outline %s %s; want %s with a 3px solid outline", i+1, focus.Tag, focus.Outline, focus.Width, want)
+		}
+	}
+
 	// Screening without the key: a clear message, no result.
 	run("screen without key", chromedp.SendKeys(chromedp.ID("name"), "Kaspersky Lab"+kb.Enter))
 	waitFor("401 message", `!document.getElementById("screen-error").hidden`)
