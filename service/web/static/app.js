@@ -350,6 +350,7 @@
     batchTimer = null;
     try {
       const j = await (await api("GET", "/v1/batches/" + encodeURIComponent(batchID))).json();
+      clearError($("batch-error")); // a passing failure (a 503, a lost connection) is over
       if (!renderBatch(j)) batchTimer = setTimeout(poll, POLL_MS);
     } catch (err) {
       showError($("batch-error"), err);
