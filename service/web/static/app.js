@@ -426,7 +426,8 @@
 
   function decideForm(a) {
     const id = "alert-" + a.id;
-    const what = [a.reference, a.counterparty_name].filter(Boolean).join(" ") || a.id;
+    // A counterparty can have several alerts: name the listed entry too.
+    const what = [a.reference, a.counterparty_name].filter(Boolean).join(" ") + (a.name ? " ~ " + a.name : "") || a.id;
     const form = el("form", { class: "alert-decide", "data-alert": a.id },
       el("fieldset", {},
         el("legend", { class: "visually-hidden" }, "Decision on alert " + what),
