@@ -437,7 +437,7 @@
         el("span", { class: "choice" },
           el("input", { id: id + "-fp", type: "radio", name: "outcome", value: "false_positive" }),
           el("label", { for: id + "-fp" }, "False positive")),
-        el("label", { for: id + "-reason" }, "Reason"),
+        el("label", { for: id + "-reason", class: "reason" }, "Reason"),
         el("input", { id: id + "-reason", type: "text", name: "reason", maxlength: 2000, autocomplete: "off" }),
         el("button", { type: "submit" }, "Decide")));
     form.addEventListener("submit", async (ev) => {
