@@ -39,6 +39,10 @@ const contractKey = "contract-test-key"
 // in prose, and kin-openapi has no decoder for the type.
 func init() {
 	openapi3filter.RegisterBodyDecoder("application/x-ndjson", openapi3filter.PlainBodyDecoder)
+	// The page's files (service/web) are checked as text too.
+	for _, t := range []string{"text/html", "text/javascript", "text/css"} {
+		openapi3filter.RegisterBodyDecoder(t, openapi3filter.PlainBodyDecoder)
+	}
 }
 
 // loadSpec parses and validates openapi.yaml.
@@ -123,6 +127,12 @@ func TestOpenAPIContract(t *testing.T) {
 		{name: "readyz head", method: "HEAD", path: "/readyz", status: 200},
 		{name: "metrics", method: "GET", path: "/metrics", status: 200},
 		{name: "openapi", method: "GET", path: "/openapi.yaml", status: 200},
+		{name: "page", method: "GET", path: "/", status: 200},
+		{name: "page head", method: "HEAD", path: "/", status: 200},
+		{name: "page script", method: "GET", path: "/app.js", status: 200},
+		{name: "page script head", method: "HEAD", path: "/app.js", status: 200},
+		{name: "page style", method: "GET", path: "/app.css", status: 200},
+		{name: "page style head", method: "HEAD", path: "/app.css", status: 200},
 	}
 	cases = append(cases, batchContractCases(t, s, auth)...)
 

@@ -18,6 +18,7 @@ import (
 	"github.com/cslscreen/screener/lists"
 	"github.com/cslscreen/screener/matcher"
 	"github.com/cslscreen/screener/screening"
+	"github.com/cslscreen/screener/service/web"
 	"github.com/gin-gonic/gin"
 	"golang.org/x/net/netutil"
 )
@@ -189,6 +190,7 @@ func New(o Options) *Server {
 	e.GET("/readyz", s.handleReadyz)
 	e.HEAD("/readyz", s.handleReadyz)
 	e.GET("/openapi.yaml", s.handleOpenAPI)
+	web.Mount(e) // the analysts' page at /: static, outside the key check; its API calls carry the key
 	if o.MetricsOnMain {
 		e.GET("/metrics", s.metrics.Handler())
 	}
