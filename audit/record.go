@@ -9,6 +9,7 @@ package audit
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
@@ -144,6 +145,20 @@ func (r *Record) Validate() error {
 		return fmt.Errorf("audit record %s: status %q is not one of match, clear, unscreenable", r.ID, r.Status)
 	}
 	return nil
+}
+
+// DerivedID returns the id of a record that may be written more than once
+// (a batch row, when a chunk is screened again after a replica died): a
+// UUID version 7 whose timestamp is t and whose other bits come from
+// SHA-256 of key, so the same (t, key) always gives the same id and a log
+// that keeps ids unique (PostgreSQL) keeps the record once.
+func DerivedID(t time.Time, key string) string {
+	var b [16]byte
+	sum := sha256.Sum256([]byte(key))
+	binary.BigEndian.PutUint64(b[0:8], uint64(t.UnixMilli())<<16|0x7000|uint64(binary.BigEndian.Uint16(sum[0:2])&0x0fff))
+	copy(b[8:], sum[2:10])
+	b[8] = b[8]&0x3f | 0x80 // variant 10
+	return formatUUID(b)
 }
 
 // NewID returns a new record id for a record made at t: a UUID version 7

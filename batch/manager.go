@@ -23,10 +23,16 @@ type Observer interface {
 	Queued(j *Job)
 	// Screened: a row was screened (its outcome; called from the workers).
 	Screened(o *Outcome)
+	// Record: a chunk of job j was screened and is about to be stored. An
+	// observer keeping a record of each row keeps it here, before the
+	// results can be read, so a job never reads done with rows missing from
+	// the record; an error hands the chunk back to be screened again. A
+	// chunk may be recorded twice (a replica died before storing it): the
+	// record must be idempotent (e.g. ids derived from the job and row).
+	Record(j *Job, res []Result) error
 	// Stored: a chunk of job j's results were stored: the rows and their
 	// counts. Each chunk is reported once, by the replica that stored it,
-	// even if it was screened twice, so an observer keeping a record of
-	// each row keeps it once.
+	// even if it was screened twice.
 	Stored(j *Job, res []Result, c Counts)
 	// Finished: a job reached Done or Failed (reported once, by the replica
 	// that finished it) or Cancelled (by the replica that cancelled it).
@@ -38,6 +44,7 @@ type nopObserver struct{}
 func (nopObserver) Queued(*Job)                   {}
 func (nopObserver) Screened(*Outcome)             {}
 func (nopObserver) Stored(*Job, []Result, Counts) {}
+func (nopObserver) Record(*Job, []Result) error     { return nil }
 func (nopObserver) Finished(j *Job)               {}
 
 // DefaultChunkRows is the rows per chunk unless configured otherwise.
@@ -341,6 +348,9 @@ func (m *Manager) screenNow(ctx context.Context, j *Job, rows []Row, charge func
 	j.Status, j.StartedAt, j.FinishedAt = Done, &start, &now
 	j.Chunks, j.ChunksDone = len(blobs), len(blobs)
 	j.RowsDone, j.RowsWithMatches, j.RowsWithErrors, j.RowsUnscreenable = total.Rows, total.Matches, total.Errors, total.Unscreenable
+	if err := m.o.Observer.Record(j, res); err != nil {
+		return nil, &StoreError{Op: "record rows", Err: err}
+	}
 	if err := m.o.Store.SaveDone(ctx, j, blobs); err != nil {
 		return nil, &StoreError{Op: "store results", Err: err}
 	}
@@ -700,6 +710,11 @@ func (m *Manager) process(ctx context.Context, t *Task) {
 			return
 		}
 		res[i] = m.screenRow(fn, &rows[i])
+	}
+	if err := m.o.Observer.Record(j, res); err != nil {
+		log.Warn("batch: the chunk's rows could not be recorded; handing it back", "error", err)
+		handBack()
+		return
 	}
 	c, cancel := bg()
 	defer cancel()

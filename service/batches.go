@@ -9,8 +9,10 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cslscreen/screener/audit"
@@ -418,25 +420,36 @@ func (o *batchObserver) Stored(j *batch.Job, res []batch.Result, c batch.Counts)
 	o.metrics.BatchRows.WithLabelValues(batch.StatusMatch).Add(float64(c.Matches))
 	o.metrics.BatchRows.WithLabelValues(batch.StatusUnscreenable).Add(float64(c.Unscreenable))
 	o.metrics.BatchRows.WithLabelValues(batch.StatusError).Add(float64(c.Errors))
+}
+
+// Record keeps a record of each row outcome of a chunk before its results
+// are stored, so a job never reads done with rows missing from the record.
+// A row's record id is derived from the job and the row's line, so a chunk
+// screened again after a replica died writes the same ids, and the system
+// of record keeps each row once. With a durable audit trail, a row that
+// cannot be recorded hands the chunk back (it is screened again later).
+func (o *batchObserver) Record(j *batch.Job, res []batch.Result) error {
 	if o.audit.Log == nil {
-		return
+		return nil
 	}
-	now := time.Now().UTC()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	// The rows are handed to the audit queue together: with a durable log
 	// each write waits for its group commit, and one at a time they would
 	// wait for one commit each.
 	var wg sync.WaitGroup
-	defer wg.Wait()
+	var failed atomic.Int64
 	for i := range res {
 		r := &res[i]
 		if r.Status == batch.StatusError || (!o.audit.Record && r.Status != batch.StatusMatch) {
 			continue
 		}
 		rec := audit.Record{
-			ID: audit.NewID(now), Time: now, KeyID: j.KeyID, Channel: audit.ChannelBatchRow,
-			Query:       &audit.Query{Name: r.Name, Country: r.Country, Type: r.Type},
+			// Time and id both come from the job and the row, so a second
+			// write of the row is the same record (PostgreSQL keys on both).
+			ID:   audit.DerivedID(j.CreatedAt, j.ID+"/"+strconv.Itoa(r.Line)),
+			Time: j.CreatedAt, KeyID: j.KeyID, Channel: audit.ChannelBatchRow,
+			Query:       &audit.Query{Name: r.Name, Country: r.Country, Type: r.Type, DateOfBirth: r.DateOfBirth, Nationality: r.Nationality, Identifier: r.Identifier},
 			ListVersion: j.ListVersion, Status: r.Status, Warnings: warningCodes(r.Warnings), MatchCount: r.MatchCount,
 			BatchRow: &audit.BatchRow{JobID: j.ID, Row: int64(r.Line), Reference: r.Reference},
 		}
@@ -444,8 +457,18 @@ func (o *batchObserver) Stored(j *batch.Job, res []batch.Result, c batch.Counts)
 			rec.TopMatches = append(rec.TopMatches, audit.Match{ID: m.ID, List: m.List, Name: m.Name, Score: m.Score})
 		}
 		wg.Add(1)
-		go func() { defer wg.Done(); o.write(ctx, rec, j.ID) }()
+		go func() {
+			defer wg.Done()
+			if !o.write(ctx, rec, j.ID) {
+				failed.Add(1)
+			}
+		}()
 	}
+	wg.Wait()
+	if n := failed.Load(); n > 0 && o.audit.Durable {
+		return fmt.Errorf("%d rows of the chunk could not be recorded in the audit trail", n)
+	}
+	return nil
 }
 
 func (o *batchObserver) Finished(j *batch.Job) {
@@ -475,7 +498,7 @@ func (o *batchObserver) Finished(j *batch.Job) {
 
 // write keeps one batch record. A full queue is waited out (the rows of
 // a batch must all be kept, and the workers can slow down), up to ctx.
-func (o *batchObserver) write(ctx context.Context, rec audit.Record, job string) {
+func (o *batchObserver) write(ctx context.Context, rec audit.Record, job string) bool {
 	err := o.audit.Log.Write(ctx, rec)
 	for wait := time.Millisecond; errors.Is(err, audit.ErrQueueFull) && ctx.Err() == nil; wait = min(2*wait, 100*time.Millisecond) {
 		select {
@@ -487,7 +510,8 @@ func (o *batchObserver) write(ctx context.Context, rec audit.Record, job string)
 	if err != nil {
 		o.metrics.AuditErrors.Inc()
 		o.log.Error("audit write failed", "batch_job", job, "channel", rec.Channel, "error", err)
-		return
+		return false
 	}
 	o.metrics.AuditWritten.Inc()
+	return true
 }
