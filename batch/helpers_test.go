@@ -66,8 +66,8 @@ type countingObserver struct {
 	finished []State
 }
 
-func (o *countingObserver) Queued(*Job)       { o.mu.Lock(); o.queued++; o.mu.Unlock() }
-func (o *countingObserver) Screened(*Outcome)          {}
+func (o *countingObserver) Queued(*Job)                 { o.mu.Lock(); o.queued++; o.mu.Unlock() }
+func (o *countingObserver) Screened(*Outcome)           {}
 func (o *countingObserver) Record(*Job, []Result) error { return nil }
 func (o *countingObserver) Stored(_ *Job, _ []Result, c Counts) {
 	o.mu.Lock()

@@ -44,7 +44,7 @@ type nopObserver struct{}
 func (nopObserver) Queued(*Job)                   {}
 func (nopObserver) Screened(*Outcome)             {}
 func (nopObserver) Stored(*Job, []Result, Counts) {}
-func (nopObserver) Record(*Job, []Result) error     { return nil }
+func (nopObserver) Record(*Job, []Result) error   { return nil }
 func (nopObserver) Finished(j *Job)               {}
 
 // DefaultChunkRows is the rows per chunk unless configured otherwise.
