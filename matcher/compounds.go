@@ -59,19 +59,26 @@ func (ix *Index) splitCands(s *scratch) {
 		if t.kind != kindWord || len(t.text) < 4 {
 			continue
 		}
-		// A word the list knows is cut only after a short prefix (an
-		// article or legal form glued on: "Alnasser", "OOOBitreit");
-		// others anywhere.
-		maxPrefix := len(t.text)
-		if s.qt[i].exact {
-			maxPrefix = 3
-		}
-		a, b, ok := ix.bestCut(s, t.text, maxPrefix)
+		// A word the list knows may still be two listed words written
+		// together ("Mohammadali" is listed, and so are "Mohammad Ali"):
+		// cut after a short prefix (an article or legal form glued on:
+		// "Alnasser", "OOOBitreit") or into two parts of three letters or
+		// more, neither a business word; others anywhere.
+		a, b, ok := ix.bestCut(s, t.text, len(t.text))
 		if !ok {
+			continue
+		}
+		long := s.qt[i].exact && len(a) > 3
+		if long && len(b) < 3 {
 			continue
 		}
 		ida, oka := ix.partID(s, a)
 		idb, okb := ix.partID(s, b)
+		// A listed word cut into a name and a business word is most
+		// likely the one name ("Sberbank" is not "Sber Bank").
+		if long && oka && okb && (ix.vocab[ida].generic || ix.vocab[idb].generic) {
+			continue
+		}
 		if oka && okb {
 			s.addCand(i, unitSplitFirst, ida, p.simJoin, howJoinedCode, idb)
 		}

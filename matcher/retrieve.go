@@ -34,16 +34,14 @@ func (ix *Index) retrieve(s *scratch) {
 // wordCands maps query word i to the vocabulary entries it may stand for,
 // and weighs it.
 func (ix *Index) wordCands(s *scratch, i int) {
-	p := &ix.params
 	qt := &s.qt[i]
 	first := len(s.cands)
 	ix.exactCand(s, i)
 	ix.keyCands(s, i)
-	// A word the list has in many records is most likely meant as
-	// written: its typo neighbours are not looked up.
-	if !qt.exact || ix.vocab[qt.id].df < p.typoMaxDF {
-		ix.typoCands(s, i)
-	}
+	// A word the list has may still be a typo of the listed word meant
+	// ("Abdullahi" for "Abdillahi", both listed): Build collected its
+	// one-edit neighbourhood, so this costs no look-up.
+	ix.typoCands(s, i)
 	if !qt.exact {
 		ix.phoneticCands(s, i)
 	}

@@ -59,7 +59,7 @@ type params struct {
 	shortKey4   float32 // key similarity lost by words of four letters or fewer
 	shortKey5   float32 // key similarity lost by words of five letters
 	anchorSim   float32 // least similarity of an anchor pair
-	typoMaxDF   int32   // a listed word in this many records or more gets no typo neighbours
+	typoMaxDF   int32   // a listed word in this many records or more is read as a typo only of a word with one inner letter changed
 	splitAlone  float32 // similarity factor for half of a cut query word matched without the other half
 	minEvidence float32 // least summed (capped) idf of matched common words that stands in for an anchor
 
