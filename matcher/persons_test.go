@@ -31,6 +31,7 @@ func personRecords() []Record {
 		ind("ivanenko", "IVANENKO, Mikhail Petrovich"),
 		ind("hartwell", "HARTWELL, William James"),
 		ind("volkov", "VOLKOV, Aleksandr Igorevich"),
+		ind("shevchuk", "SHEVCHUK, Kolya"),
 		ind("zubaidi", "AL-ZUBAIDI, Mohammed Ali Hassan"),
 		ind("qasimi", "QASIMI, Ali bin Ahmad"),
 		{ID: "chongchon", Source: sdn, Type: "Entity", Names: []string{"CHONG CHON GANG SHIPPING CO. LTD"}},
@@ -98,9 +99,11 @@ func TestRealWorldNames(t *testing.T) {
 		{pattern: "initials", query: "Prigozhin Y.V.", want: "prigozhin", todo: true},
 		{pattern: "initials", query: "M. P. Ivanenko", want: "ivanenko", todo: true},
 		// Short forms of given names.
-		{pattern: "nickname", query: "Misha Ivanenko", want: "ivanenko", todo: true},
-		{pattern: "nickname", query: "Bill Hartwell", want: "hartwell", todo: true},
-		{pattern: "nickname", query: "Sasha Volkov", want: "volkov", todo: true},
+		{pattern: "nickname", query: "Misha Ivanenko", want: "ivanenko"},
+		{pattern: "nickname", query: "Bill Hartwell", want: "hartwell"},
+		{pattern: "nickname", query: "Sasha Volkov", want: "volkov"},
+		{pattern: "nickname", query: "Nikolay Shevchuk", want: "shevchuk"},
+		{pattern: "nickname", query: "Dima Volkov", not: "volkov"},
 		// Near namesakes.
 		{pattern: "distinctive part", query: "Mohammed Ali Hassan al-Jabouri", not: "zubaidi"},
 		{pattern: "particle order", query: "Ahmad bin Ali Qasimi", not: "qasimi", todo: true},

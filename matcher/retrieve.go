@@ -45,6 +45,7 @@ func (ix *Index) wordCands(s *scratch, i int) {
 	if !qt.exact {
 		ix.phoneticCands(s, i)
 	}
+	ix.nicknameCands(s, i)
 	// Weighed on the candidates so far: a legal form the word may also
 	// be does not lend it its weight.
 	s.qw[i] = ix.queryWordWeight(s, i, first)
