@@ -231,6 +231,11 @@ func (ix *Index) keepBest(s *scratch, wq, floor float32, typ string) {
 		if rest < 0 {
 			rest = 0
 		}
+		if s.initials {
+			// Initials are paired only when scoring: the listed words
+			// they stand for may be in rest, costing initialExcess.
+			rest *= p.initialExcess
+		}
 		cn := p.cn
 		if nw.person {
 			cn = p.cnPerson

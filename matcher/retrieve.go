@@ -10,8 +10,12 @@ package matcher
 // the query tokens' weights.
 func (ix *Index) retrieve(s *scratch) {
 	p := &ix.params
+	s.initials = false
 	for i := range s.qt {
 		t := &s.qt[i].tok
+		if len(t.canon) == 1 && t.kind == kindWord {
+			s.initials = true
+		}
 		switch t.kind {
 		case kindLegal:
 			if id, ok := ix.canonID(t); ok {
@@ -23,6 +27,11 @@ func (ix *Index) retrieve(s *scratch) {
 				s.addCand(i, unitSingle, id, 1, howExactCode, 0)
 			}
 			s.qw[i] = p.stopWeight
+			if s.initialLike(i) {
+				s.qt[i].initial = true
+				s.initials = true
+				s.qw[i] = p.wordWeight(p.initialIDF, false)
+			}
 		default:
 			ix.wordCands(s, i)
 		}
@@ -198,4 +207,18 @@ func (ix *Index) phoneticCands(s *scratch, i int) {
 			s.addCand(i, unitSingle, id, p.simPhonetic, howPhoneticCode, 0)
 		}
 	}
+}
+
+// initialLike reports whether query token i, a one-letter function word,
+// reads as an initial: beside another single letter ("Y. V. Prigozhin",
+// "Prigozhin Y.V."), not between two words ("Ciencia y Tecnologia").
+func (s *scratch) initialLike(i int) bool {
+	single := func(k int) bool {
+		if k < 0 || k >= len(s.qt) {
+			return false
+		}
+		t := &s.qt[k].tok
+		return len(t.canon) == 1 && t.canon[0] >= 'a' && t.canon[0] <= 'z' && (t.kind == kindWord || t.kind == kindStop)
+	}
+	return single(i) && (single(i-1) || single(i+1))
 }

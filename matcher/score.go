@@ -53,15 +53,18 @@ type params struct {
 	simPhonetic float32 // same consonant skeleton
 	simJoin     float32 // words joined or split
 	simInitial  float32 // an initial against a word with that initial
-	typoCost    float32 // similarity lost per edit, relative to length
-	shortTypo4  float32 // typo cost factor for words of four letters or fewer
-	shortTypo5  float32 // typo cost factor for words of five letters
-	shortKey4   float32 // key similarity lost by words of four letters or fewer
-	shortKey5   float32 // key similarity lost by words of five letters
-	anchorSim   float32 // least similarity of an anchor pair
-	typoMaxDF   int32   // a listed word in this many records or more is read as a typo only of a word with one inner letter changed
-	splitAlone  float32 // similarity factor for half of a cut query word matched without the other half
-	minEvidence float32 // least summed (capped) idf of matched common words that stands in for an anchor
+	// initialExcess is the part of a person's word matched by an initial
+	// that counts as unmatched.
+	initialExcess float32
+	typoCost      float32 // similarity lost per edit, relative to length
+	shortTypo4    float32 // typo cost factor for words of four letters or fewer
+	shortTypo5    float32 // typo cost factor for words of five letters
+	shortKey4     float32 // key similarity lost by words of four letters or fewer
+	shortKey5     float32 // key similarity lost by words of five letters
+	anchorSim     float32 // least similarity of an anchor pair
+	typoMaxDF     int32   // a listed word in this many records or more is read as a typo only of a word with one inner letter changed
+	splitAlone    float32 // similarity factor for half of a cut query word matched without the other half
+	minEvidence   float32 // least summed (capped) idf of matched common words that stands in for an anchor
 
 	minSkeleton     int // least skeleton length used
 	minSkeletonWord int // least key length for a skeleton lookup
@@ -88,19 +91,20 @@ var defaultParams = params{
 	cn:       0.35,
 	cnPerson: 0.3,
 
-	simKey:      0.95,
-	simPhonetic: 0.82,
-	simJoin:     0.95,
-	simInitial:  0.7,
-	typoCost:    1.0,
-	shortTypo4:  1.4,
-	shortTypo5:  1.2,
-	shortKey4:   0.15,
-	shortKey5:   0.07,
-	anchorSim:   0.75,
-	typoMaxDF:   30,
-	splitAlone:  0.7,
-	minEvidence: 11,
+	simKey:        0.95,
+	simPhonetic:   0.82,
+	simJoin:       0.95,
+	simInitial:    0.7,
+	initialExcess: 0.35,
+	typoCost:      1.0,
+	shortTypo4:    1.4,
+	shortTypo5:    1.2,
+	shortKey4:     0.15,
+	shortKey5:     0.07,
+	anchorSim:     0.75,
+	typoMaxDF:     30,
+	splitAlone:    0.7,
+	minEvidence:   11,
 
 	minSkeleton:     3,
 	minSkeletonWord: 5,
@@ -269,7 +273,7 @@ func (ix *Index) initialEdges(s *scratch, toks []uint32) {
 	p := &ix.params
 	for i := range s.qt {
 		qt := &s.qt[i]
-		if qt.tok.kind != kindWord || len(qt.tok.canon) != 1 {
+		if (qt.tok.kind != kindWord && !qt.initial) || len(qt.tok.canon) != 1 {
 			continue
 		}
 		for j, t := range toks {
@@ -330,12 +334,17 @@ func (ix *Index) tally(s *scratch, toks []uint32, nr *nameWeight, multi bool) (f
 	s.choose(len(toks), multi)
 	m := ix.sumMatched(s, toks)
 	uq, un, wordsLeft := ix.sumUnmatched(s, toks)
-	uq += m.excessQ
-	un += m.excessN
 	cn := p.cn
-	if nr.person {
+	excess := float32(1)
+	if nr.person || s.person {
 		cn = p.cnPerson
+		// A person's initial stands for a given name or patronymic
+		// the other side writes out: the rest of that word is less
+		// of a mismatch than a word missing altogether.
+		excess = p.initialExcess
 	}
+	uq += excess * m.excessQ
+	un += excess * m.excessN
 	den := m.pw + p.cq*uq + cn*un
 	if den <= 0 || m.num <= 0 {
 		return 0, false
