@@ -56,15 +56,19 @@ type params struct {
 	// initialExcess is the part of a person's word matched by an initial
 	// that counts as unmatched.
 	initialExcess float32
-	typoCost      float32 // similarity lost per edit, relative to length
-	shortTypo4    float32 // typo cost factor for words of four letters or fewer
-	shortTypo5    float32 // typo cost factor for words of five letters
-	shortKey4     float32 // key similarity lost by words of four letters or fewer
-	shortKey5     float32 // key similarity lost by words of five letters
-	anchorSim     float32 // least similarity of an anchor pair
-	typoMaxDF     int32   // a listed word in this many records or more is read as a typo only of a word with one inner letter changed
-	splitAlone    float32 // similarity factor for half of a cut query word matched without the other half
-	minEvidence   float32 // least summed (capped) idf of matched common words that stands in for an anchor
+	// particleSwap is the score factor of a name that reads the query's
+	// patronymic particle the other way round ("Ali bin Ahmad" for
+	// "Ahmad bin Ali"): another person.
+	particleSwap float32
+	typoCost     float32 // similarity lost per edit, relative to length
+	shortTypo4   float32 // typo cost factor for words of four letters or fewer
+	shortTypo5   float32 // typo cost factor for words of five letters
+	shortKey4    float32 // key similarity lost by words of four letters or fewer
+	shortKey5    float32 // key similarity lost by words of five letters
+	anchorSim    float32 // least similarity of an anchor pair
+	typoMaxDF    int32   // a listed word in this many records or more is read as a typo only of a word with one inner letter changed
+	splitAlone   float32 // similarity factor for half of a cut query word matched without the other half
+	minEvidence  float32 // least summed (capped) idf of matched common words that stands in for an anchor
 
 	minSkeleton     int // least skeleton length used
 	minSkeletonWord int // least key length for a skeleton lookup
@@ -96,6 +100,7 @@ var defaultParams = params{
 	simJoin:       0.95,
 	simInitial:    0.7,
 	initialExcess: 0.35,
+	particleSwap:  0.7,
 	typoCost:      1.0,
 	shortTypo4:    1.4,
 	shortTypo5:    1.2,
@@ -354,7 +359,49 @@ func (ix *Index) tally(s *scratch, toks []uint32, nr *nameWeight, multi bool) (f
 	// Or, for a listed name of common words only, enough of them matched
 	// ("Golden Enterprise Shipping").
 	ok := m.anchored || (!wordsLeft && m.matchedWord) || m.evidence >= p.minEvidence
-	return m.num / den, ok
+	sc := m.num / den
+	if s.particleSwapped() {
+		sc *= p.particleSwap
+	}
+	return sc, ok
+}
+
+// patronymicParticles are the words that make the next name the previous
+// one's father's ("Ahmad bin Ali" is Ahmad, son of Ali): around them, word
+// order tells people apart.
+var patronymicParticles = setOf("bin", "ibn", "bint", "binti", "ibnu", "ben", "ould", "walad", "bn")
+
+// particleSwapped reports whether the chosen pairs read a patronymic
+// particle of the query and its neighbours the other way round in the
+// name: the query's "Ahmad bin Ali" against the name's "Ali bin Ahmad".
+func (s *scratch) particleSwapped() bool {
+	for i := 1; i+1 < len(s.qt); i++ {
+		if !patronymicParticles[s.qt[i].tok.canon] || !s.usedQ[i-1] || !s.usedQ[i] || !s.usedQ[i+1] {
+			continue
+		}
+		before, at, after := -1, -1, -1
+		for k := range s.chosen {
+			e := &s.chosen[k]
+			if e.qn != 1 || e.nn != 1 {
+				continue
+			}
+			switch int(e.qi) {
+			case i - 1:
+				before = int(e.nj)
+			case i:
+				at = int(e.nj)
+			case i + 1:
+				after = int(e.nj)
+			}
+		}
+		// Only the three words written the other way round, side by side,
+		// and two different names: the same name twice ("Sa'd bin Sa'd")
+		// or a chain of particles may pair across.
+		if after >= 0 && at == after+1 && before == at+1 && s.qt[i-1].tok.canon != s.qt[i+1].tok.canon {
+			return true
+		}
+	}
+	return false
 }
 
 // choose picks pairs from s.edges in s.order64's order, each query and
