@@ -85,6 +85,33 @@ func (ix *Index) splitCands(s *scratch) {
 	}
 }
 
+// resplitCands offers, for two adjacent query words the list lacks one of,
+// the likeliest cut of the two written together into two other listed
+// words: a name split at another place ("Myongc-hol" for "Myong-chol").
+func (ix *Index) resplitCands(s *scratch) {
+	p := &ix.params
+	for i := 0; i+1 < len(s.qt); i++ {
+		a, b := &s.qt[i].tok, &s.qt[i+1].tok
+		if a.kind != kindWord || b.kind != kindWord || (s.qt[i].exact && s.qt[i+1].exact) || a.split != 0 || b.split != 0 {
+			continue
+		}
+		n := len(a.text) + len(b.text)
+		if n < 6 || n > maxTypoWord {
+			continue
+		}
+		joined := a.text + b.text
+		x, y, ok := ix.bestCut(s, joined, n)
+		if !ok || len(x) == len(a.text) || len(x) < 2 || len(y) < 2 {
+			continue
+		}
+		idx, okx := ix.partID(s, x)
+		idy, oky := ix.partID(s, y)
+		if okx && oky && ix.vocab[idx].kind == kindWord && ix.vocab[idy].kind == kindWord {
+			s.addCand(i, unitResplit, idx, p.simJoin, howJoinedCode, idy)
+		}
+	}
+}
+
 // partID returns the vocabulary entry one part of a cut word stands for.
 func (ix *Index) partID(s *scratch, w string) (uint32, bool) {
 	c, _ := canonicalWord(w)

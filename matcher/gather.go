@@ -48,6 +48,8 @@ func (s *scratch) unitKey(c *cand) uint32 {
 		return uint32(len(s.qt) + int(c.q))
 	case unitSplitFirst:
 		return uint32(2*len(s.qt) + int(c.q))
+	case unitResplit:
+		return uint32(3*len(s.qt) + int(c.q))
 	}
 	return uint32(c.q)
 }
@@ -71,7 +73,7 @@ func (ix *Index) weighCands(s *scratch) {
 		c := &s.cands[e]
 		v := c.vocab
 		s.qpart[e] = s.qw[c.q]
-		if c.unit == unitJoin {
+		if c.unit == unitJoin || c.unit == unitResplit {
 			s.qpart[e] += s.qw[c.q+1]
 		}
 		switch c.unit {
@@ -79,6 +81,8 @@ func (ix *Index) weighCands(s *scratch) {
 			s.contrib[e] = c.sim * (s.qw[c.q] + s.qw[c.q+1] + ix.vocab[v].w) / 2
 		case unitSplitFirst:
 			s.contrib[e] = c.sim * (s.qw[c.q] + ix.vocab[v].w + ix.vocab[c.partner].w) / 2
+		case unitResplit:
+			s.contrib[e] = c.sim * (s.qw[c.q] + s.qw[c.q+1] + ix.vocab[v].w + ix.vocab[c.partner].w) / 2
 		default:
 			s.contrib[e] = c.sim * (s.qw[c.q] + ix.vocab[v].w) / 2
 			if !s.qt[c.q].exact {
@@ -161,7 +165,7 @@ func (ix *Index) walkUnits(s *scratch, units []unitSpan, base uint32) {
 		for _, e := range s.order[u.from:u.to] {
 			c := &s.cands[e]
 			v := c.vocab
-			if c.unit == unitSplitFirst && ix.postOff[c.partner+1]-ix.postOff[c.partner] < ix.postOff[v+1]-ix.postOff[v] {
+			if (c.unit == unitSplitFirst || c.unit == unitResplit) && ix.postOff[c.partner+1]-ix.postOff[c.partner] < ix.postOff[v+1]-ix.postOff[v] {
 				// A cut word's names hold both parts: walk the rarer's postings.
 				v = c.partner
 			}
@@ -282,11 +286,11 @@ type unitSpan struct {
 // addMinorUnits adds the contributions of the units after the first
 // `essential` to the names already touched, by reading each name's tokens.
 func (ix *Index) addMinorUnits(s *scratch, essential int) {
-	s.minor = resetBools(s.minor, 3*len(s.qt)+3)
+	s.minor = resetBools(s.minor, 4*len(s.qt)+4)
 	for _, u := range s.units[essential:] {
 		s.minor[u.key] = true
 	}
-	s.unitSeen = resizeUint32(s.unitSeen, 3*len(s.qt)+3)
+	s.unitSeen = resizeUint32(s.unitSeen, 4*len(s.qt)+4)
 	for _, n := range s.touched {
 		s.scanStamp++
 		if s.scanStamp == 0 {

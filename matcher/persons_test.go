@@ -89,7 +89,7 @@ func TestRealWorldNames(t *testing.T) {
 		{pattern: "short typo", query: "Mahmoud Hsaan", want: "mahmoud"},
 		{pattern: "short typo", query: "Aabdul Rahman Zaki", want: "zaki", todo: true},
 		// Words split or joined elsewhere.
-		{pattern: "split", query: "Ri Myongc-hol", want: "myongchol", todo: true},
+		{pattern: "split", query: "Ri Myongc-hol", want: "myongchol"},
 		{pattern: "split", query: "Ri Myongchol", want: "myongchol"},
 		{pattern: "split", query: "CHONGCHONGANG SHIPPING CO LTD", want: "chongchon", todo: true},
 		{pattern: "split", query: "Divetechnoservices", want: "divetechno", todo: true},

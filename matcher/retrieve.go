@@ -38,6 +38,7 @@ func (ix *Index) retrieve(s *scratch) {
 	}
 	ix.joinCands(s)
 	ix.splitCands(s)
+	ix.resplitCands(s)
 }
 
 // wordCands maps query word i to the vocabulary entries it may stand for,

@@ -260,6 +260,13 @@ func (ix *Index) candEdges(s *scratch, toks []uint32) {
 				ed = edge{qi: uint8(c.q), qn: 1, nj: uint16(j), nn: 2}
 				ed.wq = s.qw[c.q]
 				ed.wn = ix.tokWeight(t) + ix.tokWeight(toks[j+1])
+			case unitResplit:
+				if j+1 >= len(toks) || toks[j+1]&tokIDMask != c.partner {
+					continue
+				}
+				ed = edge{qi: uint8(c.q), qn: 2, nj: uint16(j), nn: 2}
+				ed.wq = s.qw[c.q] + s.qw[c.q+1]
+				ed.wn = ix.tokWeight(t) + ix.tokWeight(toks[j+1])
 			default:
 				continue
 			}

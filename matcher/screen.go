@@ -41,6 +41,7 @@ const (
 	unitJoin                    // query tokens q and q+1 written as one listed word
 	unitSplitFirst              // query token q written as two listed words: this one and partner
 	unitSplitSecond
+	unitResplit // query tokens q and q+1 cut elsewhere into two listed words: this one and partner
 )
 
 type cand struct {
