@@ -16,6 +16,11 @@ import "strings"
 
 // spellings maps a word to its canonical spelling. Keys are folded words.
 var spellings = map[string]string{
+	// Numbers written as words read as their digits ("Plant No. Five" =
+	// "Plant No. 5").
+	"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
+	"nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13", "fourteen": "14", "fifteen": "15",
+	"sixteen": "16", "seventeen": "17", "eighteen": "18", "nineteen": "19", "twenty": "20",
 	// British and American spellings not caught by the suffix rules.
 	"centre": "center", "centres": "center", "centr": "center", "tsentr": "center", "centro": "center",
 	"defence": "defense", "offence": "offense", "licence": "license", "licences": "license", "pretence": "pretense",
