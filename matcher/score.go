@@ -138,7 +138,7 @@ func (p *params) idf(v *vocabEntry, nrec float64) float32 {
 		return 0
 	}
 	idf := math.Log(1 + nrec/float64(max(v.df, 1)))
-	if len(v.canon) == 1 && idf > p.initialIDF {
+	if len(v.canon) == 1 && (v.canon[0] < '0' || v.canon[0] > '9') && idf > p.initialIDF {
 		idf = p.initialIDF
 	}
 	if v.generic && idf > p.genericIDF {
