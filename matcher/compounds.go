@@ -49,6 +49,32 @@ func (ix *Index) joinCands(s *scratch) {
 	}
 }
 
+// join3Cands adds listed words that are three adjacent query words written
+// together ("Chong Chon Gang" for "Chongchongang"), by canonical form.
+func (ix *Index) join3Cands(s *scratch) {
+	p := &ix.params
+	for i := 0; i+2 < len(s.qt); i++ {
+		a, b, c := &s.qt[i].tok, &s.qt[i+1].tok, &s.qt[i+2].tok
+		if a.kind != kindWord || b.kind != kindWord || c.kind != kindWord {
+			continue
+		}
+		s.cb = append(append(append(s.cb[:0], a.text...), b.text...), c.text...)
+		if ix.canonF.hasBytes(s.cb) {
+			if id, ok := ix.byCanon[string(s.cb)]; ok && ix.vocab[id].kind == kindWord {
+				s.addCand(i, unitJoin3, id, p.simJoin, howJoinedCode, 0)
+				continue
+			}
+		}
+		// A plural read on the whole ("Dive Techno Services" for
+		// "Divetechnoservice"), without making a string of it.
+		if n := len(s.cb); s.cb[n-1] == 's' && ix.canonF.hasBytes(s.cb[:n-1]) {
+			if id, ok := ix.byCanon[string(s.cb[:n-1])]; ok && ix.vocab[id].kind == kindWord {
+				s.addCand(i, unitJoin3, id, p.simJoin, howJoinedCode, 0)
+			}
+		}
+	}
+}
+
 // splitCands offers, for every query word, its likeliest cut into two
 // adjacent listed words, as an alternative the alignment may prefer to the
 // whole word ("Alnasser" is a listed word, but "Al Nasser" may be meant).

@@ -50,6 +50,8 @@ func (s *scratch) unitKey(c *cand) uint32 {
 		return uint32(2*len(s.qt) + int(c.q))
 	case unitResplit:
 		return uint32(3*len(s.qt) + int(c.q))
+	case unitJoin3:
+		return uint32(4*len(s.qt) + int(c.q))
 	}
 	return uint32(c.q)
 }
@@ -73,12 +75,17 @@ func (ix *Index) weighCands(s *scratch) {
 		c := &s.cands[e]
 		v := c.vocab
 		s.qpart[e] = s.qw[c.q]
-		if c.unit == unitJoin || c.unit == unitResplit {
+		if c.unit == unitJoin || c.unit == unitResplit || c.unit == unitJoin3 {
 			s.qpart[e] += s.qw[c.q+1]
+		}
+		if c.unit == unitJoin3 {
+			s.qpart[e] += s.qw[c.q+2]
 		}
 		switch c.unit {
 		case unitJoin:
 			s.contrib[e] = c.sim * (s.qw[c.q] + s.qw[c.q+1] + ix.vocab[v].w) / 2
+		case unitJoin3:
+			s.contrib[e] = c.sim * (s.qw[c.q] + s.qw[c.q+1] + s.qw[c.q+2] + ix.vocab[v].w) / 2
 		case unitSplitFirst:
 			s.contrib[e] = c.sim * (s.qw[c.q] + ix.vocab[v].w + ix.vocab[c.partner].w) / 2
 		case unitResplit:
@@ -286,11 +293,11 @@ type unitSpan struct {
 // addMinorUnits adds the contributions of the units after the first
 // `essential` to the names already touched, by reading each name's tokens.
 func (ix *Index) addMinorUnits(s *scratch, essential int) {
-	s.minor = resetBools(s.minor, 4*len(s.qt)+4)
+	s.minor = resetBools(s.minor, 5*len(s.qt)+5)
 	for _, u := range s.units[essential:] {
 		s.minor[u.key] = true
 	}
-	s.unitSeen = resizeUint32(s.unitSeen, 4*len(s.qt)+4)
+	s.unitSeen = resizeUint32(s.unitSeen, 5*len(s.qt)+5)
 	for _, n := range s.touched {
 		s.scanStamp++
 		if s.scanStamp == 0 {

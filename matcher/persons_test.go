@@ -36,6 +36,8 @@ func personRecords() []Record {
 		ind("qasimi", "QASIMI, Ali bin Ahmad"),
 		{ID: "chongchon", Source: sdn, Type: "Entity", Names: []string{"CHONG CHON GANG SHIPPING CO. LTD"}},
 		{ID: "divetechno", Source: el, Names: []string{"Dive Techno Services"}},
+		{ID: "chongchongang", Source: sdn, Type: "Entity", Names: []string{"CHONGCHONGANG SHIPPING COMPANY LIMITED"}},
+		{ID: "divetechnoservices", Source: el, Names: []string{"OOO Divetechnoservice"}},
 		{ID: "tulamash", Source: el, Names: []string{"Plant No. Five Tulamash"}},
 		{ID: "tulamash5", Source: el, Names: []string{"Plant No. Five"}},
 		{ID: "argon", Source: el, Names: []string{"N.I.I. Argon"}},
@@ -93,6 +95,8 @@ func TestRealWorldNames(t *testing.T) {
 		{pattern: "split", query: "Ri Myongchol", want: "myongchol"},
 		{pattern: "split", query: "CHONGCHONGANG SHIPPING CO LTD", want: "chongchon", todo: true},
 		{pattern: "split", query: "Divetechnoservices", want: "divetechno", todo: true},
+		{pattern: "joined", query: "Chong Chon Gang Shipping Co Ltd", want: "chongchongang"},
+		{pattern: "joined", query: "Dive Techno Services", want: "divetechnoservices"},
 		// Fewer parts, initials.
 		{pattern: "fewer parts", query: "Yevgeniy Prigozhin", want: "prigozhin"},
 		{pattern: "fewer parts", query: "Arkady Rotenberg", typ: "Individual", want: "rotenberg"},

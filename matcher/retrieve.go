@@ -37,6 +37,7 @@ func (ix *Index) retrieve(s *scratch) {
 		}
 	}
 	ix.joinCands(s)
+	ix.join3Cands(s)
 	ix.splitCands(s)
 	ix.resplitCands(s)
 }

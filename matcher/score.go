@@ -253,6 +253,10 @@ func (ix *Index) candEdges(s *scratch, toks []uint32) {
 				ed = edge{qi: uint8(c.q), qn: 2, nj: uint16(j), nn: 1}
 				ed.wq = s.qw[c.q] + s.qw[c.q+1]
 				ed.wn = ix.tokWeight(t)
+			case unitJoin3:
+				ed = edge{qi: uint8(c.q), qn: 3, nj: uint16(j), nn: 1}
+				ed.wq = s.qw[c.q] + s.qw[c.q+1] + s.qw[c.q+2]
+				ed.wn = ix.tokWeight(t)
 			case unitSplitFirst:
 				if j+1 >= len(toks) || toks[j+1]&tokIDMask != c.partner {
 					continue
@@ -332,7 +336,7 @@ func (s *scratch) sortEdges() {
 // hasMultiEdge reports whether an edge of s.edges joins or splits words.
 func (s *scratch) hasMultiEdge() bool {
 	for k := range s.edges {
-		if s.edges[k].qn == 2 || s.edges[k].nn == 2 {
+		if s.edges[k].qn >= 2 || s.edges[k].nn == 2 {
 			return true
 		}
 	}
@@ -421,15 +425,14 @@ func (s *scratch) choose(nn int, multi bool) {
 	s.chosen = s.chosen[:0]
 	for _, key := range s.order64 {
 		e := es[uint32(key)]
-		if !multi && (e.qn == 2 || e.nn == 2) {
+		if !multi && (e.qn >= 2 || e.nn == 2) {
 			continue
 		}
-		if s.usedQ[e.qi] || (e.qn == 2 && s.usedQ[e.qi+1]) || s.usedN[e.nj] || (e.nn == 2 && s.usedN[e.nj+1]) {
+		if s.usedQ[e.qi] || (e.qn >= 2 && s.usedQ[e.qi+1]) || (e.qn == 3 && s.usedQ[e.qi+2]) || s.usedN[e.nj] || (e.nn == 2 && s.usedN[e.nj+1]) {
 			continue
 		}
-		s.usedQ[e.qi] = true
-		if e.qn == 2 {
-			s.usedQ[e.qi+1] = true
+		for k := uint8(0); k < e.qn; k++ {
+			s.usedQ[e.qi+k] = true
 		}
 		s.usedN[e.nj] = true
 		if e.nn == 2 {

@@ -42,6 +42,7 @@ const (
 	unitSplitFirst              // query token q written as two listed words: this one and partner
 	unitSplitSecond
 	unitResplit // query tokens q and q+1 cut elsewhere into two listed words: this one and partner
+	unitJoin3   // query tokens q, q+1 and q+2 written as one listed word
 )
 
 type cand struct {
