@@ -201,6 +201,21 @@ func init() {
 	}
 }
 
+// multiWordsOf returns the words w stands for when it abbreviates or
+// contracts several ("Abdul" = "abd al"), also with its first letter
+// doubled by a typo ("Aabdul").
+func multiWordsOf(w string) ([]string, bool) {
+	if exp, ok := multiWords[w]; ok {
+		return exp, true
+	}
+	if len(w) >= 5 && w[0] == w[1] {
+		if exp, ok := multiWords[w[1:]]; ok && len(exp) == 2 && exp[0] == "abd" {
+			return exp, true
+		}
+	}
+	return nil, false
+}
+
 // abdPrefixes are the one-word spellings of "Abd al-" that may be glued to
 // the rest of the name ("Abdulrahman", "Abdelaziz").
 var abdPrefixes = []string{"abdul", "abdel", "abdol", "abdal", "abdoul", "abdur", "abdus", "abdar"}
