@@ -49,6 +49,32 @@ func (ix *Index) joinCands(s *scratch) {
 	}
 }
 
+// join3Cands adds listed words that are three adjacent query words written
+// together ("Chong Chon Gang" for "Chongchongang"), by canonical form.
+func (ix *Index) join3Cands(s *scratch) {
+	p := &ix.params
+	for i := 0; i+2 < len(s.qt); i++ {
+		a, b, c := &s.qt[i].tok, &s.qt[i+1].tok, &s.qt[i+2].tok
+		if a.kind != kindWord || b.kind != kindWord || c.kind != kindWord {
+			continue
+		}
+		s.cb = append(append(append(s.cb[:0], a.text...), b.text...), c.text...)
+		if ix.canonF.hasBytes(s.cb) {
+			if id, ok := ix.byCanon[string(s.cb)]; ok && ix.vocab[id].kind == kindWord {
+				s.addCand(i, unitJoin3, id, p.simJoin, howJoinedCode, 0)
+				continue
+			}
+		}
+		// A plural read on the whole ("Dive Techno Services" for
+		// "Divetechnoservice"), without making a string of it.
+		if n := len(s.cb); s.cb[n-1] == 's' && ix.canonF.hasBytes(s.cb[:n-1]) {
+			if id, ok := ix.byCanon[string(s.cb[:n-1])]; ok && ix.vocab[id].kind == kindWord {
+				s.addCand(i, unitJoin3, id, p.simJoin, howJoinedCode, 0)
+			}
+		}
+	}
+}
+
 // splitCands offers, for every query word, its likeliest cut into two
 // adjacent listed words, as an alternative the alignment may prefer to the
 // whole word ("Alnasser" is a listed word, but "Al Nasser" may be meant).
@@ -59,21 +85,55 @@ func (ix *Index) splitCands(s *scratch) {
 		if t.kind != kindWord || len(t.text) < 4 {
 			continue
 		}
-		// A word the list knows is cut only after a short prefix (an
-		// article or legal form glued on: "Alnasser", "OOOBitreit");
-		// others anywhere.
-		maxPrefix := len(t.text)
-		if s.qt[i].exact {
-			maxPrefix = 3
-		}
-		a, b, ok := ix.bestCut(s, t.text, maxPrefix)
+		// A word the list knows may still be two listed words written
+		// together ("Mohammadali" is listed, and so are "Mohammad Ali"):
+		// cut after a short prefix (an article or legal form glued on:
+		// "Alnasser", "OOOBitreit") or into two parts of three letters or
+		// more, neither a business word; others anywhere.
+		a, b, ok := ix.bestCut(s, t.text, len(t.text))
 		if !ok {
+			continue
+		}
+		long := s.qt[i].exact && len(a) > 3
+		if long && len(b) < 3 {
 			continue
 		}
 		ida, oka := ix.partID(s, a)
 		idb, okb := ix.partID(s, b)
+		// A listed word cut into a name and a business word is most
+		// likely the one name ("Sberbank" is not "Sber Bank").
+		if long && oka && okb && (ix.vocab[ida].generic || ix.vocab[idb].generic) {
+			continue
+		}
 		if oka && okb {
 			s.addCand(i, unitSplitFirst, ida, p.simJoin, howJoinedCode, idb)
+		}
+	}
+}
+
+// resplitCands offers, for two adjacent query words the list lacks one of,
+// the likeliest cut of the two written together into two other listed
+// words: a name split at another place ("Myongc-hol" for "Myong-chol").
+func (ix *Index) resplitCands(s *scratch) {
+	p := &ix.params
+	for i := 0; i+1 < len(s.qt); i++ {
+		a, b := &s.qt[i].tok, &s.qt[i+1].tok
+		if a.kind != kindWord || b.kind != kindWord || (s.qt[i].exact && s.qt[i+1].exact) || a.split != 0 || b.split != 0 {
+			continue
+		}
+		n := len(a.text) + len(b.text)
+		if n < 6 || n > maxTypoWord {
+			continue
+		}
+		joined := a.text + b.text
+		x, y, ok := ix.bestCut(s, joined, n)
+		if !ok || len(x) == len(a.text) || len(x) < 2 || len(y) < 2 {
+			continue
+		}
+		idx, okx := ix.partID(s, x)
+		idy, oky := ix.partID(s, y)
+		if okx && oky && ix.vocab[idx].kind == kindWord && ix.vocab[idy].kind == kindWord {
+			s.addCand(i, unitResplit, idx, p.simJoin, howJoinedCode, idy)
 		}
 	}
 }

@@ -36,9 +36,9 @@ func (ix *Index) explain(s *scratch, ni uint32, countryPenalty float32) Explanat
 	for k := range chosen {
 		e := &chosen[k]
 		q := s.qt[e.qi].tok.text
-		if e.qn == 2 {
-			q += " " + s.qt[e.qi+1].tok.text
-			usedQ[e.qi+1] = true
+		for k := uint8(1); k < e.qn; k++ {
+			q += " " + s.qt[e.qi+k].tok.text
+			usedQ[e.qi+k] = true
 		}
 		usedQ[e.qi] = true
 		l := listed[e.nj]

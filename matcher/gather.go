@@ -48,6 +48,10 @@ func (s *scratch) unitKey(c *cand) uint32 {
 		return uint32(len(s.qt) + int(c.q))
 	case unitSplitFirst:
 		return uint32(2*len(s.qt) + int(c.q))
+	case unitResplit:
+		return uint32(3*len(s.qt) + int(c.q))
+	case unitJoin3:
+		return uint32(4*len(s.qt) + int(c.q))
 	}
 	return uint32(c.q)
 }
@@ -71,14 +75,21 @@ func (ix *Index) weighCands(s *scratch) {
 		c := &s.cands[e]
 		v := c.vocab
 		s.qpart[e] = s.qw[c.q]
-		if c.unit == unitJoin {
+		if c.unit == unitJoin || c.unit == unitResplit || c.unit == unitJoin3 {
 			s.qpart[e] += s.qw[c.q+1]
+		}
+		if c.unit == unitJoin3 {
+			s.qpart[e] += s.qw[c.q+2]
 		}
 		switch c.unit {
 		case unitJoin:
 			s.contrib[e] = c.sim * (s.qw[c.q] + s.qw[c.q+1] + ix.vocab[v].w) / 2
+		case unitJoin3:
+			s.contrib[e] = c.sim * (s.qw[c.q] + s.qw[c.q+1] + s.qw[c.q+2] + ix.vocab[v].w) / 2
 		case unitSplitFirst:
 			s.contrib[e] = c.sim * (s.qw[c.q] + ix.vocab[v].w + ix.vocab[c.partner].w) / 2
+		case unitResplit:
+			s.contrib[e] = c.sim * (s.qw[c.q] + s.qw[c.q+1] + ix.vocab[v].w + ix.vocab[c.partner].w) / 2
 		default:
 			s.contrib[e] = c.sim * (s.qw[c.q] + ix.vocab[v].w) / 2
 			if !s.qt[c.q].exact {
@@ -161,7 +172,7 @@ func (ix *Index) walkUnits(s *scratch, units []unitSpan, base uint32) {
 		for _, e := range s.order[u.from:u.to] {
 			c := &s.cands[e]
 			v := c.vocab
-			if c.unit == unitSplitFirst && ix.postOff[c.partner+1]-ix.postOff[c.partner] < ix.postOff[v+1]-ix.postOff[v] {
+			if (c.unit == unitSplitFirst || c.unit == unitResplit) && ix.postOff[c.partner+1]-ix.postOff[c.partner] < ix.postOff[v+1]-ix.postOff[v] {
 				// A cut word's names hold both parts: walk the rarer's postings.
 				v = c.partner
 			}
@@ -231,6 +242,11 @@ func (ix *Index) keepBest(s *scratch, wq, floor float32, typ string) {
 		if rest < 0 {
 			rest = 0
 		}
+		if s.initials {
+			// Initials are paired only when scoring: the listed words
+			// they stand for may be in rest, costing initialExcess.
+			rest *= p.initialExcess
+		}
 		cn := p.cn
 		if nw.person {
 			cn = p.cnPerson
@@ -277,11 +293,11 @@ type unitSpan struct {
 // addMinorUnits adds the contributions of the units after the first
 // `essential` to the names already touched, by reading each name's tokens.
 func (ix *Index) addMinorUnits(s *scratch, essential int) {
-	s.minor = resetBools(s.minor, 3*len(s.qt)+3)
+	s.minor = resetBools(s.minor, 5*len(s.qt)+5)
 	for _, u := range s.units[essential:] {
 		s.minor[u.key] = true
 	}
-	s.unitSeen = resizeUint32(s.unitSeen, 3*len(s.qt)+3)
+	s.unitSeen = resizeUint32(s.unitSeen, 5*len(s.qt)+5)
 	for _, n := range s.touched {
 		s.scanStamp++
 		if s.scanStamp == 0 {

@@ -10,8 +10,12 @@ package matcher
 // the query tokens' weights.
 func (ix *Index) retrieve(s *scratch) {
 	p := &ix.params
+	s.initials = false
 	for i := range s.qt {
 		t := &s.qt[i].tok
+		if len(t.canon) == 1 && t.kind == kindWord {
+			s.initials = true
+		}
 		switch t.kind {
 		case kindLegal:
 			if id, ok := ix.canonID(t); ok {
@@ -23,33 +27,39 @@ func (ix *Index) retrieve(s *scratch) {
 				s.addCand(i, unitSingle, id, 1, howExactCode, 0)
 			}
 			s.qw[i] = p.stopWeight
+			if s.initialLike(i) {
+				s.qt[i].initial = true
+				s.initials = true
+				s.qw[i] = p.wordWeight(p.initialIDF, false)
+			}
 		default:
 			ix.wordCands(s, i)
 		}
 	}
 	ix.joinCands(s)
+	ix.join3Cands(s)
 	ix.splitCands(s)
+	ix.resplitCands(s)
 }
 
 // wordCands maps query word i to the vocabulary entries it may stand for,
 // and weighs it.
 func (ix *Index) wordCands(s *scratch, i int) {
-	p := &ix.params
 	qt := &s.qt[i]
 	first := len(s.cands)
 	ix.exactCand(s, i)
 	ix.keyCands(s, i)
-	// A word the list has in many records is most likely meant as
-	// written: its typo neighbours are not looked up.
-	if !qt.exact || ix.vocab[qt.id].df < p.typoMaxDF {
-		ix.typoCands(s, i)
-	}
+	// A word the list has may still be a typo of the listed word meant
+	// ("Abdullahi" for "Abdillahi", both listed): Build collected its
+	// one-edit neighbourhood, so this costs no look-up.
+	ix.typoCands(s, i)
 	if !qt.exact {
 		ix.phoneticCands(s, i)
 	}
 	if qt.tok.abjad != "" {
 		ix.abjadCands(s, i)
 	}
+	ix.nicknameCands(s, i)
 	// Weighed on the candidates so far: a legal form the word may also
 	// be does not lend it its weight.
 	s.qw[i] = ix.queryWordWeight(s, i, first)
@@ -202,4 +212,18 @@ func (ix *Index) phoneticCands(s *scratch, i int) {
 			s.addCand(i, unitSingle, id, p.simPhonetic, howPhoneticCode, 0)
 		}
 	}
+}
+
+// initialLike reports whether query token i, a one-letter function word,
+// reads as an initial: beside another single letter ("Y. V. Prigozhin",
+// "Prigozhin Y.V."), not between two words ("Ciencia y Tecnologia").
+func (s *scratch) initialLike(i int) bool {
+	single := func(k int) bool {
+		if k < 0 || k >= len(s.qt) {
+			return false
+		}
+		t := &s.qt[k].tok
+		return len(t.canon) == 1 && t.canon[0] >= 'a' && t.canon[0] <= 'z' && (t.kind == kindWord || t.kind == kindStop)
+	}
+	return single(i) && (single(i-1) || single(i+1))
 }

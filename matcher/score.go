@@ -53,15 +53,22 @@ type params struct {
 	simPhonetic float32 // same consonant skeleton
 	simJoin     float32 // words joined or split
 	simInitial  float32 // an initial against a word with that initial
-	typoCost    float32 // similarity lost per edit, relative to length
-	shortTypo4  float32 // typo cost factor for words of four letters or fewer
-	shortTypo5  float32 // typo cost factor for words of five letters
-	shortKey4   float32 // key similarity lost by words of four letters or fewer
-	shortKey5   float32 // key similarity lost by words of five letters
-	anchorSim   float32 // least similarity of an anchor pair
-	typoMaxDF   int32   // a listed word in this many records or more gets no typo neighbours
-	splitAlone  float32 // similarity factor for half of a cut query word matched without the other half
-	minEvidence float32 // least summed (capped) idf of matched common words that stands in for an anchor
+	// initialExcess is the part of a person's word matched by an initial
+	// that counts as unmatched.
+	initialExcess float32
+	// particleSwap is the score factor of a name that reads the query's
+	// patronymic particle the other way round ("Ali bin Ahmad" for
+	// "Ahmad bin Ali"): another person.
+	particleSwap float32
+	typoCost     float32 // similarity lost per edit, relative to length
+	shortTypo4   float32 // typo cost factor for words of four letters or fewer
+	shortTypo5   float32 // typo cost factor for words of five letters
+	shortKey4    float32 // key similarity lost by words of four letters or fewer
+	shortKey5    float32 // key similarity lost by words of five letters
+	anchorSim    float32 // least similarity of an anchor pair
+	typoMaxDF    int32   // a listed word in this many records or more is read as a typo only of a word with one inner letter changed
+	splitAlone   float32 // similarity factor for half of a cut query word matched without the other half
+	minEvidence  float32 // least summed (capped) idf of matched common words that stands in for an anchor
 
 	minSkeleton     int // least skeleton length used
 	minSkeletonWord int // least key length for a skeleton lookup
@@ -88,19 +95,21 @@ var defaultParams = params{
 	cn:       0.35,
 	cnPerson: 0.3,
 
-	simKey:      0.95,
-	simPhonetic: 0.82,
-	simJoin:     0.95,
-	simInitial:  0.7,
-	typoCost:    1.0,
-	shortTypo4:  1.4,
-	shortTypo5:  1.2,
-	shortKey4:   0.15,
-	shortKey5:   0.07,
-	anchorSim:   0.75,
-	typoMaxDF:   30,
-	splitAlone:  0.7,
-	minEvidence: 11,
+	simKey:        0.95,
+	simPhonetic:   0.82,
+	simJoin:       0.95,
+	simInitial:    0.7,
+	initialExcess: 0.35,
+	particleSwap:  0.7,
+	typoCost:      1.0,
+	shortTypo4:    1.4,
+	shortTypo5:    1.2,
+	shortKey4:     0.15,
+	shortKey5:     0.07,
+	anchorSim:     0.75,
+	typoMaxDF:     30,
+	splitAlone:    0.7,
+	minEvidence:   11,
 
 	minSkeleton:     3,
 	minSkeletonWord: 5,
@@ -129,7 +138,7 @@ func (p *params) idf(v *vocabEntry, nrec float64) float32 {
 		return 0
 	}
 	idf := math.Log(1 + nrec/float64(max(v.df, 1)))
-	if len(v.canon) == 1 && idf > p.initialIDF {
+	if len(v.canon) == 1 && (v.canon[0] < '0' || v.canon[0] > '9') && idf > p.initialIDF {
 		idf = p.initialIDF
 	}
 	if v.generic && idf > p.genericIDF {
@@ -244,12 +253,23 @@ func (ix *Index) candEdges(s *scratch, toks []uint32) {
 				ed = edge{qi: uint8(c.q), qn: 2, nj: uint16(j), nn: 1}
 				ed.wq = s.qw[c.q] + s.qw[c.q+1]
 				ed.wn = ix.tokWeight(t)
+			case unitJoin3:
+				ed = edge{qi: uint8(c.q), qn: 3, nj: uint16(j), nn: 1}
+				ed.wq = s.qw[c.q] + s.qw[c.q+1] + s.qw[c.q+2]
+				ed.wn = ix.tokWeight(t)
 			case unitSplitFirst:
 				if j+1 >= len(toks) || toks[j+1]&tokIDMask != c.partner {
 					continue
 				}
 				ed = edge{qi: uint8(c.q), qn: 1, nj: uint16(j), nn: 2}
 				ed.wq = s.qw[c.q]
+				ed.wn = ix.tokWeight(t) + ix.tokWeight(toks[j+1])
+			case unitResplit:
+				if j+1 >= len(toks) || toks[j+1]&tokIDMask != c.partner {
+					continue
+				}
+				ed = edge{qi: uint8(c.q), qn: 2, nj: uint16(j), nn: 2}
+				ed.wq = s.qw[c.q] + s.qw[c.q+1]
 				ed.wn = ix.tokWeight(t) + ix.tokWeight(toks[j+1])
 			default:
 				continue
@@ -269,7 +289,7 @@ func (ix *Index) initialEdges(s *scratch, toks []uint32) {
 	p := &ix.params
 	for i := range s.qt {
 		qt := &s.qt[i]
-		if qt.tok.kind != kindWord || len(qt.tok.canon) != 1 {
+		if (qt.tok.kind != kindWord && !qt.initial) || len(qt.tok.canon) != 1 {
 			continue
 		}
 		for j, t := range toks {
@@ -316,7 +336,7 @@ func (s *scratch) sortEdges() {
 // hasMultiEdge reports whether an edge of s.edges joins or splits words.
 func (s *scratch) hasMultiEdge() bool {
 	for k := range s.edges {
-		if s.edges[k].qn == 2 || s.edges[k].nn == 2 {
+		if s.edges[k].qn >= 2 || s.edges[k].nn == 2 {
 			return true
 		}
 	}
@@ -330,12 +350,17 @@ func (ix *Index) tally(s *scratch, toks []uint32, nr *nameWeight, multi bool) (f
 	s.choose(len(toks), multi)
 	m := ix.sumMatched(s, toks)
 	uq, un, wordsLeft := ix.sumUnmatched(s, toks)
-	uq += m.excessQ
-	un += m.excessN
 	cn := p.cn
-	if nr.person {
+	excess := float32(1)
+	if nr.person || s.person {
 		cn = p.cnPerson
+		// A person's initial stands for a given name or patronymic
+		// the other side writes out: the rest of that word is less
+		// of a mismatch than a word missing altogether.
+		excess = p.initialExcess
 	}
+	uq += excess * m.excessQ
+	un += excess * m.excessN
 	den := m.pw + p.cq*uq + cn*un
 	if den <= 0 || m.num <= 0 {
 		return 0, false
@@ -345,7 +370,49 @@ func (ix *Index) tally(s *scratch, toks []uint32, nr *nameWeight, multi bool) (f
 	// Or, for a listed name of common words only, enough of them matched
 	// ("Golden Enterprise Shipping").
 	ok := m.anchored || (!wordsLeft && m.matchedWord) || m.evidence >= p.minEvidence
-	return m.num / den, ok
+	sc := m.num / den
+	if s.particleSwapped() {
+		sc *= p.particleSwap
+	}
+	return sc, ok
+}
+
+// patronymicParticles are the words that make the next name the previous
+// one's father's ("Ahmad bin Ali" is Ahmad, son of Ali): around them, word
+// order tells people apart.
+var patronymicParticles = setOf("bin", "ibn", "bint", "binti", "ibnu", "ben", "ould", "walad", "bn")
+
+// particleSwapped reports whether the chosen pairs read a patronymic
+// particle of the query and its neighbours the other way round in the
+// name: the query's "Ahmad bin Ali" against the name's "Ali bin Ahmad".
+func (s *scratch) particleSwapped() bool {
+	for i := 1; i+1 < len(s.qt); i++ {
+		if !patronymicParticles[s.qt[i].tok.canon] || !s.usedQ[i-1] || !s.usedQ[i] || !s.usedQ[i+1] {
+			continue
+		}
+		before, at, after := -1, -1, -1
+		for k := range s.chosen {
+			e := &s.chosen[k]
+			if e.qn != 1 || e.nn != 1 {
+				continue
+			}
+			switch int(e.qi) {
+			case i - 1:
+				before = int(e.nj)
+			case i:
+				at = int(e.nj)
+			case i + 1:
+				after = int(e.nj)
+			}
+		}
+		// Only the three words written the other way round, side by side,
+		// and two different names: the same name twice ("Sa'd bin Sa'd")
+		// or a chain of particles may pair across.
+		if after >= 0 && at == after+1 && before == at+1 && s.qt[i-1].tok.canon != s.qt[i+1].tok.canon {
+			return true
+		}
+	}
+	return false
 }
 
 // choose picks pairs from s.edges in s.order64's order, each query and
@@ -358,15 +425,14 @@ func (s *scratch) choose(nn int, multi bool) {
 	s.chosen = s.chosen[:0]
 	for _, key := range s.order64 {
 		e := es[uint32(key)]
-		if !multi && (e.qn == 2 || e.nn == 2) {
+		if !multi && (e.qn >= 2 || e.nn == 2) {
 			continue
 		}
-		if s.usedQ[e.qi] || (e.qn == 2 && s.usedQ[e.qi+1]) || s.usedN[e.nj] || (e.nn == 2 && s.usedN[e.nj+1]) {
+		if s.usedQ[e.qi] || (e.qn >= 2 && s.usedQ[e.qi+1]) || (e.qn == 3 && s.usedQ[e.qi+2]) || s.usedN[e.nj] || (e.nn == 2 && s.usedN[e.nj+1]) {
 			continue
 		}
-		s.usedQ[e.qi] = true
-		if e.qn == 2 {
-			s.usedQ[e.qi+1] = true
+		for k := uint8(0); k < e.qn; k++ {
+			s.usedQ[e.qi+k] = true
 		}
 		s.usedN[e.nj] = true
 		if e.nn == 2 {

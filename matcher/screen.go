@@ -41,6 +41,8 @@ const (
 	unitJoin                    // query tokens q and q+1 written as one listed word
 	unitSplitFirst              // query token q written as two listed words: this one and partner
 	unitSplitSecond
+	unitResplit // query tokens q and q+1 cut elsewhere into two listed words: this one and partner
+	unitJoin3   // query tokens q, q+1 and q+2 written as one listed word
 )
 
 type cand struct {
@@ -57,6 +59,9 @@ type qtok struct {
 	tok   token
 	exact bool   // found as is in the vocabulary
 	id    uint32 // its vocabulary entry, when exact
+	// initial is set for a one-letter function word read as an initial
+	// ("Y. V. Prigozhin": "y" and "v" are also "and" and "in").
+	initial bool
 }
 
 // scratch is one Screen call's working memory, pooled per Index.
@@ -100,6 +105,8 @@ type scratch struct {
 	idx          []int
 	spellSeen    []uint32 // per spelling: the spellEpoch it was last collected in
 	spellEpoch   uint32
+	person       bool // the query says it names an individual
+	initials     bool // the query has a one-letter word or initial
 }
 
 // recBest is a record's best-scoring name.
@@ -156,8 +163,9 @@ func (ix *Index) Screen(q Query) []Match {
 	if len(s.qt) == 0 {
 		return nil
 	}
-	ix.retrieve(s)
 	typ := strings.ToLower(strings.TrimSpace(q.Type))
+	s.person = typ == "individual"
+	ix.retrieve(s)
 	ix.gather(s, min, typ)
 
 	// Score the gathered names; keep each record's best.

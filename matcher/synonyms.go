@@ -16,6 +16,11 @@ import "strings"
 
 // spellings maps a word to its canonical spelling. Keys are folded words.
 var spellings = map[string]string{
+	// Numbers written as words read as their digits ("Plant No. Five" =
+	// "Plant No. 5").
+	"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
+	"nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13", "fourteen": "14", "fifteen": "15",
+	"sixteen": "16", "seventeen": "17", "eighteen": "18", "nineteen": "19", "twenty": "20",
 	// British and American spellings not caught by the suffix rules.
 	"centre": "center", "centres": "center", "centr": "center", "tsentr": "center", "centro": "center",
 	"defence": "defense", "offence": "offense", "licence": "license", "licences": "license", "pretence": "pretense",
@@ -194,6 +199,21 @@ func init() {
 			delete(spellings, k)
 		}
 	}
+}
+
+// multiWordsOf returns the words w stands for when it abbreviates or
+// contracts several ("Abdul" = "abd al"), also with its first letter
+// doubled by a typo ("Aabdul").
+func multiWordsOf(w string) ([]string, bool) {
+	if exp, ok := multiWords[w]; ok {
+		return exp, true
+	}
+	if len(w) >= 5 && w[0] == w[1] {
+		if exp, ok := multiWords[w[1:]]; ok && len(exp) == 2 && exp[0] == "abd" {
+			return exp, true
+		}
+	}
+	return nil, false
 }
 
 // abdPrefixes are the one-word spellings of "Abd al-" that may be glued to

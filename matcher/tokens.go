@@ -247,7 +247,7 @@ func (a *analyser) readLookalikes(w *rawWord) {
 // addWord appends the token(s) of one ordinary word.
 func (a *analyser) addWord(w rawWord, words []rawWord, i int) {
 	t := w.text
-	if exp, ok := multiWords[t]; ok {
+	if exp, ok := multiWordsOf(t); ok {
 		for _, e := range exp {
 			a.push(w, t, e, HowSynonym)
 			a.toks[len(a.toks)-1].expanded = true
@@ -320,7 +320,7 @@ func (a *analyser) readWord(w string) (f wordFacts, ok bool) {
 	a.kbuf = romanKey(a.kbuf, w)
 	f.key = string(a.kbuf)
 	f.known = a.known(w)
-	_, multi := multiWords[w]
+	_, multi := multiWordsOf(w)
 	f.plain = !multi && splitAbd(w) == ""
 	c, how := canonicalWord(w)
 	f.canon = c

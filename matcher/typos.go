@@ -71,7 +71,16 @@ func (ix *Index) typoCands(s *scratch, i int) {
 		// measured it against the canonical form; only the word as
 		// written and romanisation keys are left to measure.
 		v := s.qt[i].id
+		// A word in many records is most likely meant as written, and
+		// its neighbours are often other names ("Hernandez" and
+		// "Fernandez", "Mohammad" and "Mohammadi"): it is read as a typo
+		// only of a word of its length with its first and last letters,
+		// a vowel changed inside ("Abdullahi" for "Abdillahi").
+		common := ix.vocab[v].df >= p.typoMaxDF
 		for _, nb := range ix.nbs[ix.nbOff[v]:ix.nbOff[v+1]] {
+			if sp := ix.spells[nb.spell].s; common && !innerChange(t.canon, sp, nb.sim) && !innerChange(t.text, sp, nb.sim) {
+				continue
+			}
 			sim := nb.sim
 			if sim < 0 {
 				sim = 0
@@ -135,4 +144,11 @@ func (ix *Index) typoCands(s *scratch, i int) {
 			s.addCand(i, unitSingle, sp.id, sim, howTypoCode, 0)
 		}
 	}
+}
+
+// innerChange reports whether spelling sp (a word's, not a romanisation
+// key's: sim ≥ 0) may be w with one letter inside changed: the same length,
+// first and last letters.
+func innerChange(w, sp string, sim float32) bool {
+	return sim >= 0 && len(sp) == len(w) && len(w) > 2 && sp[0] == w[0] && sp[len(sp)-1] == w[len(w)-1]
 }
