@@ -45,6 +45,7 @@ const (
 	kindMethod           = "method-not-allowed"
 	kindUnauthorized     = "unauthorized"
 	kindForbidden        = "forbidden"
+	kindConflict         = "conflict"
 	kindRateLimited      = "rate-limited"
 	kindUnavailable      = "unavailable"
 	kindInternal         = "internal"
@@ -58,6 +59,7 @@ var problemTitles = map[string]string{
 	kindMethod:           "Method not allowed",
 	kindUnauthorized:     "Missing or invalid API key",
 	kindForbidden:        "The API key may not do this",
+	kindConflict:         "Conflicts with the current state",
 	kindRateLimited:      "Too many requests",
 	kindUnavailable:      "Service unavailable",
 	kindInternal:         "Internal server error",
