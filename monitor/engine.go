@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -41,11 +43,13 @@ type Options struct {
 // Engine registers counterparties, runs the diff of each new list version
 // against them, and takes decisions.
 type Engine struct {
-	o     Options
-	log   *slog.Logger
-	poke  chan struct{}
-	sup   atomic.Pointer[suppressions]
-	runMu sync.Mutex // one catch-up at a time in this process
+	o    Options
+	log  *slog.Logger
+	poke chan struct{}
+	sup  atomic.Pointer[suppressions]
+	// reverse is the last reverse index built (reverseIndex).
+	reverse atomic.Pointer[reverseCache]
+	runMu   sync.Mutex // one catch-up at a time in this process
 }
 
 // New returns an engine; Run keeps it caught up.
@@ -218,6 +222,13 @@ func (e *Engine) applyDiff(ctx context.Context, d ListDiff, snap *screening.Snap
 	if len(cps) == 0 {
 		return nil
 	}
+	// In a stable order, so the reverse index of the last run is reused.
+	slices.SortFunc(cps, func(a, b Counterparty) int {
+		if c := strings.Compare(a.KeyID, b.KeyID); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Reference, b.Reference)
+	})
 	// The added and changed entries.
 	causes := map[string]string{}
 	for _, r := range d.Added {
@@ -235,11 +246,7 @@ func (e *Engine) applyDiff(ctx context.Context, d ListDiff, snap *screening.Snap
 
 	// The reverse index: the counterparties' names, queried with each
 	// changed entry's names, finds the few worth screening.
-	recs := make([]matcher.Record, len(cps))
-	for i := range cps {
-		recs[i] = matcher.Record{ID: cps[i].Reference, Names: []string{cps[i].Name}}
-	}
-	reverse := matcher.Build(recs)
+	reverse := e.reverseIndex(cps)
 	candidates := map[int]bool{}
 	for i := range sub {
 		for _, name := range sub[i].Names() {
@@ -271,6 +278,38 @@ func (e *Engine) applyDiff(ctx context.Context, d ListDiff, snap *screening.Snap
 		}
 	}
 	return nil
+}
+
+// reverseIndex returns the matcher index over the counterparties' names,
+// record i being cps[i]. Building it is most of a run's cost (seconds for
+// 100,000 names), so the last one is kept and reused while the
+// counterparties are the same ones in the same order.
+func (e *Engine) reverseIndex(cps []Counterparty) *matcher.Index {
+	h := sha256.New()
+	for i := range cps {
+		h.Write([]byte(cps[i].KeyID))
+		h.Write([]byte{0})
+		h.Write([]byte(cps[i].Reference))
+		h.Write([]byte{0})
+		h.Write([]byte(cps[i].Name))
+		h.Write([]byte{0})
+	}
+	fp := hex.EncodeToString(h.Sum(nil))
+	if c := e.reverse.Load(); c != nil && c.fp == fp {
+		return c.ix
+	}
+	recs := make([]matcher.Record, len(cps))
+	for i := range cps {
+		recs[i] = matcher.Record{ID: cps[i].Reference, Names: []string{cps[i].Name}}
+	}
+	ix := matcher.Build(recs)
+	e.reverse.Store(&reverseCache{fp: fp, ix: ix})
+	return ix
+}
+
+type reverseCache struct {
+	fp string
+	ix *matcher.Index
 }
 
 // reverseThreshold is the looser threshold of the reverse query: a score

@@ -18,14 +18,14 @@ import (
 // monitorRig serves version A (the embedded entries without Kaspersky Labs
 // Limited) with monitoring; next serves B (all three).
 type monitorRig struct {
-	t       *testing.T
-	s       *Server
-	h       http.Handler
-	cat     *screening.Catalog
-	store   *lists.MemoryStore
-	eng     *monitor.Engine
-	ring    *audit.Ring
-	a, b    *lists.List
+	t     *testing.T
+	s     *Server
+	h     http.Handler
+	cat   *screening.Catalog
+	store *lists.MemoryStore
+	eng   *monitor.Engine
+	ring  *audit.Ring
+	a, b  *lists.List
 }
 
 func newMonitorRig(t *testing.T) *monitorRig {
