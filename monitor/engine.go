@@ -473,7 +473,6 @@ func (e *Engine) Register(ctx context.Context, keyID string, cs []Counterparty) 
 			return nil, fmt.Errorf("counterparties[%d]: %w", i, err)
 		}
 	}
-	snap := e.o.Catalog.Current()
 	now := time.Now().UTC()
 	out := make([]Registered, 0, len(cs))
 	for i := range cs {
@@ -484,7 +483,10 @@ func (e *Engine) Register(ctx context.Context, keyID string, cs []Counterparty) 
 			return out, err
 		}
 		r := Registered{Counterparty: kept, Created: created, Alerts: []Alert{}}
-		if snap != nil {
+		// The snapshot is taken after the counterparty is stored: a run
+		// that read the counterparties before it did so after this
+		// replica swapped, so the screening here sees the new version.
+		if snap := e.o.Catalog.Current(); snap != nil {
 			var rep RunReport
 			as, err := e.screenOne(ctx, snap, &kept, CauseRegistered, "reg:"+snap.List.Version.ID, &rep)
 			if err != nil {

@@ -208,6 +208,7 @@ if redis.call('SET', KEYS[1], ARGV[1], 'NX') then
   redis.call('ZADD', KEYS[4], s, ARGV[2])
   redis.call('ZADD', KEYS[5], s, ARGV[2])
   if ARGV[3] == 'open' then redis.call('SADD', KEYS[6], ARGV[2]) end
+  if ARGV[4] == 'pending' then redis.call('SADD', KEYS[7], ARGV[2]) end
   return 1
 end
 return redis.call('GET', KEYS[1])`)
@@ -219,7 +220,7 @@ func (r *RedisStore) AddAlert(ctx context.Context, a Alert) (Alert, bool, error)
 		return Alert{}, false, err
 	}
 	res, err := addAlert.Run(ctx, r.rdb, []string{r.alertKey(a.ID), r.k("aseq"), r.k("alerts"), r.k("alerts", keyPart(a.KeyID)),
-		r.refIndex(a.KeyID, a.Reference), r.openSet(EntryKey(a.Source, a.EntryID))}, b, a.ID, a.Status).Result()
+		r.refIndex(a.KeyID, a.Reference), r.openSet(EntryKey(a.Source, a.EntryID)), r.k("pending")}, b, a.ID, a.Status, deliveryState(a)).Result()
 	if err != nil {
 		return Alert{}, false, err
 	}
@@ -228,6 +229,13 @@ func (r *RedisStore) AddAlert(ctx context.Context, a Alert) (Alert, bool, error)
 		return old, false, json.Unmarshal([]byte(s), &old)
 	}
 	return a, true, nil
+}
+
+func deliveryState(a Alert) string {
+	if a.Delivery == nil {
+		return ""
+	}
+	return a.Delivery.State
 }
 
 // GetAlert implements Store.
@@ -253,6 +261,9 @@ func (r *RedisStore) ListAlerts(ctx context.Context, f AlertFilter) ([]Alert, st
 	limit, err := PageLimit(f.Limit)
 	if err != nil {
 		return nil, "", err
+	}
+	if f.Undelivered {
+		return r.undelivered(ctx, f, limit)
 	}
 	idx := r.k("alerts")
 	switch {
@@ -305,6 +316,29 @@ func (r *RedisStore) ListAlerts(ctx context.Context, f AlertFilter) ([]Alert, st
 	}
 }
 
+// undelivered lists the alerts whose delivery is pending from their own
+// set, not by walking every alert; one page (webhooks poll again).
+func (r *RedisStore) undelivered(ctx context.Context, f AlertFilter, limit int) ([]Alert, string, error) {
+	ids, err := r.rdb.SRandMemberN(ctx, r.k("pending"), int64(limit)).Result()
+	if err != nil {
+		return nil, "", err
+	}
+	var out []Alert
+	for _, id := range ids {
+		a, err := r.GetAlert(ctx, id)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, "", err
+		}
+		if f.keep(&a) {
+			out = append(out, a)
+		}
+	}
+	return out, "", nil
+}
+
 // UpdateAlert implements Store (optimistically, under WATCH).
 func (r *RedisStore) UpdateAlert(ctx context.Context, id string, change func(*Alert) error) (Alert, error) {
 	key := r.alertKey(id)
@@ -333,6 +367,9 @@ func (r *RedisStore) UpdateAlert(ctx context.Context, id string, change func(*Al
 				p.Set(ctx, key, nb, 0)
 				if a.Status != AlertOpen {
 					p.SRem(ctx, r.openSet(EntryKey(a.Source, a.EntryID)), a.ID)
+				}
+				if deliveryState(a) != DeliveryPending {
+					p.SRem(ctx, r.k("pending"), a.ID)
 				}
 				return nil
 			})

@@ -64,7 +64,8 @@ type AlertFilter struct {
 	Status    string
 	Reference string
 	List      string // a list code ("EL") or a full source
-	// Undelivered keeps alerts whose webhook delivery is pending.
+	// Undelivered keeps alerts whose webhook delivery is pending. A store
+	// may answer it with one page in any order and no cursor.
 	Undelivered bool
 	Cursor      string
 	Limit       int
