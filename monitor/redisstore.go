@@ -122,7 +122,7 @@ func (r *RedisStore) GetCounterparty(ctx context.Context, keyID, ref string) (Co
 
 // ListCounterparties implements Store.
 func (r *RedisStore) ListCounterparties(ctx context.Context, keyID, cursor string, limit int) ([]Counterparty, string, error) {
-	after, err := decodeRefCursor(cursor)
+	after, err := ParseRefCursor(cursor)
 	if err != nil {
 		return nil, "", err
 	}
@@ -137,7 +137,7 @@ func (r *RedisStore) ListCounterparties(ctx context.Context, keyID, cursor strin
 	next := ""
 	if len(refs) > limit {
 		refs = refs[:limit]
-		next = encodeRefCursor(refs[limit-1])
+		next = RefCursor(refs[limit-1])
 	}
 	if len(refs) == 0 {
 		return nil, "", nil

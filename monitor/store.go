@@ -94,9 +94,13 @@ func PageLimit(n int) (int, error) {
 	return n, nil
 }
 
-func encodeRefCursor(ref string) string { return base64.RawURLEncoding.EncodeToString([]byte(ref)) }
+// RefCursor is the cursor of a page of counterparties that ends at ref;
+// ParseRefCursor reads it back ("" for ""), or returns an error wrapping
+// ErrBadCursor. Every store makes the same cursors.
+func RefCursor(ref string) string { return base64.RawURLEncoding.EncodeToString([]byte(ref)) }
 
-func decodeRefCursor(c string) (string, error) {
+// ParseRefCursor: see RefCursor.
+func ParseRefCursor(c string) (string, error) {
 	if c == "" {
 		return "", nil
 	}
@@ -170,7 +174,7 @@ func (m *MemoryStore) GetCounterparty(_ context.Context, keyID, ref string) (Cou
 
 // ListCounterparties implements Store.
 func (m *MemoryStore) ListCounterparties(_ context.Context, keyID, cursor string, limit int) ([]Counterparty, string, error) {
-	after, err := decodeRefCursor(cursor)
+	after, err := ParseRefCursor(cursor)
 	if err != nil {
 		return nil, "", err
 	}
@@ -185,7 +189,7 @@ func (m *MemoryStore) ListCounterparties(_ context.Context, keyID, cursor string
 	next := ""
 	if len(refs) > limit {
 		refs = refs[:limit]
-		next = encodeRefCursor(refs[limit-1])
+		next = RefCursor(refs[limit-1])
 	}
 	out := make([]Counterparty, len(refs))
 	for i, r := range refs {

@@ -291,8 +291,13 @@ func (m *Main) openAudit(ctx, bg context.Context) (service.Audit, error) {
 // openMonitoring makes the monitoring engine and its webhooks.
 func (m *Main) openMonitoring() {
 	cfg := m.Config
+	// PostgreSQL, the system of record, when DATABASE_URL is set; else
+	// Redis, shared by the replicas; else this process's memory.
 	var store monitor.Store = monitor.NewMemoryStore()
-	if m.rdb != nil {
+	switch {
+	case m.db != nil:
+		store = postgres.NewMonitorStore(m.db)
+	case m.rdb != nil:
 		store = monitor.NewRedisStore(m.rdb, cfg.RedisKeyPrefix)
 	}
 	if len(cfg.WebhookURLs) > 0 {

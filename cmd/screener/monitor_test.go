@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/cslscreen/screener/internal/fixtures"
+	"github.com/cslscreen/screener/internal/pgtest"
 	"github.com/cslscreen/screener/lists"
 	"github.com/cslscreen/screener/monitor"
 	"github.com/cslscreen/screener/service"
@@ -260,5 +261,24 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
+	}
+}
+
+// With DATABASE_URL the monitoring lives in PostgreSQL: what one replica
+// registers, another serves.
+func TestMonitorsInPostgres(t *testing.T) {
+	pg := pgtest.Start(t)
+	env := map[string]string{"DATABASE_URL": pg.CreateDatabase(t), "LIST_FILE": writeEntriesList(t)}
+	a, b := startMain(t, env), startMain(t, env)
+	ca, cb := apiClient{t, "http://" + a.Addr(), ""}, apiClient{t, "http://" + b.Addr(), ""}
+	var reg service.RegisterResponse
+	ca.call("POST", "/v1/monitors", service.RegisterRequest{Counterparties: []service.CounterpartyInput{{Reference: "c-1", Name: "Kaspersky Lab"}}}, 200, &reg)
+	if len(reg.Counterparties) != 1 || len(reg.Counterparties[0].Alerts) == 0 {
+		t.Fatalf("registered %+v", reg)
+	}
+	var one service.MonitorResponse
+	cb.call("GET", "/v1/monitors/c-1", nil, 200, &one)
+	if one.Counterparty.Name != "Kaspersky Lab" || len(one.Alerts) != len(reg.Counterparties[0].Alerts) {
+		t.Errorf("the other replica: %+v", one)
 	}
 }
