@@ -36,6 +36,8 @@ func monitorContractCases(t *testing.T, s *Server, auth []string) []contractCase
 	return []contractCase{
 		{name: "screen suppressed", method: "POST", path: "/v1/screen", contentType: "application/json", body: `{"name":"Kaspersky Labs Limited"}`, headers: auth, status: 200},
 		{name: "monitors register", method: "POST", path: "/v1/monitors", contentType: "application/json", body: `{"counterparties":[{"reference":"c-2","name":"OOO Kaspersky Group","type":"entity"},{"reference":"c-3","name":"Zzyzx Plumbing"}]}`, headers: auth, status: 200},
+		{name: "monitors register csv", method: "POST", path: "/v1/monitors", contentType: "text/csv", body: "reference,name\nc-4,Zzyzx Qwertyuiop Plumbing\n", headers: auth, status: 200},
+		{name: "monitors register jsonl", method: "POST", path: "/v1/monitors", contentType: "application/x-ndjson", body: `{"reference":"c-5","name":"Zzyzx"}` + "\n", headers: auth, status: 200},
 		{name: "monitors register empty", method: "POST", path: "/v1/monitors", contentType: "application/json", body: `{"counterparties":[]}`, headers: auth, status: 400, invalid: true},
 		{name: "monitors register no reference", method: "POST", path: "/v1/monitors", contentType: "application/json", body: `{"counterparties":[{"name":"x"}]}`, headers: auth, status: 400, invalid: true},
 		{name: "monitors list", method: "GET", path: "/v1/monitors?limit=2", headers: auth, status: 200},

@@ -3,6 +3,7 @@ package service
 import (
 	"errors"
 	"fmt"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -95,7 +96,14 @@ func (s *Server) monitorProblem(c *gin.Context, err error) {
 // handleRegister serves POST /v1/monitors.
 func (s *Server) handleRegister(c *gin.Context) {
 	var req RegisterRequest
-	if !s.decodeJSONMax(c, &req, monitorBodyBytes) {
+	if mt, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type")); mt != "application/json" && !strings.HasSuffix(mt, "+json") {
+		// A CSV or JSON-lines file, as for batches.
+		in, ok := s.readCounterpartyFile(c)
+		if !ok {
+			return
+		}
+		req.Counterparties = in
+	} else if !s.decodeJSONMax(c, &req, monitorBodyBytes) {
 		return
 	}
 	cs := make([]monitor.Counterparty, len(req.Counterparties))

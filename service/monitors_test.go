@@ -230,3 +230,43 @@ func TestMonitoringRoutes(t *testing.T) {
 		t.Errorf("c-3's alert after delete: %+v", got)
 	}
 }
+
+// Counterparties can be registered from a CSV or JSON-lines file, as a
+// batch is uploaded.
+func TestRegisterFile(t *testing.T) {
+	r := newMonitorRig(t)
+	for _, tc := range []struct {
+		name, ct, body string
+		status         int
+		refs           []string
+		field          string
+	}{
+		{"csv", "text/csv", "reference,name,country,segment\nf-1,Kaspersky Labs Ltd,GB,x\nf-2,\"Acme, Widgets\",,y\n", 200, []string{"f-1", "f-2"}, ""},
+		{"jsonl", "application/x-ndjson", `{"reference":"j-1","name":"AO Kaspersky Lab","extra":1}` + "\n\n" + `{"reference":"j-2","name":"Zzyzx"}` + "\n", 200, []string{"j-1", "j-2"}, ""},
+		{"csv without a name column", "text/csv", "reference,nom\nx,y\n", 400, nil, "name"},
+		{"csv with a blank name", "text/csv", "reference,name\nx,\n", 400, nil, "counterparties[0].name"},
+		{"jsonl with a bad line", "application/x-ndjson", `{"reference":"a","name":"b"}` + "\n" + `{"reference":7}` + "\n", 400, nil, "reference"},
+		{"a spreadsheet", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "PK\x03\x04", 415, nil, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := do(t, r.h, "POST", "/v1/monitors", tc.ct, tc.body, "Authorization", "Bearer k-app")
+			if w.Code != tc.status {
+				t.Fatalf("status %d, want %d: %s", w.Code, tc.status, w.Body)
+			}
+			if tc.status != 200 {
+				if tc.field != "" && !strings.Contains(w.Body.String(), `"field":"`+tc.field+`"`) {
+					t.Errorf("the problem does not name %s: %s", tc.field, w.Body)
+				}
+				return
+			}
+			reg := unmarshal[RegisterResponse](t, w.Body.Bytes())
+			var refs []string
+			for _, c := range reg.Counterparties {
+				refs = append(refs, c.Counterparty.Reference)
+			}
+			if !slices.Equal(refs, tc.refs) {
+				t.Errorf("registered %v, want %v", refs, tc.refs)
+			}
+		})
+	}
+}
