@@ -358,7 +358,7 @@ func (e *Engine) screenOne(ctx context.Context, snap *screening.Snapshot, c *Cou
 }
 
 // raiseAlert adds the alert of c on ent unless c already has one open on
-// the entry, or a closed one on the same content, or a false positive
+// the entry, or one decided (or suppressed) on the same content; a false positive
 // decision suppresses the pair (then the alert is kept closed, saying
 // which decision suppressed it).
 func (e *Engine) raiseAlert(ctx context.Context, c *Counterparty, ent *lists.Entry, m matcher.Match, version, cause, run string, rep *RunReport) (Alert, error) {
@@ -371,7 +371,10 @@ func (e *Engine) raiseAlert(ctx context.Context, c *Counterparty, ent *lists.Ent
 		if p.EntryID != ent.ID || p.Source != ent.Source || p.CounterpartyName != c.Name {
 			continue
 		}
-		if p.Status == AlertOpen || p.ClosedReason != ClosedEntryRemoved && p.EntryHash == hash {
+		// An alert closed because the entry or the monitor went away does
+		// not stand for a pair that is back.
+		gone := p.ClosedReason == ClosedEntryRemoved || p.ClosedReason == ClosedMonitorDeleted
+		if p.Status == AlertOpen || !gone && p.EntryHash == hash {
 			return p, nil
 		}
 	}
@@ -488,7 +491,7 @@ func (e *Engine) Register(ctx context.Context, keyID string, cs []Counterparty) 
 		// replica swapped, so the screening here sees the new version.
 		if snap := e.o.Catalog.Current(); snap != nil {
 			var rep RunReport
-			as, err := e.screenOne(ctx, snap, &kept, CauseRegistered, "reg:"+snap.List.Version.ID, &rep)
+			as, err := e.screenOne(ctx, snap, &kept, CauseRegistered, "reg:"+snap.List.Version.ID+":"+kept.UpdatedAt.Format(time.RFC3339Nano), &rep)
 			if err != nil {
 				return out, err
 			}

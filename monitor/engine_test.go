@@ -334,3 +334,28 @@ func rewind(t *testing.T, ms monitor.Store, to string) {
 	}
 	rw.SetLastVersion(to)
 }
+
+// A counterparty deleted and registered again on the same list version
+// alerts again; registered again unchanged, it does not alert twice.
+func TestRegisterAgain(t *testing.T) {
+	ctx := context.Background()
+	a, _ := smallVersions()
+	ls := lists.NewMemoryStore()
+	ls.Publish(ctx, a)
+	eng := replica(ls, monitor.NewMemoryStore(), a)
+	c := []monitor.Counterparty{{Reference: "c-1", Name: "AO Kaspersky Lab"}}
+	first, err := eng.Register(ctx, "k", c)
+	if err != nil || len(first[0].Alerts) == 0 {
+		t.Fatalf("first: %+v %v", first, err)
+	}
+	if again, _ := eng.Register(ctx, "k", c); len(again[0].Alerts) != 0 {
+		t.Errorf("registered again unchanged: %+v", again[0].Alerts)
+	}
+	if err := eng.Delete(ctx, "k", "c-1"); err != nil {
+		t.Fatal(err)
+	}
+	back, err := eng.Register(ctx, "k", c)
+	if err != nil || len(back[0].Alerts) != len(first[0].Alerts) || back[0].Alerts[0].ID == first[0].Alerts[0].ID {
+		t.Errorf("back after delete: %+v %v", back, err)
+	}
+}

@@ -229,6 +229,11 @@ func TestMonitoringRoutes(t *testing.T) {
 	if got.Status != "closed" || got.ClosedReason != monitor.ClosedMonitorDeleted {
 		t.Errorf("c-3's alert after delete: %+v", got)
 	}
+	// Registered again (on the same version), it is screened again and alerts again.
+	back := unmarshal[RegisterResponse](t, r.do("k-app", "POST", "/v1/monitors", `{"counterparties":[{"reference":"c-3","name":"AO Kaspersky Lab","type":"entity"}]}`, 200))
+	if !back.Counterparties[0].Created || len(back.Counterparties[0].Alerts) == 0 || back.Counterparties[0].Alerts[0].Status != "open" {
+		t.Errorf("registered again: %+v", back.Counterparties[0])
+	}
 }
 
 // Counterparties can be registered from a CSV or JSON-lines file, as a
