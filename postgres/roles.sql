@@ -20,3 +20,11 @@ GRANT SELECT, INSERT ON audit_records TO :"app_role";
 GRANT EXECUTE ON FUNCTION audit_ensure_partition(timestamptz) TO :"app_role";
 GRANT SELECT, INSERT ON counterparties, alerts, decisions TO :"app_role";
 GRANT UPDATE (status) ON alerts TO :"app_role";
+-- Monitoring: counterparties come and go; an alert changes (status, decision,
+-- webhook delivery) but is never removed; decisions are only ever added.
+GRANT SELECT, INSERT, UPDATE, DELETE ON monitor_counterparties TO :"app_role";
+GRANT SELECT, INSERT, UPDATE ON monitor_alerts TO :"app_role";
+GRANT USAGE ON SEQUENCE monitor_alerts_seq_seq TO :"app_role";
+GRANT SELECT, INSERT ON monitor_decisions TO :"app_role";
+GRANT SELECT, INSERT, UPDATE ON monitor_state TO :"app_role";
+GRANT SELECT, INSERT, UPDATE, DELETE ON monitor_runs TO :"app_role";

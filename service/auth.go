@@ -27,6 +27,8 @@ const (
 	// ScopeAdmin also refreshes lists on demand and reads every key's audit
 	// records.
 	ScopeAdmin = "admin"
+	// ScopeDecide records analysts' decisions on alerts; admin includes it.
+	ScopeDecide = "decide"
 )
 
 // hasScope reports whether the request's key has scope; true when no keys
@@ -37,7 +39,7 @@ func hasScope(c *gin.Context, scope string) bool {
 		return keyID(c) == "" // an open API: no key, every scope
 	}
 	for _, s := range v.([]string) {
-		if s == scope {
+		if s == scope || s == ScopeAdmin && scope == ScopeDecide {
 			return true
 		}
 	}
@@ -152,12 +154,12 @@ func parseScopes(list string) ([]string, error) {
 	for _, sc := range strings.FieldsFunc(list, func(r rune) bool { return r == '+' || r == ';' || r == ' ' }) {
 		switch sc = strings.ToLower(sc); sc {
 		case ScopeScreen:
-		case ScopeAdmin:
-			if !slices.Contains(scopes, ScopeAdmin) {
-				scopes = append(scopes, ScopeAdmin)
+		case ScopeAdmin, ScopeDecide:
+			if !slices.Contains(scopes, sc) {
+				scopes = append(scopes, sc)
 			}
 		default:
-			return nil, fmt.Errorf("unknown scope %q (want screen or admin)", sc)
+			return nil, fmt.Errorf("unknown scope %q (want screen, decide or admin)", sc)
 		}
 	}
 	return scopes, nil

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cslscreen/screener"
 	"github.com/cslscreen/screener/audit"
+	"github.com/cslscreen/screener/monitor"
 	"github.com/cslscreen/screener/screening"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -66,7 +67,7 @@ func loadSpec(t testing.TB) *openapi3.T {
 // on the main listener, the bundled spec and the batch routes.
 func contractServer(t *testing.T) *Server {
 	t.Helper()
-	keys, err := ParseKeys(strings.NewReader("contract:"+hashKey(contractKey)+",boss:"+hashKey(contractKey+"-admin")+":admin"), "test")
+	keys, err := ParseKeys(strings.NewReader("contract:"+hashKey(contractKey)+":decide, plain:"+hashKey(plainKey)+",boss:"+hashKey(contractKey+"-admin")+":admin"), "test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +80,8 @@ func contractServer(t *testing.T) *Server {
 	go bm.Run(ctx)
 	t.Cleanup(func() { cancel(); bm.Close() })
 	return New(Options{Catalog: cat, Logger: quietLog, Metrics: m, Keys: keys, Audit: aud,
-		OpenAPI: screener.OpenAPI, MetricsOnMain: true, Batches: routes})
+		OpenAPI: screener.OpenAPI, MetricsOnMain: true, Batches: routes,
+		Monitor: monitor.New(monitor.Options{Store: monitor.NewMemoryStore(), Catalog: cat, Logger: quietLog})})
 }
 
 func TestOpenAPIContract(t *testing.T) {
@@ -135,6 +137,7 @@ func TestOpenAPIContract(t *testing.T) {
 		{name: "page style head", method: "HEAD", path: "/app.css", status: 200},
 	}
 	cases = append(cases, batchContractCases(t, s, auth)...)
+	cases = append(cases, monitorContractCases(t, s, auth)...)
 
 	exercised := map[string]bool{}
 	for _, tc := range cases {

@@ -21,10 +21,10 @@ const defaultJSONBodyTimeout = 10 * time.Second
 // readJSONBody reads a request body of at most s.maxBody bytes, giving it
 // s.jsonBodyTimeout to arrive. A writer that cannot set deadlines (a test
 // recorder) keeps the server's.
-func (s *Server) readJSONBody(c *gin.Context) ([]byte, error) {
+func (s *Server) readJSONBody(c *gin.Context, maxBody int64) ([]byte, error) {
 	rc := http.NewResponseController(c.Writer)
 	_ = rc.SetReadDeadline(time.Now().Add(s.jsonBodyTimeout))
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, s.maxBody))
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxBody))
 	if err == nil {
 		// While the handler runs, net/http reads the connection in the
 		// background to see the client go; at a deadline that read fails

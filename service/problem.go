@@ -46,6 +46,7 @@ const (
 	kindUnauthorized     = "unauthorized"
 	kindForbidden        = "forbidden"
 	kindNoSource         = "no-list-source"
+	kindConflict         = "conflict"
 	kindRateLimited      = "rate-limited"
 	kindUnavailable      = "unavailable"
 	kindInternal         = "internal"
@@ -60,6 +61,7 @@ var problemTitles = map[string]string{
 	kindUnauthorized:     "Missing or invalid API key",
 	kindForbidden:        "The API key may not do this",
 	kindNoSource:         "No list source is configured",
+	kindConflict:         "Conflicts with the current state",
 	kindRateLimited:      "Too many requests",
 	kindUnavailable:      "Service unavailable",
 	kindInternal:         "Internal server error",

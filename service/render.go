@@ -73,7 +73,21 @@ func appendScreenResponse(b []byte, r *ScreenResponse) []byte {
 		}
 		b = appendMatch(b, &r.Matches[i])
 	}
-	return append(b, "]}"...)
+	b = append(b, ']')
+	if len(r.Suppressed) > 0 {
+		b = append(b, `,"suppressed":[`...)
+		for i := range r.Suppressed {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendMatch(b, &r.Suppressed[i].Match)
+			b = append(b[:len(b)-1], `,"suppressed_by":`...)
+			b = jsontext.AppendString(b, r.Suppressed[i].SuppressedBy)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}')
 }
 
 func appendListRef(b []byte, l *screening.ListRef) []byte {

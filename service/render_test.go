@@ -49,7 +49,7 @@ func TestRenderMatchesEncodingJSON(t *testing.T) {
 	}
 	snap := screening.NewSnapshot(l)
 	now := time.Date(2026, 11, 27, 10, 0, 0, 123456789, time.UTC)
-	checked, withFacts := 0, 0
+	checked, withFacts, suppressed := 0, 0, 0
 	for i, name := range names {
 		q := screening.Query{Name: name, Limit: 10, MinScore: 0.5}
 		if i%3 == 1 {
@@ -65,6 +65,12 @@ func TestRenderMatchesEncodingJSON(t *testing.T) {
 		}
 		res := screening.Screen(snap, q)
 		resp := newScreenResponse("req-1", &res, now)
+		if i%4 == 2 && len(resp.Matches) > 0 {
+			// A decided false positive moves to the suppressed matches.
+			resp.Suppressed = []screening.SuppressedMatch{{Match: resp.Matches[0], SuppressedBy: "dc_0123"}}
+			resp.Matches = resp.Matches[1:]
+			suppressed++
+		}
 		got, want := appendScreenResponse(nil, &resp), stdJSON(t, &resp)
 		if !bytes.Equal(got, want) {
 			var a, b any
@@ -79,8 +85,8 @@ func TestRenderMatchesEncodingJSON(t *testing.T) {
 			}
 		}
 	}
-	if checked == 0 {
-		t.Fatal("no matches were rendered")
+	if checked == 0 || suppressed == 0 {
+		t.Fatalf("%d matches and %d suppressed matches were rendered; want some of each", checked, suppressed)
 	}
 	if withFacts == 0 && len(names) > 100 {
 		t.Fatal("no match with facts was rendered")

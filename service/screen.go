@@ -37,6 +37,10 @@ type ScreenResponse struct {
 	ScreenedAt  time.Time         `json:"screened_at"`
 	Query       screening.Query   `json:"query"`
 	Matches     []screening.Match `json:"matches"`
+	// Suppressed are matches an analyst decided were false positives for
+	// this name (POST /v1/alerts/{id}/decision), each with the decision's
+	// id; they do not count in Status. Absent when there are none.
+	Suppressed []screening.SuppressedMatch `json:"suppressed,omitempty"`
 
 	// reason is why the status is unscreenable, for metrics.
 	reason string
@@ -78,10 +82,15 @@ func (s *Server) handleScreen(c *gin.Context) {
 		return
 	}
 	res := screening.Screen(snap, q)
+	var suppressed []screening.SuppressedMatch
+	if s.monitor != nil {
+		suppressed = res.Suppress(snap, s.monitor.Suppressor(keyID(c)))
+	}
 	// The screening's id is made here, unique, and finds its audit record
 	// (GET /v1/audit/{id}); the caller's X-Request-ID is kept beside it.
 	now := time.Now().UTC()
 	resp := newScreenResponse(audit.NewID(now), &res, now)
+	resp.Suppressed = suppressed
 	if err := s.observeScreening(c, &resp); err != nil {
 		c.Header("Retry-After", "1")
 		problem(c, http.StatusServiceUnavailable, kindUnavailable, err.Error()+"; no answer is given for a screening that is not on record, try again")
@@ -103,6 +112,11 @@ var responseBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 8<<10); r
 // known fields of the right types. On failure it answers the problem and
 // returns false.
 func (s *Server) decodeJSON(c *gin.Context, dst any) bool {
+	return s.decodeJSONMax(c, dst, s.maxBody)
+}
+
+// decodeJSONMax is decodeJSON with its own bound on the body's size.
+func (s *Server) decodeJSONMax(c *gin.Context, dst any, maxBody int64) bool {
 	ct := c.GetHeader("Content-Type")
 	mt, _, err := mime.ParseMediaType(ct)
 	if ct == "" || err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
@@ -110,11 +124,11 @@ func (s *Server) decodeJSON(c *gin.Context, dst any) bool {
 			fmt.Sprintf("Content-Type must be application/json, got %q", ct))
 		return false
 	}
-	body, err := s.readJSONBody(c)
+	body, err := s.readJSONBody(c, maxBody)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			problem(c, http.StatusRequestEntityTooLarge, kindTooLarge, fmt.Sprintf("request body is larger than %d bytes", s.maxBody))
+			problem(c, http.StatusRequestEntityTooLarge, kindTooLarge, fmt.Sprintf("request body is larger than %d bytes", maxBody))
 			return false
 		}
 		badRequest(c, "could not read the request body: "+err.Error())

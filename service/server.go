@@ -17,6 +17,7 @@ import (
 
 	"github.com/cslscreen/screener/lists"
 	"github.com/cslscreen/screener/matcher"
+	"github.com/cslscreen/screener/monitor"
 	"github.com/cslscreen/screener/screening"
 	"github.com/cslscreen/screener/service/web"
 	"github.com/gin-gonic/gin"
@@ -56,6 +57,9 @@ type Options struct {
 	MetricsOnMain bool
 	// Batches, when set, mounts the batch routes.
 	Batches BatchRoutes
+	// Monitor, when set, mounts the monitoring routes (monitors, alerts,
+	// decisions) and suppresses decided false positives in screenings.
+	Monitor *monitor.Engine
 	// ReadyOnBuiltin makes /readyz report ready while only the built-in
 	// snapshot is served (READY_ON_BUILTIN, for demos).
 	ReadyOnBuiltin bool
@@ -118,6 +122,7 @@ type Server struct {
 	audit     Audit
 	openapi   []byte
 	batches   BatchRoutes
+	monitor   *monitor.Engine
 
 	readyOnBuiltin  bool
 	drain           time.Duration
@@ -158,7 +163,7 @@ func New(o Options) *Server {
 	s := &Server{
 		catalog: o.Catalog, store: o.Store, refresh: o.Refresh, log: o.Logger, metrics: o.Metrics,
 		threshold: o.Threshold, maxBody: o.MaxBodyBytes, keys: o.Keys, limiter: o.Limiter, audit: o.Audit,
-		openapi: o.OpenAPI, batches: o.Batches, readyOnBuiltin: o.ReadyOnBuiltin,
+		openapi: o.OpenAPI, batches: o.Batches, monitor: o.Monitor, readyOnBuiltin: o.ReadyOnBuiltin,
 		maxConns: o.MaxConnections, jsonBodyTimeout: defaultJSONBodyTimeout, drain: o.ShutdownDrain,
 	}
 	if s.maxConns <= 0 {
@@ -199,11 +204,16 @@ func New(o Options) *Server {
 	v1.GET("/lists", s.handleLists)
 	v1.GET("/lists/entries/:id", s.handleEntry)
 	v1.POST("/lists/refresh", requireScope(ScopeAdmin), s.handleRefresh)
+	v1.GET("/lists/diff", s.handleListDiff)
+	v1.GET("/lists/versions/:version/entries/:id", s.handleVersionEntry)
 	v1.GET("/audit", s.handleAudit)
 	v1.GET("/audit/export", s.handleAuditExport)
 	v1.GET("/audit/:id", s.handleAuditRecord)
 	if s.batches != nil {
 		s.batches.Mount(v1)
+	}
+	if s.monitor != nil {
+		s.mountMonitoring(v1)
 	}
 	s.engine = e
 	s.http = &http.Server{

@@ -15,6 +15,7 @@ import (
 	"github.com/cslscreen/screener/batch"
 	"github.com/cslscreen/screener/internal/redisconn"
 	"github.com/cslscreen/screener/lists"
+	"github.com/cslscreen/screener/monitor"
 	"github.com/cslscreen/screener/postgres"
 	"github.com/cslscreen/screener/screening"
 	"github.com/cslscreen/screener/service"
@@ -42,6 +43,8 @@ type Main struct {
 	metrics   *service.Metrics
 	server    *service.Server
 	batches   *batch.Manager
+	monitor   *monitor.Engine
+	webhooks  *monitor.Webhooks
 	metricsLn net.Listener
 
 	db, dbOwner *pgxpool.Pool
@@ -90,6 +93,9 @@ func (m *Main) Run(ctx context.Context) error {
 				append(attrs, "snapshot_date", v.SnapshotDate, "description", v.Description)...)
 		} else {
 			log.Info("serving list version", attrs...)
+		}
+		if m.monitor != nil {
+			m.monitor.Changed() // screen what changed against the monitored counterparties
 		}
 	}}
 	m.metrics.SetListAge(func() float64 {
@@ -170,11 +176,16 @@ func (m *Main) Run(ctx context.Context) error {
 	})
 	m.metrics.SetBatchActive(func() float64 { return float64(m.batches.Active()) })
 
+	// Ongoing monitoring: counterparties, alerts and decisions, shared
+	// through Redis when configured; each new list version's diff is
+	// screened against them once across replicas.
+	m.openMonitoring()
+
 	m.server = service.New(service.Options{
 		Catalog: m.catalog, Store: m.store, Refresh: refreshInfo, Logger: log, Metrics: m.metrics,
 		AccessLog: m.AccessLog, TrustedProxies: cfg.TrustedProxies,
 		Threshold: cfg.MatchThreshold, MaxBodyBytes: cfg.MaxBodyBytes, Keys: cfg.APIKeys, Limiter: limiter, Audit: aud,
-		OpenAPI: screener.OpenAPI, MetricsOnMain: cfg.MetricsAddr == "", ReadyOnBuiltin: cfg.ReadyOnBuiltin, MaxConnections: cfg.MaxConnections, ShutdownDrain: cfg.ShutdownDrain, Batches: service.NewBatches(m.batches, cfg.BatchMaxBytes, log),
+		OpenAPI: screener.OpenAPI, MetricsOnMain: cfg.MetricsAddr == "", ReadyOnBuiltin: cfg.ReadyOnBuiltin, MaxConnections: cfg.MaxConnections, ShutdownDrain: cfg.ShutdownDrain, Batches: service.NewBatches(m.batches, cfg.BatchMaxBytes, log), Monitor: m.monitor,
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout, ReadTimeout: cfg.ReadTimeout, WriteTimeout: cfg.WriteTimeout, IdleTimeout: cfg.IdleTimeout,
 	})
 	if err := m.server.Open(cfg.ListenAddr); err != nil {
@@ -192,6 +203,10 @@ func (m *Main) Run(ctx context.Context) error {
 		m.goBackground(func() { m.refresher.Run(bg, cfg.RefreshInterval, m.follower.Adopt) })
 	}
 	m.goBackground(func() { m.batches.Run(bg) })
+	m.goBackground(func() { m.monitor.Run(bg) })
+	if m.webhooks != nil {
+		m.goBackground(func() { m.webhooks.Run(bg) })
+	}
 
 	snap := m.catalog.Current()
 	log.Info("screener started", "addr", m.server.Addr(), "metrics_addr", m.MetricsAddr(), "store", m.store.Kind(),
@@ -280,6 +295,25 @@ func (m *Main) openAudit(ctx, bg context.Context) (service.Audit, error) {
 	m.metrics.SetAuditStats(m.auditQueue.Stats)
 	a.Log = m.auditQueue
 	return a, nil
+}
+
+// openMonitoring makes the monitoring engine and its webhooks.
+func (m *Main) openMonitoring() {
+	cfg := m.Config
+	// PostgreSQL, the system of record, when DATABASE_URL is set; else
+	// Redis, shared by the replicas; else this process's memory.
+	var store monitor.Store = monitor.NewMemoryStore()
+	switch {
+	case m.db != nil:
+		store = postgres.NewMonitorStore(m.db)
+	case m.rdb != nil:
+		store = monitor.NewRedisStore(m.rdb, cfg.RedisKeyPrefix)
+	}
+	if len(cfg.WebhookURLs) > 0 {
+		m.webhooks = &monitor.Webhooks{URLs: cfg.WebhookURLs, Secret: []byte(cfg.WebhookSecret), Logger: m.Logger}
+	}
+	m.monitor = monitor.New(monitor.Options{Store: store, Catalog: m.catalog, Versions: m.store, Threshold: cfg.MatchThreshold,
+		Webhooks: m.webhooks, Logger: m.Logger, Every: cfg.MonitorCheckInterval})
 }
 
 // openBatchStore returns where batch jobs live: Redis, shared by every

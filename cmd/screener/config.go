@@ -15,6 +15,7 @@ import (
 	"github.com/cslscreen/screener/internal/redisconn"
 	"github.com/cslscreen/screener/lists"
 	"github.com/cslscreen/screener/matcher"
+	"github.com/cslscreen/screener/monitor"
 	"github.com/cslscreen/screener/service"
 )
 
@@ -76,6 +77,14 @@ type Config struct {
 	BatchMaxJobsKey   int
 	BatchMaxBytesKey  int64
 	BatchClaimTimeout time.Duration
+
+	// WebhookURLs maps an API key id ("*": every other key) to the URL its
+	// monitoring alerts are POSTed to; WebhookSecret signs them.
+	WebhookURLs   map[string]string
+	WebhookSecret string
+	// MonitorCheckInterval is how often the monitoring checks it has caught
+	// up with the served list version.
+	MonitorCheckInterval time.Duration
 }
 
 // envVar documents one variable; the table drives parsing, defaults and the
@@ -134,6 +143,9 @@ var envVars = []envVar{
 	{"BATCH_CHUNK_BYTES", strconv.Itoa(batch.DefaultChunkBytes), "row text per batch chunk at most (bounds a worker's memory whatever the row size)"},
 	{"BATCH_MAX_ACTIVE_JOBS_PER_KEY", "0", "batch jobs queued or running per API key at most (429 above); 0: no limit"},
 	{"BATCH_MAX_STORED_BYTES_PER_KEY", "0", "batch data stored per API key at most, compressed (413 above); 0: no limit"},
+	{"WEBHOOK_URLS", "", "comma-separated keyid=https://… (keyid * for every other key): where each key's monitoring alerts are POSTed"},
+	{"WEBHOOK_SECRET", "", "the HMAC-SHA256 secret signing webhook deliveries (X-Screener-Signature); required with WEBHOOK_URLS"},
+	{"MONITOR_CHECK_INTERVAL", "30s", "how often a replica checks the monitoring has caught up with the served list (a run a dead replica left is redone)"},
 }
 
 // LoadConfig reads the configuration through getenv and reports every bad
@@ -146,6 +158,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	e.lists(&c)
 	e.access(&c)
 	e.batch(&c)
+	e.monitoring(&c)
 	if len(e.errs) > 0 {
 		return c, fmt.Errorf("invalid configuration:\n  %w", errors.Join(e.errs...))
 	}
@@ -389,6 +402,22 @@ func (e *envReader) batch(c *Config) {
 	c.BatchChunkBytes = int(e.integer("BATCH_CHUNK_BYTES", 64<<10))
 	c.BatchMaxJobsKey = int(e.integer("BATCH_MAX_ACTIVE_JOBS_PER_KEY", 0))
 	c.BatchMaxBytesKey = e.integer("BATCH_MAX_STORED_BYTES_PER_KEY", 0)
+}
+
+// monitoring reads the webhooks and the monitoring's check interval.
+func (e *envReader) monitoring(c *Config) {
+	if v := e.get("WEBHOOK_URLS"); v != "" {
+		urls, err := monitor.ParseWebhookURLs(v)
+		if err != nil {
+			e.errs = append(e.errs, fmt.Errorf("WEBHOOK_URLS: %w", err))
+		}
+		c.WebhookURLs = urls
+	}
+	c.WebhookSecret = e.get("WEBHOOK_SECRET")
+	if len(c.WebhookURLs) > 0 && len(c.WebhookSecret) < 16 {
+		e.errs = append(e.errs, errors.New("WEBHOOK_SECRET: set a secret of at least 16 characters to sign the deliveries to WEBHOOK_URLS"))
+	}
+	c.MonitorCheckInterval = e.dur("MONITOR_CHECK_INTERVAL", false)
 }
 
 func loadKeys(inline, file string) (*service.KeySet, error) {

@@ -1,0 +1,88 @@
+package monitor
+
+import (
+	"sync/atomic"
+
+	"github.com/cslscreen/screener/lists"
+	"github.com/cslscreen/screener/screening"
+)
+
+// suppressions indexes the false positive decisions by (key, counterparty
+// reference or name, entry). It is immutable; a new decision makes a copy.
+type suppressions struct {
+	m map[string]suppression
+}
+
+type suppression struct {
+	decision, hash string
+}
+
+func supKey(keyID, who, entryKey string) string { return keyID + "\x00" + who + "\x00" + entryKey }
+
+func (s *suppressions) add(d Decision) {
+	if s.m == nil {
+		s.m = map[string]suppression{}
+	}
+	ek := EntryKey(d.Source, d.EntryID)
+	v := suppression{decision: d.ID, hash: d.EntryHash}
+	if d.Reference != "" {
+		s.m[supKey(d.KeyID, "ref:"+d.Reference, ek)] = v
+	}
+	if n := normName(d.CounterpartyName); n != "" {
+		s.m[supKey(d.KeyID, "name:"+n, ek)] = v
+	}
+}
+
+// with stores in p a copy of s with d added.
+func (s *suppressions) with(d Decision, p *atomic.Pointer[suppressions]) {
+	for {
+		cur := p.Load()
+		next := &suppressions{m: make(map[string]suppression, len(cur.m)+2)}
+		for k, v := range cur.m {
+			next.m[k] = v
+		}
+		next.add(d)
+		if p.CompareAndSwap(cur, next) {
+			return
+		}
+	}
+}
+
+// lookup returns the decision suppressing (reference or name, entry) for a
+// key while the entry's content hash is the one decided on; "" when none.
+// An empty hash means "compute it when needed" is not supported: callers
+// pass the hash.
+func (s *suppressions) lookup(keyID, ref, name, source, id, hash string) string {
+	if len(s.m) == 0 {
+		return ""
+	}
+	ek := EntryKey(source, id)
+	if ref != "" {
+		if v, ok := s.m[supKey(keyID, "ref:"+ref, ek)]; ok && v.hash == hash {
+			return v.decision
+		}
+	}
+	if v, ok := s.m[supKey(keyID, "name:"+normName(name), ek)]; ok && v.hash == hash {
+		return v.decision
+	}
+	return ""
+}
+
+// Suppressor returns what suppresses matches in the screenings of a key:
+// the false positives decided on its alerts, for the same name (spaces and
+// case aside) and an unchanged entry. Nil when the key has none, so a
+// screening pays nothing.
+func (e *Engine) Suppressor(keyID string) screening.SuppressFunc {
+	s := e.sup.Load()
+	if len(s.m) == 0 {
+		return nil
+	}
+	return func(name string, ent *lists.Entry) string {
+		ek := EntryKey(ent.Source, ent.ID)
+		v, ok := s.m[supKey(keyID, "name:"+normName(name), ek)]
+		if !ok || v.hash != EntryHash(ent) {
+			return ""
+		}
+		return v.decision
+	}
+}
