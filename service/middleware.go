@@ -106,12 +106,26 @@ func withUnreadBodyClose() gin.HandlerFunc {
 		r.Body = bw
 		c.Next()
 		if !bw.done {
-			// The server still closes the body after the handler, which
-			// reads what is left of it: make that read fail at once.
-			_ = http.NewResponseController(c.Writer).SetReadDeadline(time.Now())
+			// Send the answer now, then give a client still sending its
+			// body a moment to finish (discarding at most a few MiB), so it
+			// reads the refusal instead of a connection reset: closing a
+			// socket with unread data resets it. Then make net/http's own
+			// read of what is left fail at once.
+			rc := http.NewResponseController(c.Writer)
+			_ = rc.Flush()
+			_ = rc.SetReadDeadline(time.Now().Add(unreadBodyGrace))
+			_, _ = io.CopyN(io.Discard, bw.ReadCloser, unreadBodyDiscard)
+			_ = rc.SetReadDeadline(time.Now())
 		}
 	}
 }
+
+// How long, and how much, an early refusal reads of a body it will not
+// use before closing the connection.
+const (
+	unreadBodyGrace   = time.Second
+	unreadBodyDiscard = 4 << 20
+)
 
 // bodyWatch takes "Connection: close" off the answer once the body has been
 // read to its end (before the answer is sent, the header still counts).

@@ -274,14 +274,20 @@ func (s *Server) Close(ctx context.Context) error {
 		if s.ln == nil {
 			return
 		}
-		if s.drain > 0 {
+		drain := s.drain
+		if dl, ok := ctx.Deadline(); ok {
+			// The drain may take at most half of what is left, so the
+			// requests in flight when it ends still get time to finish.
+			drain = min(drain, time.Until(dl)/2)
+		}
+		if drain > 0 {
 			// Drain first: every response now says Connection: close, so a
 			// busy keep-alive connection ends cleanly after its answer
 			// instead of being closed under a request the client is
 			// already sending (a reset), and load balancers, seeing
 			// /readyz fail, stop sending new connections meanwhile.
 			s.http.SetKeepAlivesEnabled(false)
-			t := time.NewTimer(s.drain)
+			t := time.NewTimer(drain)
 			select {
 			case <-t.C:
 			case <-ctx.Done():
