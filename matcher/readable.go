@@ -1,6 +1,7 @@
 package matcher
 
 import (
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -94,12 +95,18 @@ func scriptName(r rune) string {
 	return "unknown"
 }
 
+// readAnalysers recycles Read's scratch space: a fresh analyser allocates
+// its buffers on every call, and Read runs for every name that matched
+// nothing.
+var readAnalysers = sync.Pool{New: func() any { return new(analyser) }}
+
 // Read analyses name as a query would be and says how much of it the
 // matcher can compare. It costs about one query's analysis; callers ask
 // only when a name matched nothing.
 func Read(name string) Readability {
 	r := Readability{Unread: UnreadScripts(name)}
-	var a analyser
+	a := readAnalysers.Get().(*analyser)
+	defer readAnalysers.Put(a)
 	for _, t := range a.analyse(name) {
 		if t.kind == kindWord && hasLatinLetterOrDigit(t.text) {
 			r.Words++
