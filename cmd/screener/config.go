@@ -65,6 +65,10 @@ type Config struct {
 	AuditDurability    audit.QueueMode
 	AuditRetention     time.Duration
 	AuditQueueCapacity int
+	// AuditWriters and AuditLinger tune the audit queue; 0 and a negative
+	// linger mean "choose" (see auditQueueConfig).
+	AuditWriters int
+	AuditLinger  time.Duration
 
 	BatchMaxBytes     int64
 	BatchMaxRows      int64
@@ -132,6 +136,8 @@ var envVars = []envVar{
 	{"AUDIT_DURABILITY", "", "ack (an answer waits for its record's commit; the default with DATABASE_URL) or async"},
 	{"AUDIT_RETENTION", "0", "with DATABASE_URL: drop whole monthly partitions older than this (e.g. 43830h, five years); 0 keeps everything"},
 	{"AUDIT_QUEUE_CAPACITY", "10000", "audit records held while the audit backend is slow or down; beyond it records are dropped and counted"},
+	{"AUDIT_WRITERS", "0", "audit batches written at once; 0 chooses (3 with DATABASE_URL, else 1)"},
+	{"AUDIT_LINGER", "auto", "how long an audit writer waits to fill a batch; auto is 2ms; 0 writes at once"},
 	{"BATCH_MAX_BYTES", "1073741824", "largest batch upload (bytes, after gzip is undone)"},
 	{"BATCH_MAX_ROWS", "5000000", "most rows in one batch"},
 	{"BATCH_WAIT_MAX_ROWS", "1000", "largest batch answered directly with ?wait=true"},
@@ -382,6 +388,17 @@ func (e *envReader) access(c *Config) {
 	c.AuditDurability = mode
 	c.AuditRetention = e.dur("AUDIT_RETENTION", true)
 	c.AuditQueueCapacity = int(e.integer("AUDIT_QUEUE_CAPACITY", 1))
+	c.AuditWriters = int(e.integer("AUDIT_WRITERS", 0))
+	if c.AuditWriters > 16 {
+		e.bad("AUDIT_WRITERS", strconv.Itoa(c.AuditWriters), "want 0 (choose) to 16")
+	}
+	c.AuditLinger = -1
+	if v := e.get("AUDIT_LINGER"); !strings.EqualFold(v, "auto") {
+		c.AuditLinger = e.dur("AUDIT_LINGER", true)
+		if c.AuditLinger > time.Second {
+			e.bad("AUDIT_LINGER", v, "want auto or a duration from 0 to 1s, such as 0 or 2ms")
+		}
+	}
 }
 
 // batch reads the batch limits and workers.

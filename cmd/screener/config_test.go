@@ -127,3 +127,36 @@ func TestREADMEDocumentsConfig(t *testing.T) {
 		}
 	}
 }
+
+func TestAuditQueueConfig(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		backend string
+		writers int
+		linger  time.Duration // as audit.QueueConfig takes it: -1 no wait, 0 the queue's default
+	}{
+		{"postgres, ack by default", map[string]string{"DATABASE_URL": "postgres://db/x"}, "postgres", 3, 0},
+		{"postgres, async", map[string]string{"DATABASE_URL": "postgres://db/x", "AUDIT_DURABILITY": "async"}, "postgres", 3, 0},
+		{"memory", map[string]string{"AUDIT_ENABLED": "true"}, "memory", 1, 0},
+		{"set by hand", map[string]string{"DATABASE_URL": "postgres://db/x", "AUDIT_WRITERS": "4", "AUDIT_LINGER": "3ms"}, "postgres", 4, 3 * time.Millisecond},
+		{"no wait by hand", map[string]string{"AUDIT_ENABLED": "true", "AUDIT_LINGER": "0"}, "memory", 1, -1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := LoadConfig(func(k string) string { return tt.env[k] })
+			if err != nil {
+				t.Fatal(err)
+			}
+			q := auditQueueConfig(cfg, tt.backend)
+			if q.Writers != tt.writers || q.Linger != tt.linger {
+				t.Errorf("writers %d, linger %v; want %d, %v", q.Writers, q.Linger, tt.writers, tt.linger)
+			}
+		})
+	}
+	for _, bad := range []map[string]string{{"AUDIT_WRITERS": "17"}, {"AUDIT_WRITERS": "-1"}, {"AUDIT_LINGER": "2s"}, {"AUDIT_LINGER": "soon"}} {
+		if _, err := LoadConfig(func(k string) string { return bad[k] }); err == nil {
+			t.Errorf("%v: accepted", bad)
+		}
+	}
+}

@@ -127,6 +127,18 @@ func startReplica(t *testing.T, name string, env map[string]string) *replica {
 // startReplicaCapped is startReplica with an RSS cap in KiB (0: none).
 func startReplicaCapped(t *testing.T, name string, env map[string]string, capKB int64) *replica {
 	t.Helper()
+	return startReplicaWith(t, name, env, capKB, "")
+}
+
+// startReplicaOn is startReplica pinned to cpus (taskset's list form, such
+// as "0"); "" leaves it free. Go sizes GOMAXPROCS to the CPUs it may use.
+func startReplicaOn(t *testing.T, name string, env map[string]string, cpus string) *replica {
+	t.Helper()
+	return startReplicaWith(t, name, env, 0, cpus)
+}
+
+func startReplicaWith(t *testing.T, name string, env map[string]string, capKB int64, cpus string) *replica {
+	t.Helper()
 	addr := freeAddr(t)
 	full := map[string]string{
 		"LISTEN_ADDR": addr, "LIST_URL": "off", "LOG_LEVEL": "warn",
@@ -142,6 +154,9 @@ func startReplicaCapped(t *testing.T, name string, env map[string]string, capKB 
 		t.Fatal(err)
 	}
 	r.cmd = exec.Command(binPath)
+	if cpus != "" {
+		r.cmd = exec.Command("taskset", "-c", cpus, binPath) // execs the binary: the pid is the replica's
+	}
 	r.cmd.Env = os.Environ()
 	for k, v := range full {
 		r.cmd.Env = append(r.cmd.Env, k+"="+v)

@@ -36,6 +36,7 @@ type Server struct {
 	dbs  atomic.Int64
 
 	durable bool
+	cpus    string
 }
 
 // DSN returns the URL of database db as user.
@@ -80,6 +81,12 @@ type Options struct {
 	// Durable keeps fsync and synchronous commit on, as in production,
 	// for benchmarks of commit latency; by default they are off.
 	Durable bool
+	// CPUs, when set, pins the server (and so every backend it forks) to
+	// these CPUs, in taskset's list form ("1", "0,1"): benchmarks use it to
+	// give the database a core of its own, as it has a machine of its own
+	// in production, instead of competing with the service for the same
+	// cores.
+	CPUs string
 }
 
 // StartWith is Start with options.
@@ -106,7 +113,7 @@ func StartWith(tb testing.TB, opt Options) *Server {
 			tb.Fatalf("pgtest: %v", err)
 		}
 	}
-	s := &Server{Dir: dir, tb: tb, durable: opt.Durable}
+	s := &Server{Dir: dir, tb: tb, durable: opt.Durable, cpus: opt.CPUs}
 	tmpl, err := template(bin, cred)
 	if err != nil {
 		tb.Fatalf("pgtest: %v", err)
@@ -182,6 +189,11 @@ func (s *Server) start(bin string, cred *syscall.Credential) error {
 		args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
 	}
 	s.cmd = exec.Command(filepath.Join(bin, "postgres"), args...)
+	if s.cpus != "" {
+		// taskset sets the affinity and execs postgres: the process
+		// started is the server, and its children inherit the mask.
+		s.cmd = exec.Command("taskset", append([]string{"-c", s.cpus, filepath.Join(bin, "postgres")}, args...)...)
+	}
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 	if err := s.cmd.Start(); err != nil {
