@@ -320,8 +320,9 @@ func TestRecordThroughput(t *testing.T) {
 	t.Logf("list: %s; %v per run; %s", list, d, placement)
 
 	type result struct {
-		conns   int
-		on, off []float64
+		conns         int
+		on, off       []float64
+		cpuOn, cpuOff [][2]float64
 	}
 	var results []result
 	for _, c := range conns {
@@ -330,6 +331,7 @@ func TestRecordThroughput(t *testing.T) {
 			tool = fmt.Sprintf("wrk -t2 -c%d", c)
 		}
 		rates := map[string][]float64{}
+		cpu := map[string][][2]float64{} // µs a request: the service's, PostgreSQL's
 		order := [][2]string{{"on", "off"}, {"off", "on"}, {"on", "off"}}
 		for round, pair := range order {
 			for _, mode := range pair {
@@ -340,25 +342,30 @@ func TestRecordThroughput(t *testing.T) {
 				var rps float64
 				var errs string
 				rows0, commits0 := pgCounts(t, db)
+				svc0, pg0 := replicaCPU(t, rep), pgCPU(t, pg)
 				if wrk != "" {
 					rps, errs = runWrk(t, wrk, rep.base, d, c, otherCPUs)
 				} else {
 					rps, errs = runIDLoad(rep.base, d)
 				}
+				reqs := rps * d.Seconds()
+				svcCPU := float64((replicaCPU(t, rep) - svc0).Microseconds()) / reqs
+				pgCPUr := float64((pgCPU(t, pg) - pg0).Microseconds()) / reqs
+				cpu[mode] = append(cpu[mode], [2]float64{svcCPU, pgCPUr})
 				if errs != "" {
 					t.Errorf("%s, round %d, audit %s: %s", tool, round+1, mode, errs)
 				}
 				rates[mode] = append(rates[mode], rps)
 				if mode == "off" {
-					t.Logf("%s, round %d, audit off: %.0f req/s", tool, round+1, rps)
+					t.Logf("%s, round %d, audit off: %.0f req/s; CPU a request: service %.0f µs", tool, round+1, rps, svcCPU)
 					continue
 				}
 				rows1, commits1 := pgCounts(t, db)
-				t.Logf("%s, round %d, audit on : %.0f req/s; %d records in %d commits (%.1f a commit; PostgreSQL's counts lag by up to a second)",
-					tool, round+1, rps, rows1-rows0, commits1-commits0, float64(rows1-rows0)/float64(max(commits1-commits0, 1)))
+				t.Logf("%s, round %d, audit on : %.0f req/s; CPU a request: service %.0f µs, PostgreSQL %.0f µs; %d records in %d commits (%.1f a commit; PostgreSQL's counts lag by up to a second)",
+					tool, round+1, rps, svcCPU, pgCPUr, rows1-rows0, commits1-commits0, float64(rows1-rows0)/float64(max(commits1-commits0, 1)))
 			}
 		}
-		results = append(results, result{conns: c, on: rates["on"], off: rates["off"]})
+		results = append(results, result{conns: c, on: rates["on"], off: rates["off"], cpuOn: cpu["on"], cpuOff: cpu["off"]})
 	}
 	mean := func(xs []float64) float64 {
 		s := 0.0
@@ -372,15 +379,49 @@ func TestRecordThroughput(t *testing.T) {
 	}
 	getJSON(context.Background(), &http.Client{Timeout: 5 * time.Second}, on.base+"/readyz", &st)
 	best := map[string]float64{}
+	col := func(xs [][2]float64, i int) []float64 {
+		var out []float64
+		for _, x := range xs {
+			out = append(out, x[i])
+		}
+		return out
+	}
 	for _, r := range results {
 		t.Logf("%d connections: audit on %.0f req/s (runs %.0f); off %.0f req/s (runs %.0f); on/off = %.2f",
 			r.conns, mean(r.on), r.on, mean(r.off), r.off, mean(r.on)/mean(r.off))
+		// CPU a request holds on a busy machine where rates do not: with
+		// the cores saturated, on/off tends to off ÷ (on + PostgreSQL)
+		// when they share the cores, and to off ÷ on when the database
+		// has its own.
+		son, pon, soff := mean(col(r.cpuOn, 0)), mean(col(r.cpuOn, 1)), mean(col(r.cpuOff, 0))
+		t.Logf("%d connections: CPU a request: audit off %.0f µs; on %.0f µs in the service + %.0f µs in PostgreSQL; off ÷ (on + PostgreSQL) = %.2f, off ÷ on = %.2f",
+			r.conns, soff, son, pon, soff/(son+pon), soff/son)
 		best["on"], best["off"] = max(best["on"], mean(r.on)), max(best["off"], mean(r.off))
 	}
 	if len(results) > 1 {
 		t.Logf("sustained (best of the sweep): audit on %.0f req/s, off %.0f req/s, on/off = %.2f", best["on"], best["off"], best["on"]/best["off"])
 	}
 	t.Logf("/readyz audit of the on replica: %v", st.Audit)
+}
+
+// replicaCPU is the CPU time a replica has used (all its threads).
+func replicaCPU(t *testing.T, r *replica) time.Duration {
+	t.Helper()
+	d, err := procCPU(r.pid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// pgCPU is the CPU time PostgreSQL has used.
+func pgCPU(t *testing.T, pg *pgtest.Server) time.Duration {
+	t.Helper()
+	d, err := pg.CPUTime()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
 
 // recordTuning is RECORD_ENV, "NAME=value,NAME=value": extra environment of
