@@ -69,20 +69,36 @@ func (s *suppressions) lookup(keyID, ref, name, source, id, hash string) string 
 }
 
 // Suppressor returns what suppresses matches in the screenings of a key:
-// the false positives decided on its alerts, for the same name (spaces and
-// case aside) and an unchanged entry. Nil when the key has none, so a
-// screening pays nothing.
+// the false positives decided for it, on its alerts or on matches of its
+// screenings and batch rows, for the same reference or the same name
+// (spaces and case aside) and an unchanged entry. Nil when the key has
+// none, so a screening pays nothing.
 func (e *Engine) Suppressor(keyID string) screening.SuppressFunc {
 	s := e.sup.Load()
 	if len(s.m) == 0 {
 		return nil
 	}
-	return func(name string, ent *lists.Entry) string {
+	return func(ref, name string, ent *lists.Entry) string {
 		ek := EntryKey(ent.Source, ent.ID)
-		v, ok := s.m[supKey(keyID, "name:"+normName(name), ek)]
-		if !ok || v.hash != EntryHash(ent) {
-			return ""
+		var cands [2]suppression
+		n := 0
+		if ref != "" {
+			if v, ok := s.m[supKey(keyID, "ref:"+ref, ek)]; ok {
+				cands[n], n = v, n+1
+			}
 		}
-		return v.decision
+		if v, ok := s.m[supKey(keyID, "name:"+normName(name), ek)]; ok {
+			cands[n], n = v, n+1
+		}
+		if n == 0 {
+			return "" // the common case: no hash to compute
+		}
+		h := EntryHash(ent)
+		for _, v := range cands[:n] {
+			if v.hash == h {
+				return v.decision
+			}
+		}
+		return ""
 	}
 }
