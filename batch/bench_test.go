@@ -46,7 +46,7 @@ func benchCatalog(b *testing.B) (*screening.Catalog, []string) {
 func BenchmarkScreenRow(b *testing.B) {
 	cat, names := benchCatalog(b)
 	s := catalogRows{catalog: cat, threshold: matcher.DefaultThreshold}
-	fn, err := s.Version(context.Background(), cat.Current().List.Version.ID)
+	fn, err := s.Version(context.Background(), cat.Current().List.Version.ID, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

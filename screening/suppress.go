@@ -49,7 +49,6 @@ func (r *Result) Suppress(snap *Snapshot, by SuppressFunc) []SuppressedMatch {
 // suppressed.
 type SuppressedBrief struct {
 	Brief
-	Source       string
 	SuppressedBy string
 }
 
@@ -74,8 +73,7 @@ func SummariseSuppressed(snap *Snapshot, q Query, top int, ref string, by Suppre
 	forEachDistinct(snap, ms, 0, func(_ int, m *matcher.Match, e *lists.Entry) {
 		if id := by(ref, q.Name, e); id != "" {
 			if len(sup) < MaxSuppressed {
-				sup = append(sup, SuppressedBrief{Brief: Brief{ID: e.ID, List: lists.ListCode(e.Source), Name: e.Name, MatchedName: m.MatchedName, Score: m.Score},
-					Source: e.Source, SuppressedBy: id})
+				sup = append(sup, SuppressedBrief{Brief: Brief{ID: e.ID, List: lists.ListCode(e.Source), Name: e.Name, MatchedName: m.MatchedName, Score: m.Score}, SuppressedBy: id})
 			}
 			return
 		}

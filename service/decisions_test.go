@@ -1,13 +1,18 @@
 package service
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/cslscreen/screener/audit"
 	"github.com/cslscreen/screener/monitor"
+	"github.com/cslscreen/screener/screening"
 )
 
 // A false positive decided on a match of a screening suppresses the pair
@@ -133,4 +138,87 @@ func TestMatchDecisions(t *testing.T) {
 		t.Errorf("404 detail: %q", p.Detail)
 	}
 	r.do("k-analyst", "POST", "/v1/decisions", `{"name":"x","entry_id":"`+idAOKaspersky+`","source":"SDN","outcome":"true_match","reason":"x"}`, 404)
+}
+
+// Batch rows of a key's job are screened with the key's false positives:
+// by the row's reference, or by its name; the results say which decision
+// suppressed what, and the status is judged on what is left.
+func TestBatchRowsSuppressed(t *testing.T) {
+	cat := &screening.Catalog{}
+	cat.Load(testList())
+	eng := monitor.New(monitor.Options{Store: monitor.NewMemoryStore(), Catalog: cat, Logger: quietLog})
+	metrics := NewMetrics(BuildInfo{Version: "test"})
+	_, routes := newTestBatches(t, cat, metrics, batchTestOptions{WaitMaxRows: 100, Suppressor: eng.Suppressor})
+	keys, err := ParseKeys(strings.NewReader("app:"+hashKey("k-app")+", other:"+hashKey("k-other")+", analyst:"+hashKey("k-analyst")+":decide"), "API_KEYS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newTestServer(t, Options{Catalog: cat, Metrics: metrics, Batches: routes, Keys: keys, Monitor: eng})
+	h := s.Handler()
+	d := unmarshal[monitor.Decision](t, do(t, h, "POST", "/v1/decisions", "application/json",
+		`{"key_id":"app","name":"AO Kaspersky Lab","reference":"r-1","entry_id":"`+idAOKaspersky+`","source":"EL","outcome":"false_positive","reason":"our customer since 1999","batch_job":"b_earlier","batch_row":2}`,
+		"X-API-Key", "k-analyst").Body.Bytes())
+	if d.ID == "" {
+		t.Fatal("no decision")
+	}
+	in := "reference,name\nr-1,Kaspersky Lab AO\nr-2,Kaspersky Lab\nr-3,ao  KASPERSKY lab\n"
+	upload := func(key, format string) []byte {
+		t.Helper()
+		w := do(t, h, "POST", "/v1/batches?wait=true&format="+format, "text/csv", in, "X-API-Key", key)
+		if w.Code != 200 {
+			t.Fatalf("upload: %d %s", w.Code, w.Body)
+		}
+		return w.Body.Bytes()
+	}
+
+	recs, err := csv.NewReader(bytes.NewReader(upload("k-app", "csv"))).ReadAll()
+	if err != nil || len(recs) != 4 {
+		t.Fatalf("csv results: %d rows, %v", len(recs), err)
+	}
+	head := recs[0]
+	if head[len(head)-1] != "suppressed_by" {
+		t.Fatalf("the last column is %q", head[len(head)-1])
+	}
+	col := func(row []string, name string) string { return row[slices.Index(head, name)] }
+	for _, tc := range []struct {
+		ref, suppressedBy string
+	}{{"r-1", d.ID}, {"r-2", ""}, {"r-3", d.ID}} {
+		row := recs[slices.IndexFunc(recs, func(r []string) bool { return r[1] == tc.ref })]
+		if got := col(row, "suppressed_by"); got != tc.suppressedBy {
+			t.Errorf("%s: suppressed_by %q, want %q", tc.ref, got, tc.suppressedBy)
+		}
+		for i := 1; i <= 3; i++ {
+			if tc.suppressedBy != "" && col(row, "match_"+strconv.Itoa(i)+"_id") == idAOKaspersky {
+				t.Errorf("%s: the suppressed entry is match %d", tc.ref, i)
+			}
+		}
+	}
+
+	var lines []resultRow
+	for _, l := range bytes.Split(bytes.TrimSpace(upload("k-app", "jsonl")), []byte("\n")) {
+		lines = append(lines, unmarshal[resultRow](t, l))
+	}
+	if len(lines) != 3 || len(lines[0].Suppressed) != 1 || lines[0].Suppressed[0].ID != idAOKaspersky || lines[0].Suppressed[0].SuppressedBy != d.ID ||
+		lines[1].Suppressed != nil || len(lines[2].Suppressed) != 1 {
+		t.Errorf("jsonl results: %+v", lines)
+	}
+	for _, l := range lines {
+		if l.Status != "match" && l.Status != "clear" {
+			t.Errorf("line %d: status %s", l.Line, l.Status)
+		}
+	}
+
+	// Another key's job: nothing suppressed.
+	if other := upload("k-other", "jsonl"); bytes.Contains(other, []byte(`"suppressed"`)) {
+		t.Errorf("another key's rows suppressed: %s", other)
+	}
+}
+
+type resultRow struct {
+	Line       int
+	Status     string
+	Suppressed []struct {
+		ID           string
+		SuppressedBy string `json:"suppressed_by"`
+	}
 }
