@@ -134,6 +134,10 @@ func (s *Server) handleMatchDecision(c *gin.Context) {
 	}
 	owner := keyID(c)
 	if req.KeyID != "" {
+		if !validKeyID(req.KeyID) {
+			badRequest(c, "the decision request has invalid fields", FieldError{Field: "key_id", Reason: "is not a key id: letters, digits, '-', '_' and '.', at most 64"})
+			return
+		}
 		owner = req.KeyID
 	}
 	d, err := s.monitor.DecideMatch(c.Request.Context(), monitor.Decision{

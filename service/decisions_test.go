@@ -127,6 +127,7 @@ func TestMatchDecisions(t *testing.T) {
 		{`{"name":"x","entry_id":"x","outcome":"true_match","reason":"x","batch_job":"j","screening_id":"s"}`, "screening_id"},
 		{`{"name":"x","reference":"a\u0001","entry_id":"x","outcome":"true_match","reason":"x"}`, "reference"},
 		{`{"name":"x","entry_id":"x","outcome":"true_match","reason":"x","colour":"red"}`, "colour"},
+		{`{"key_id":"no spaces","name":"x","entry_id":"x","outcome":"true_match","reason":"x"}`, "key_id"},
 	} {
 		p := unmarshal[Problem](t, r.do("k-analyst", "POST", "/v1/decisions", tc.body, 400))
 		if len(p.Errors) == 0 || p.Errors[0].Field != tc.field {
