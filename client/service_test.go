@@ -9,10 +9,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/cslscreen/screener/batch"
 	"github.com/cslscreen/screener/client"
 	"github.com/cslscreen/screener/lists"
 	"github.com/cslscreen/screener/monitor"
@@ -135,5 +137,55 @@ func TestDecideAgainstTheService(t *testing.T) {
 	var p *client.Problem
 	if !errors.As(err, &p) || p.Status != 404 {
 		t.Errorf("an unknown entry: %v", err)
+	}
+}
+
+// TestSuppressedRowsAgainstTheService reads a batch row with a suppressed
+// match through the client: ResultRow mirrors the service's JSON lines.
+func TestSuppressedRowsAgainstTheService(t *testing.T) {
+	cat := &screening.Catalog{}
+	cat.Load(lists.NewList(lists.Version{Source: "file", Origin: "test"}, lists.Embedded().Entries))
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	eng := monitor.New(monitor.Options{Store: monitor.NewMemoryStore(), Catalog: cat, Logger: quiet})
+	st, err := batch.NewFileStore(t.TempDir(), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bm := batch.New(batch.Options{Store: st, Catalog: cat, Logger: quiet, Suppressor: eng.Suppressor})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { bm.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done; bm.Close() }()
+	srv := service.New(service.Options{Catalog: cat, Monitor: eng, Logger: quiet, Batches: service.NewBatches(bm, 1<<20, quiet)})
+	hs := httptest.NewServer(srv.Handler())
+	defer hs.Close()
+	c, err := client.New(hs.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := c.Decide(ctx, client.MatchDecision{Name: "Kaspersky Lab", Reference: "R1", EntryID: "88a5a8ac99fb224dc40025c5c2abb25919f56d25bd1f0c766af312b1",
+		Source: "EL", Outcome: client.FalsePositive, Reason: "a namesake"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := c.SubmitBatch(ctx, strings.NewReader("reference,name\nR1,AO Kaspersky Lab\n"), client.BatchOptions{Format: "csv"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j, err = c.Wait(ctx, j.ID, 10*time.Millisecond, nil); err != nil || j.Status != client.JobDone {
+		t.Fatalf("wait: %+v %v", j, err)
+	}
+	var out bytes.Buffer
+	if _, err := c.Results(ctx, j.ID, &out, "jsonl"); err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(out.Bytes()))
+	dec.DisallowUnknownFields()
+	var row client.ResultRow
+	if err := dec.Decode(&row); err != nil {
+		t.Fatalf("the client's ResultRow does not mirror the service's: %v\n%s", err, out.String())
+	}
+	if len(row.Suppressed) != 1 || row.Suppressed[0].SuppressedBy != d.ID || row.Suppressed[0].List != "EL" || row.MatchCount != len(row.Matches) {
+		t.Errorf("row %+v", row)
 	}
 }
