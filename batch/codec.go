@@ -21,9 +21,10 @@ const (
 	codecRows    byte = 'R'
 	codecResults byte = 'S'
 	// codecVersion 2 added each result's warnings, 3 each row's date of
-	// birth, nationality and identifier; chunks of older versions (written
-	// by an older replica during an upgrade) still read.
-	codecVersion byte = 3
+	// birth, nationality and identifier, 4 each result's suppressed
+	// matches; chunks of older versions (written by an older replica
+	// during an upgrade) still read.
+	codecVersion byte = 4
 )
 
 var errCorrupt = errors.New("batch: corrupt chunk")
@@ -112,6 +113,15 @@ func encodeResults(res []Result) []byte {
 		for _, w := range r.Warnings {
 			e.str(w.Code)
 			e.str(w.Detail)
+		}
+		e.uint(uint64(len(r.Suppressed)))
+		for _, m := range r.Suppressed {
+			e.str(m.ID)
+			e.str(m.List)
+			e.str(m.Name)
+			e.str(m.MatchedName)
+			e.float(m.Score)
+			e.str(m.SuppressedBy)
 		}
 	}
 	return e.deflate()
@@ -245,6 +255,20 @@ func decodeResults(blob []byte) ([]Result, error) {
 			r.Warnings = make([]screening.Warning, w)
 			for k := range r.Warnings {
 				r.Warnings[k] = screening.Warning{Code: d.str(), Detail: d.str()}
+			}
+		}
+		if d.version < 4 {
+			continue
+		}
+		sn := d.uint()
+		if sn > uint64(len(d.b)) {
+			return nil, errCorrupt
+		}
+		if sn > 0 {
+			r.Suppressed = make([]SuppressedMatch, sn)
+			for k := range r.Suppressed {
+				s := &r.Suppressed[k]
+				s.ID, s.List, s.Name, s.MatchedName, s.Score, s.SuppressedBy = d.str(), d.str(), d.str(), d.str(), d.float(), d.str()
 			}
 		}
 	}

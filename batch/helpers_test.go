@@ -32,7 +32,7 @@ type fakeScreener struct {
 
 func (f *fakeScreener) CurrentVersion() (string, error) { return f.version, nil }
 
-func (f *fakeScreener) Version(_ context.Context, id string) (ScreenFunc, error) {
+func (f *fakeScreener) Version(_ context.Context, id string, _ screening.SuppressFunc) (ScreenFunc, error) {
 	if f.gone.Load() {
 		return nil, fmt.Errorf("%w: %s", screening.ErrVersionGone, id)
 	}

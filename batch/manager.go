@@ -96,6 +96,11 @@ type Options struct {
 	Workers int
 	// SweepEvery is how often expired jobs are swept; default a minute.
 	SweepEvery time.Duration
+	// Suppressor, when set, returns what suppresses matches in the rows of
+	// a job of an API key: the false positives the key's analysts decided
+	// (monitor.Engine.Suppressor). It is asked once per chunk, so a
+	// decision taken while a job runs holds for its later chunks.
+	Suppressor func(keyID string) screening.SuppressFunc
 	// rows screens rows: catalogRows over Catalog, or a test's fake.
 	rows rowScreener
 
@@ -152,6 +157,14 @@ func New(o Options) *Manager {
 		o.PollWait = time.Second
 	}
 	return &Manager{o: o, log: o.Logger, stop: make(chan struct{}), active: map[string]time.Time{}}
+}
+
+// suppressor returns the suppressions of a key's rows (nil: none).
+func (m *Manager) suppressor(keyID string) screening.SuppressFunc {
+	if m.o.Suppressor == nil {
+		return nil
+	}
+	return m.o.Suppressor(keyID)
 }
 
 // Upload is a file to screen.
@@ -299,7 +312,7 @@ func (m *Manager) Submit(ctx context.Context, u Upload) (*Job, error) {
 // screenNow screens a small upload in the request, on every core, and
 // stores it as a finished job.
 func (m *Manager) screenNow(ctx context.Context, j *Job, rows []Row, charge func(int) error) (*Job, error) {
-	fn, err := m.o.rows.Version(ctx, j.ListVersion)
+	fn, err := m.o.rows.Version(ctx, j.ListVersion, m.suppressor(j.KeyID))
 	if err != nil {
 		return nil, err
 	}
@@ -671,7 +684,7 @@ func (m *Manager) process(ctx context.Context, t *Task) {
 		return
 	}
 	m.seen(j.ID)
-	fn, err := m.o.rows.Version(ctx, j.ListVersion)
+	fn, err := m.o.rows.Version(ctx, j.ListVersion, m.suppressor(j.KeyID))
 	if err != nil {
 		if errors.Is(err, screening.ErrVersionGone) {
 			m.fail(ctx, t, err.Error())

@@ -34,7 +34,7 @@ func NewResultWriter(w io.Writer, f Format, j *Job) ResultWriter {
 
 // ResultColumns returns the CSV header of job j's results: the fixed
 // columns, then the passed-through input columns (prefixed with "input_"
-// when a name is taken).
+// when a name is taken), then suppressed_by.
 func ResultColumns(j *Job) []string {
 	cols := []string{"line", "reference", "name", "country", "type", "status", "best_score", "match_count"}
 	for i := 1; i <= TopMatches; i++ {
@@ -45,13 +45,19 @@ func ResultColumns(j *Job) []string {
 	// position still finds them where they were.
 	cols = append(cols, "error", "list_version", "warnings")
 	for _, c := range j.Columns {
-		for slices.Contains(cols, c) {
+		for slices.Contains(cols, c) || c == colSuppressedBy {
 			c = "input_" + c
 		}
 		cols = append(cols, c)
 	}
-	return cols
+	// suppressed_by came last of all, after the passed-through columns,
+	// so that every column a reader took by position stays where it was.
+	return append(cols, colSuppressedBy)
 }
+
+// colSuppressedBy is the CSV column of the ids of the false positive
+// decisions that suppressed matches of the row, separated by ";".
+const colSuppressedBy = "suppressed_by"
 
 type csvWriter struct {
 	w      *bufio.Writer
@@ -65,7 +71,7 @@ func (c *csvWriter) writeHeader() error {
 	c.header = true
 	cols := ResultColumns(c.j)
 	c.rec = make([]string, len(cols))
-	for i := len(cols) - len(c.j.Columns); i < len(cols); i++ {
+	for i := len(cols) - 1 - len(c.j.Columns); i < len(cols)-1; i++ {
 		cols[i] = cell(cols[i]) // the upload's own column names
 	}
 	return c.cw.Write(cols)
@@ -98,10 +104,11 @@ func (c *csvWriter) Write(r *Result) error {
 	rec[k], rec[k+1], rec[k+2] = cell(r.Error), c.j.ListVersion, warningCodes(r.Warnings)
 	k += 3
 	for _, f := range r.Extra {
-		if k+f.Col < len(rec) {
+		if k+f.Col < len(rec)-1 {
 			rec[k+f.Col] = cell(c.plain(f.Value))
 		}
 	}
+	rec[len(rec)-1] = suppressedBy(r.Suppressed)
 	return c.cw.Write(rec)
 }
 
@@ -196,6 +203,24 @@ func (jw *jsonlWriter) Write(r *Result) error {
 		b = append(b, '}')
 	}
 	b = append(b, ']')
+	if len(r.Suppressed) > 0 {
+		b = append(b, `,"suppressed":[`...)
+		for i, m := range r.Suppressed {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"id":`...)
+			b = jsontext.AppendString(b, m.ID)
+			b = appendKey(b, "list", m.List)
+			b = appendKey(b, "name", m.Name)
+			b = appendKey(b, "matched_name", m.MatchedName)
+			b = append(b, `,"score":`...)
+			b = append(b, formatScore(m.Score)...)
+			b = appendKey(b, "suppressed_by", m.SuppressedBy)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
 	if r.Error != "" {
 		b = appendKey(b, "error", r.Error)
 	}
@@ -242,6 +267,24 @@ func warningCodes(ws []screening.Warning) string {
 		codes[i] = w.Code
 	}
 	return strings.Join(codes, ";")
+}
+
+// suppressedBy is a CSV cell of the decisions that suppressed matches,
+// separated by ";", each once.
+func suppressedBy(ms []SuppressedMatch) string {
+	switch len(ms) {
+	case 0:
+		return ""
+	case 1:
+		return ms[0].SuppressedBy
+	}
+	ids := make([]string, 0, len(ms))
+	for _, m := range ms {
+		if !slices.Contains(ids, m.SuppressedBy) {
+			ids = append(ids, m.SuppressedBy)
+		}
+	}
+	return strings.Join(ids, ";")
 }
 
 func formatScore(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }

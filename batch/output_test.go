@@ -17,7 +17,10 @@ func sampleResults() []Result {
 				{ID: "k2", List: "EL", Name: "Kaspersky Labs Limited", MatchedName: "Kaspersky Labs", Score: 0.9},
 				{ID: "k3", List: "EL", Name: "OOO Kaspersky Group", MatchedName: "Kaspersky Group", Score: 0.81},
 			}}},
-		{Row: Row{Line: 3, Reference: "B", Name: "Line\nbreak \"quoted\" \u2028 \x01"}, Outcome: Outcome{Status: StatusClear}},
+		{Row: Row{Line: 3, Reference: "B", Name: "Line\nbreak \"quoted\" \u2028 \x01"}, Outcome: Outcome{Status: StatusClear, Suppressed: []SuppressedMatch{
+			{Brief: TopMatch{ID: "k8", List: "EL", Name: "Line Break Ltd", MatchedName: "Line Break", Score: 0.91}, SuppressedBy: "dc_1"},
+			{Brief: TopMatch{ID: "k9", List: "SDN", Name: "Line Brake", MatchedName: "Line Brake", Score: 0.85}, SuppressedBy: "dc_2"},
+		}}},
 		{Row: Row{Line: 5}, Outcome: Outcome{Status: StatusError, Error: "the row has 3 fields; the header has 2"}},
 	}
 }
@@ -79,7 +82,7 @@ func TestCSVResults(t *testing.T) {
 	head := strings.Join(recs[0], ",")
 	want := "line,reference,name,country,type,status,best_score,match_count," +
 		"match_1_id,match_1_list,match_1_name,match_1_score,match_2_id,match_2_list,match_2_name,match_2_score," +
-		"match_3_id,match_3_list,match_3_name,match_3_score,error,list_version,warnings,segment,input_status"
+		"match_3_id,match_3_list,match_3_name,match_3_score,error,list_version,warnings,segment,input_status,suppressed_by"
 	if head != want {
 		t.Errorf("header\n%s\nwant\n%s", head, want)
 	}
@@ -91,14 +94,19 @@ func TestCSVResults(t *testing.T) {
 		row[h] = recs[1][i]
 	}
 	if row["status"] != "match" || row["best_score"] != "0.97" || row["match_count"] != "4" || row["match_3_id"] != "k3" ||
-		row["segment"] != "retail" || row["input_status"] != "x" || row["list_version"] != "v1" {
+		row["segment"] != "retail" || row["input_status"] != "x" || row["list_version"] != "v1" || row["suppressed_by"] != "" {
 		t.Errorf("row %v", row)
 	}
-	if recs[2][2] != "Line\nbreak \"quoted\" \u2028 \x01" || recs[2][6] != "" || recs[2][7] != "0" {
+	if recs[2][2] != "Line\nbreak \"quoted\" \u2028 \x01" || recs[2][6] != "" || recs[2][7] != "0" || recs[2][25] != "dc_1;dc_2" {
 		t.Errorf("clear row %q", recs[2])
 	}
 	if recs[3][5] != "error" || recs[3][20] != "the row has 3 fields; the header has 2" || recs[3][7] != "" {
 		t.Errorf("error row %q", recs[3])
+	}
+
+	// An upload's own suppressed_by column is passed through renamed.
+	if cols := ResultColumns(&Job{Columns: []string{"suppressed_by"}}); strings.Join(cols[len(cols)-2:], ",") != "input_suppressed_by,suppressed_by" {
+		t.Errorf("columns %q", cols)
 	}
 
 	// No rows: still a header.
@@ -141,10 +149,11 @@ func TestJSONLResults(t *testing.T) {
 		if raw && !reflect.DeepEqual(got[0].Columns["n"], []any{1.0, map[string]any{"a": 2.0}}) {
 			t.Errorf("raw JSON passthrough %v", got[0].Columns["n"])
 		}
-		if got[1].Name != "Line\nbreak \"quoted\" \u2028 \x01" || got[1].Matches == nil {
+		if got[1].Name != "Line\nbreak \"quoted\" \u2028 \x01" || got[1].Matches == nil || len(got[1].Suppressed) != 2 ||
+			got[1].Suppressed[1].ID != "k9" || got[1].Suppressed[1].List != "SDN" || got[1].Suppressed[1].SuppressedBy != "dc_2" || got[1].Suppressed[0].Score != 0.91 {
 			t.Errorf("clear row %+v", got[1])
 		}
-		if got[2].Status != "error" || got[2].Error == "" || got[2].Line != 5 {
+		if got[2].Status != "error" || got[2].Error == "" || got[2].Line != 5 || got[2].Suppressed != nil || strings.Contains(lines[2], "suppressed") {
 			t.Errorf("error row %+v", got[2])
 		}
 	}
@@ -162,6 +171,12 @@ type resultLine struct {
 		ID, List, Name string
 		MatchedName    string `json:"matched_name"`
 		Score          float64
+	}
+	Suppressed []struct {
+		ID, List, Name string
+		MatchedName    string `json:"matched_name"`
+		Score          float64
+		SuppressedBy   string `json:"suppressed_by"`
 	}
 	Error       string
 	ListVersion string `json:"list_version"`
@@ -190,7 +205,7 @@ func TestCSVResultsEscapeFormulas(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := recs[0][len(recs[0])-2]; got != "'=cmd|' /C calc'!A0" {
+	if got := recs[0][len(recs[0])-3]; got != "'=cmd|' /C calc'!A0" {
 		t.Errorf("passed-through column name %q", got)
 	}
 	cell := map[string]string{}
@@ -199,13 +214,13 @@ func TestCSVResultsEscapeFormulas(t *testing.T) {
 	}
 	want := map[string]string{"line": "2", "reference": "'-2+3", "name": "'=HYPERLINK(\"http://x\")", "country": "'+1",
 		"type": "'@SUM(A1)", "best_score": "0.9", "match_1_id": "'=id", "match_1_list": "'-EL", "match_1_name": "'@Listed",
-		"match_1_score": "0.9", recs[0][len(recs[0])-2]: "'\tTAB", "notes": "'\rCR"}
+		"match_1_score": "0.9", recs[0][len(recs[0])-3]: "'\tTAB", "notes": "'\rCR"}
 	for k, v := range want {
 		if cell[k] != v {
 			t.Errorf("%s: %q, want %q", k, cell[k], v)
 		}
 	}
-	if got := recs[2]; got[1] != "A-1" || got[2] != "Acme = Co" || got[len(got)-1] != "'-" {
+	if got := recs[2]; got[1] != "A-1" || got[2] != "Acme = Co" || got[len(got)-2] != "'-" || got[len(got)-1] != "" {
 		t.Errorf("row without a formula: %q", got)
 	}
 	// JSON lines carry the values as they are.

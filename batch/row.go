@@ -67,7 +67,15 @@ type Outcome struct {
 	// Reason says why the status is unscreenable, for metrics; it is not
 	// stored with the results.
 	Reason string
+	// Suppressed are the matches a false positive decision of the job's
+	// key suppressed for the row's reference or name, best first (at most
+	// screening.MaxSuppressed); they do not count in Status, MatchCount or
+	// Matches.
+	Suppressed []SuppressedMatch
 }
+
+// SuppressedMatch is a match of a row that a decision suppressed.
+type SuppressedMatch = screening.SuppressedBrief
 
 // TopMatch is one listed party in a result row.
 type TopMatch = screening.Brief

@@ -25,13 +25,17 @@ type ResultRow struct {
 	Country   string `json:"country,omitempty"`
 	Type      string `json:"type,omitempty"`
 	// Status is match, clear, unscreenable or error.
-	Status      Status     `json:"status"`
-	Warnings    []Warning  `json:"warnings,omitempty"`
-	BestScore   float64    `json:"best_score"`
-	MatchCount  int        `json:"match_count"`
-	Matches     []RowMatch `json:"matches"`
-	Error       string     `json:"error,omitempty"`
-	ListVersion string     `json:"list_version"`
+	Status     Status     `json:"status"`
+	Warnings   []Warning  `json:"warnings,omitempty"`
+	BestScore  float64    `json:"best_score"`
+	MatchCount int        `json:"match_count"`
+	Matches    []RowMatch `json:"matches"`
+	// Suppressed are the row's matches a false positive decision of the
+	// job's key suppressed; they do not count in Status, BestScore,
+	// MatchCount or Matches.
+	Suppressed  []SuppressedRowMatch `json:"suppressed,omitempty"`
+	Error       string               `json:"error,omitempty"`
+	ListVersion string               `json:"list_version"`
 	// Columns are the passed-through input fields, as JSON.
 	Columns map[string]json.RawMessage `json:"columns,omitempty"`
 }
@@ -43,6 +47,13 @@ type RowMatch struct {
 	Name        string  `json:"name"`
 	MatchedName string  `json:"matched_name"`
 	Score       float64 `json:"score"`
+}
+
+// SuppressedRowMatch is a row's match a decision suppressed.
+type SuppressedRowMatch struct {
+	RowMatch
+	// SuppressedBy is the decision's id (Client.Decision).
+	SuppressedBy string `json:"suppressed_by"`
 }
 
 // UnmarshalJSON reads a warning as an object {"code", "detail"} or as a

@@ -88,6 +88,16 @@ type ScreenResponse struct {
 	ScreenedAt time.Time   `json:"screened_at"`
 	Query      ScreenQuery `json:"query"`
 	Matches    []Match     `json:"matches"`
+	// Suppressed are matches an analyst decided were false positives for
+	// this name and key (Decide); they do not count in Status.
+	Suppressed []SuppressedMatch `json:"suppressed,omitempty"`
+}
+
+// SuppressedMatch is a match a false positive decision suppressed.
+type SuppressedMatch struct {
+	Match
+	// SuppressedBy is the decision's id (Client.Decision).
+	SuppressedBy string `json:"suppressed_by"`
 }
 
 // Outcome is Status, or for a server that does not send it, match or

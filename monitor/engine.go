@@ -17,6 +17,7 @@ import (
 	"github.com/cslscreen/screener/lists"
 	"github.com/cslscreen/screener/matcher"
 	"github.com/cslscreen/screener/screening"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Options configures an Engine. Store and Catalog are required.
@@ -38,6 +39,10 @@ type Options struct {
 	// the served version (and reloads decisions made on other replicas);
 	// 0 means 30 seconds.
 	Every time.Duration
+	// Registerer, when set, gets the monitoring's metrics
+	// (docs/MONITORING.md): runs, alerts, deliveries, decisions, and the
+	// store's counts at scrape time.
+	Registerer prometheus.Registerer
 }
 
 // Engine registers counterparties, runs the diff of each new list version
@@ -50,6 +55,7 @@ type Engine struct {
 	// reverse is the last reverse index built (reverseIndex).
 	reverse atomic.Pointer[reverseCache]
 	runMu   sync.Mutex // one catch-up at a time in this process
+	metrics *metrics   // nil: none
 }
 
 // New returns an engine; Run keeps it caught up.
@@ -69,13 +75,21 @@ func New(o Options) *Engine {
 	if o.Every <= 0 {
 		o.Every = 30 * time.Second
 	}
+	e := &Engine{o: o, log: o.Logger, poke: make(chan struct{}, 1)}
+	if o.Registerer != nil {
+		m, err := newMetrics(o.Registerer, o.Store)
+		if err != nil {
+			o.Logger.Error("monitoring: metrics not registered", "error", err)
+		}
+		e.metrics = m
+	}
 	if o.Webhooks != nil {
 		if o.Webhooks.Store == nil {
 			o.Webhooks.Store = o.Store
 		}
+		o.Webhooks.metrics = e.metrics
 		o.Webhooks.Start()
 	}
-	e := &Engine{o: o, log: o.Logger, poke: make(chan struct{}, 1)}
 	e.sup.Store(&suppressions{})
 	return e
 }
@@ -162,6 +176,21 @@ func (e *Engine) CatchUp(ctx context.Context) (RunReport, error) {
 	if cur, err := e.o.Store.LastVersion(ctx); err != nil || cur != from {
 		return rep, err
 	}
+	rep, err = e.run(ctx, snap, from, rep)
+	rep.Took = time.Since(start)
+	e.metrics.run(&rep, rep.Took, err)
+	if err != nil {
+		return rep, err
+	}
+	e.log.Info("monitoring run done", "from", rep.From, "to", rep.To, "added", rep.Added, "removed", rep.Removed, "changed", rep.Changed,
+		"counterparties", rep.Counterparties, "candidates", rep.Candidates, "alerts", rep.Alerts, "suppressed", rep.Suppressed,
+		"closed", rep.Closed, "full_rescreen", rep.FullRescreen, "took_ms", rep.Took.Milliseconds())
+	return rep, nil
+}
+
+// run does the claimed run from→snap's version.
+func (e *Engine) run(ctx context.Context, snap *screening.Snapshot, from string, rep RunReport) (RunReport, error) {
+	to := snap.List
 	old, err := e.load(ctx, from)
 	switch {
 	case errors.Is(err, lists.ErrNoVersion) || errors.Is(err, screening.ErrVersionGone):
@@ -176,14 +205,7 @@ func (e *Engine) CatchUp(ctx context.Context) (RunReport, error) {
 	if err != nil {
 		return rep, err
 	}
-	if err := e.o.Store.FinishRun(ctx, from, to.Version.ID); err != nil {
-		return rep, err
-	}
-	rep.Took = time.Since(start)
-	e.log.Info("monitoring run done", "from", rep.From, "to", rep.To, "added", rep.Added, "removed", rep.Removed, "changed", rep.Changed,
-		"counterparties", rep.Counterparties, "candidates", rep.Candidates, "alerts", rep.Alerts, "suppressed", rep.Suppressed,
-		"closed", rep.Closed, "full_rescreen", rep.FullRescreen, "took_ms", rep.Took.Milliseconds())
-	return rep, nil
+	return rep, e.o.Store.FinishRun(ctx, from, to.Version.ID)
 }
 
 func (e *Engine) load(ctx context.Context, id string) (*lists.List, error) {
@@ -393,6 +415,7 @@ func (e *Engine) raiseAlert(ctx context.Context, c *Counterparty, ent *lists.Ent
 	if err != nil || !added {
 		return kept, err
 	}
+	e.metrics.alertRaised(&kept)
 	if kept.Status == AlertOpen {
 		rep.Alerts++
 		if kept.Delivery != nil {
@@ -438,14 +461,19 @@ func (e *Engine) closeEntry(ctx context.Context, entryKey string) (int, error) {
 }
 
 func (e *Engine) close(ctx context.Context, id, reason string) error {
+	closed := false
 	_, err := e.o.Store.UpdateAlert(ctx, id, func(a *Alert) error {
-		if a.Status != AlertOpen {
+		closed = a.Status == AlertOpen
+		if !closed {
 			return nil
 		}
 		now := time.Now().UTC()
 		a.Status, a.ClosedReason, a.ClosedAt = AlertClosed, reason, &now
 		return nil
 	})
+	if err == nil && closed {
+		e.metrics.alertClosed(reason)
+	}
 	return err
 }
 
@@ -534,6 +562,7 @@ func (e *Engine) Decide(ctx context.Context, alertID, decidedBy string, d Decisi
 		return Alert{}, Decision{}, err
 	}
 	d.ID, d.AlertID, d.DecidedBy, d.CreatedAt = newID("dc_"), alertID, decidedBy, time.Now().UTC()
+	closed := false
 	a, err := e.o.Store.UpdateAlert(ctx, alertID, func(a *Alert) error {
 		if a.Decision != nil {
 			return fmt.Errorf("alert %s: already decided (%s, decision %s): %w", a.ID, a.Decision.Outcome, a.Decision.ID, ErrConflict)
@@ -541,13 +570,18 @@ func (e *Engine) Decide(ctx context.Context, alertID, decidedBy string, d Decisi
 		d.KeyID, d.Reference, d.CounterpartyName, d.EntryID, d.Source, d.EntryHash = a.KeyID, a.Reference, a.CounterpartyName, a.EntryID, a.Source, a.EntryHash
 		dd := d
 		a.Decision = &dd
-		if a.Status == AlertOpen {
+		closed = a.Status == AlertOpen
+		if closed {
 			a.Status, a.ClosedReason, a.ClosedAt = AlertClosed, ClosedDecided, &d.CreatedAt
 		}
 		return nil
 	})
 	if err != nil {
 		return Alert{}, Decision{}, err
+	}
+	e.metrics.decided(d.Outcome, "alert")
+	if closed {
+		e.metrics.alertClosed(ClosedDecided)
 	}
 	if err := e.o.Store.AddDecision(ctx, d); err != nil {
 		return a, d, err

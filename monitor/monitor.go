@@ -126,24 +126,47 @@ const (
 	FalsePositive = "false_positive"
 )
 
-// Decision is an analyst's decision on an alert. A false positive
-// suppresses the (counterparty, entry) pair in later screenings and
-// monitoring runs until the entry's content changes.
+// Decision is an analyst's decision on an alert, or on a match of a
+// screening or a batch row (AlertID empty). A false positive suppresses
+// the (counterparty reference or name, entry) pair in later screenings,
+// batches and monitoring runs until the entry's content changes.
 type Decision struct {
-	ID      string `json:"id"`
-	AlertID string `json:"alert_id"`
-	// KeyID owns the alert (and so the suppression); DecidedBy is the key
-	// that decided.
-	KeyID            string    `json:"key_id,omitempty"`
-	DecidedBy        string    `json:"decided_by,omitempty"`
-	Reference        string    `json:"reference"`
-	CounterpartyName string    `json:"counterparty_name"`
-	EntryID          string    `json:"entry_id"`
-	Source           string    `json:"source"`
-	EntryHash        string    `json:"entry_hash"`
-	Outcome          string    `json:"outcome"`
-	Reason           string    `json:"reason,omitempty"`
-	CreatedAt        time.Time `json:"created_at"`
+	ID string `json:"id"`
+	// AlertID is the alert decided; "" for a decision on a match.
+	AlertID string `json:"alert_id,omitempty"`
+	// KeyID owns the alert or the screening (and so the suppression);
+	// DecidedBy is the key that decided.
+	KeyID            string `json:"key_id,omitempty"`
+	DecidedBy        string `json:"decided_by,omitempty"`
+	Reference        string `json:"reference"`
+	CounterpartyName string `json:"counterparty_name"`
+	EntryID          string `json:"entry_id"`
+	Source           string `json:"source"`
+	EntryHash        string `json:"entry_hash"`
+	Outcome          string `json:"outcome"`
+	Reason           string `json:"reason,omitempty"`
+	// ListVersion is the list version whose entry a match decision was
+	// taken on (its EntryHash); ScreeningID, BatchJob and BatchRow say,
+	// as the analyst gave them, which screening or batch row showed the
+	// match.
+	ListVersion string    `json:"list_version,omitempty"`
+	ScreeningID string    `json:"screening_id,omitempty"`
+	BatchJob    string    `json:"batch_job,omitempty"`
+	BatchRow    int       `json:"batch_row,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// DecisionFilter selects decisions (Store.ListDecisions).
+type DecisionFilter struct {
+	KeyID   string // "" with AllKeys: every key's
+	AllKeys bool
+	Outcome string // "": both
+	Cursor  string
+	Limit   int
+}
+
+func (f *DecisionFilter) keep(d *Decision) bool {
+	return (f.AllKeys || d.KeyID == f.KeyID) && (f.Outcome == "" || d.Outcome == f.Outcome)
 }
 
 // MaxReasonLen bounds a decision's reason.

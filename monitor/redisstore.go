@@ -27,6 +27,8 @@ import (
 //	P:{monitor}:alerts:k:<key>   the same, one key's
 //	P:{monitor}:alerts:r:<h>     the same, one (key, reference)'s
 //	P:{monitor}:open:<h>         set of open alert ids of one entry
+//	P:{monitor}:openall          set of every open alert id (for counts)
+//	P:{monitor}:pending          set of alert ids whose delivery is pending
 //	P:{monitor}:decisions        list of decision JSON
 //	P:{monitor}:last             the version the monitoring caught up with
 //	P:{monitor}:run:<from>><to>  a run's claim (token, with a TTL)
@@ -207,7 +209,7 @@ if redis.call('SET', KEYS[1], ARGV[1], 'NX') then
   redis.call('ZADD', KEYS[3], s, ARGV[2])
   redis.call('ZADD', KEYS[4], s, ARGV[2])
   redis.call('ZADD', KEYS[5], s, ARGV[2])
-  if ARGV[3] == 'open' then redis.call('SADD', KEYS[6], ARGV[2]) end
+  if ARGV[3] == 'open' then redis.call('SADD', KEYS[6], ARGV[2]) redis.call('SADD', KEYS[8], ARGV[2]) end
   if ARGV[4] == 'pending' then redis.call('SADD', KEYS[7], ARGV[2]) end
   return 1
 end
@@ -220,7 +222,7 @@ func (r *RedisStore) AddAlert(ctx context.Context, a Alert) (Alert, bool, error)
 		return Alert{}, false, err
 	}
 	res, err := addAlert.Run(ctx, r.rdb, []string{r.alertKey(a.ID), r.k("aseq"), r.k("alerts"), r.k("alerts", keyPart(a.KeyID)),
-		r.refIndex(a.KeyID, a.Reference), r.openSet(EntryKey(a.Source, a.EntryID)), r.k("pending")}, b, a.ID, a.Status, deliveryState(a)).Result()
+		r.refIndex(a.KeyID, a.Reference), r.openSet(EntryKey(a.Source, a.EntryID)), r.k("pending"), r.k("openall")}, b, a.ID, a.Status, deliveryState(a)).Result()
 	if err != nil {
 		return Alert{}, false, err
 	}
@@ -367,6 +369,7 @@ func (r *RedisStore) UpdateAlert(ctx context.Context, id string, change func(*Al
 				p.Set(ctx, key, nb, 0)
 				if a.Status != AlertOpen {
 					p.SRem(ctx, r.openSet(EntryKey(a.Source, a.EntryID)), a.ID)
+					p.SRem(ctx, r.k("openall"), a.ID)
 				}
 				if deliveryState(a) != DeliveryPending {
 					p.SRem(ctx, r.k("pending"), a.ID)
@@ -416,21 +419,82 @@ func (r *RedisStore) AddDecision(ctx context.Context, d Decision) error {
 
 // FalsePositives implements Store.
 func (r *RedisStore) FalsePositives(ctx context.Context) ([]Decision, error) {
-	vals, err := r.rdb.LRange(ctx, r.k("decisions"), 0, -1).Result()
+	all, err := r.decisions(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out []Decision
-	for _, v := range vals {
-		var d Decision
-		if err := json.Unmarshal([]byte(v), &d); err != nil {
-			return nil, err
-		}
+	for _, d := range all {
 		if d.Outcome == FalsePositive {
 			out = append(out, d)
 		}
 	}
 	return out, nil
+}
+
+// decisions reads every decision, oldest first.
+func (r *RedisStore) decisions(ctx context.Context) ([]Decision, error) {
+	vals, err := r.rdb.LRange(ctx, r.k("decisions"), 0, -1).Result()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Decision, len(vals))
+	for i, v := range vals {
+		if err := json.Unmarshal([]byte(v), &out[i]); err != nil {
+			return nil, fmt.Errorf("decision %d: %w", i, err)
+		}
+	}
+	return out, nil
+}
+
+// GetDecision implements Store.
+func (r *RedisStore) GetDecision(ctx context.Context, id string) (Decision, error) {
+	all, err := r.decisions(ctx)
+	if err != nil {
+		return Decision{}, err
+	}
+	for _, d := range all {
+		if d.ID == id {
+			return d, nil
+		}
+	}
+	return Decision{}, fmt.Errorf("decision %q: %w", id, ErrNotFound)
+}
+
+// ListDecisions implements Store. The list only grows, so a position is
+// a stable cursor.
+func (r *RedisStore) ListDecisions(ctx context.Context, f DecisionFilter) ([]Decision, string, error) {
+	all, err := r.decisions(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	return pageDecisions(all, f)
+}
+
+// Counts implements Store. Open alerts are counted from a set kept since
+// this build; alerts opened by an older one are not in it.
+func (r *RedisStore) Counts(ctx context.Context) (Counts, error) {
+	keys, err := r.rdb.SMembers(ctx, r.k("keys")).Result()
+	if err != nil {
+		return Counts{}, err
+	}
+	var lens []*redis.IntCmd
+	var open, pending *redis.IntCmd
+	_, err = r.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, kp := range keys {
+			lens = append(lens, p.HLen(ctx, r.k("cp", kp)))
+		}
+		open, pending = p.SCard(ctx, r.k("openall")), p.SCard(ctx, r.k("pending"))
+		return nil
+	})
+	if err != nil {
+		return Counts{}, err
+	}
+	n := Counts{OpenAlerts: open.Val(), PendingDeliveries: pending.Val()}
+	for _, l := range lens {
+		n.Counterparties += l.Val()
+	}
+	return n, nil
 }
 
 // LastVersion implements Store.

@@ -46,6 +46,15 @@ type Store interface {
 	// positive decision (for suppression).
 	AddDecision(ctx context.Context, d Decision) error
 	FalsePositives(ctx context.Context) ([]Decision, error)
+	// GetDecision returns a decision by id; ListDecisions returns
+	// decisions newest first (decisions are taken by people: thousands,
+	// not millions, so a store may walk them all).
+	GetDecision(ctx context.Context, id string) (Decision, error)
+	ListDecisions(ctx context.Context, f DecisionFilter) ([]Decision, string, error)
+
+	// Counts returns how many counterparties, open alerts and pending
+	// webhook deliveries the store holds, every key's (for metrics).
+	Counts(ctx context.Context) (Counts, error)
 
 	// LastVersion is the list version the monitoring has caught up with
 	// ("" before the first).
@@ -55,6 +64,13 @@ type Store interface {
 	// provided it was still at from.
 	ClaimRun(ctx context.Context, from, to string, ttl time.Duration) (release func(), err error)
 	FinishRun(ctx context.Context, from, to string) error
+}
+
+// Counts are what Store.Counts reports.
+type Counts struct {
+	Counterparties    int64
+	OpenAlerts        int64
+	PendingDeliveries int64
 }
 
 // AlertFilter selects alerts.
@@ -342,6 +358,74 @@ func (m *MemoryStore) FalsePositives(context.Context) ([]Decision, error) {
 		}
 	}
 	return out, nil
+}
+
+// GetDecision implements Store.
+func (m *MemoryStore) GetDecision(_ context.Context, id string) (Decision, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, d := range m.decisions {
+		if d.ID == id {
+			return d, nil
+		}
+	}
+	return Decision{}, fmt.Errorf("decision %q: %w", id, ErrNotFound)
+}
+
+// ListDecisions implements Store.
+func (m *MemoryStore) ListDecisions(_ context.Context, f DecisionFilter) ([]Decision, string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return pageDecisions(m.decisions, f)
+}
+
+// pageDecisions pages ds (oldest first, as added) newest first; the
+// cursor is the 1-based position of the last decision returned.
+func pageDecisions(ds []Decision, f DecisionFilter) ([]Decision, string, error) {
+	before, err := decodeSeqCursor(f.Cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	limit, err := PageLimit(f.Limit)
+	if err != nil {
+		return nil, "", err
+	}
+	end := int64(len(ds))
+	if before > 0 {
+		end = min(end, before-1)
+	}
+	var out []Decision
+	var last int64
+	for i := end - 1; i >= 0; i-- {
+		if !f.keep(&ds[i]) {
+			continue
+		}
+		if len(out) == limit {
+			return out, strconv.FormatInt(last+1, 10), nil
+		}
+		out = append(out, ds[i])
+		last = i
+	}
+	return out, "", nil
+}
+
+// Counts implements Store.
+func (m *MemoryStore) Counts(context.Context) (Counts, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var n Counts
+	for _, byRef := range m.cps {
+		n.Counterparties += int64(len(byRef))
+	}
+	for _, ma := range m.order {
+		if ma.a.Status == AlertOpen {
+			n.OpenAlerts++
+		}
+		if deliveryState(ma.a) == DeliveryPending {
+			n.PendingDeliveries++
+		}
+	}
+	return n, nil
 }
 
 // LastVersion implements Store.

@@ -42,7 +42,8 @@ type Webhooks struct {
 	Poll   time.Duration
 	Logger *slog.Logger
 
-	kick chan struct{}
+	kick    chan struct{}
+	metrics *metrics // the engine's; nil: none
 }
 
 // ParseWebhookURLs reads WEBHOOK_URLS: "keyid=https://…" items separated
@@ -176,20 +177,25 @@ func (w *Webhooks) deliver(ctx context.Context, id string) bool {
 	if maxAttempts <= 0 {
 		maxAttempts = 10
 	}
+	outcome := "retry"
 	_, err = w.Store.UpdateAlert(ctx, id, func(a *Alert) error {
 		d := a.Delivery
 		done := time.Now().UTC()
 		switch {
 		case sendErr == nil:
 			d.State, d.NextAt, d.At, d.LastError = DeliveryDelivered, nil, &done, ""
+			outcome = "delivered"
 		case d.Attempts >= maxAttempts:
 			d.State, d.NextAt, d.LastError = DeliveryFailed, nil, sendErr.Error()
+			outcome = "failed"
 		default:
 			next := done.Add(w.backoff(d.Attempts))
 			d.NextAt, d.LastError = &next, sendErr.Error()
+			outcome = "retry"
 		}
 		return nil
 	})
+	w.metrics.delivery(outcome)
 	if err != nil {
 		w.logger().Warn("webhook: could not record a delivery; it may be sent again", "alert", id, "error", err)
 	}

@@ -299,6 +299,80 @@ func (s *MonitorStore) FalsePositives(ctx context.Context) ([]monitor.Decision, 
 	return collectDocs[monitor.Decision](rows)
 }
 
+// GetDecision implements monitor.Store.
+func (s *MonitorStore) GetDecision(ctx context.Context, id string) (monitor.Decision, error) {
+	var doc []byte
+	err := s.pool.QueryRow(ctx, `SELECT doc FROM monitor_decisions WHERE id = $1`, id).Scan(&doc)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return monitor.Decision{}, fmt.Errorf("decision %q: %w", id, monitor.ErrNotFound)
+	}
+	if err != nil {
+		return monitor.Decision{}, err
+	}
+	var d monitor.Decision
+	return d, json.Unmarshal(doc, &d)
+}
+
+// ListDecisions implements monitor.Store: newest first by (created_at,
+// id); the cursor is the last row's pair.
+func (s *MonitorStore) ListDecisions(ctx context.Context, f monitor.DecisionFilter) ([]monitor.Decision, string, error) {
+	limit, err := monitor.PageLimit(f.Limit)
+	if err != nil {
+		return nil, "", err
+	}
+	beforeAt, beforeID := time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), ""
+	if f.Cursor != "" {
+		at, id, ok := strings.Cut(f.Cursor, ".")
+		n, perr := strconv.ParseInt(at, 10, 64)
+		if !ok || perr != nil || id == "" {
+			return nil, "", fmt.Errorf("cursor %q: %w", f.Cursor, monitor.ErrBadCursor)
+		}
+		beforeAt, beforeID = time.UnixMicro(n).UTC(), id
+	}
+	rows, err := s.pool.Query(ctx, `SELECT doc, created_at, id FROM monitor_decisions
+		WHERE ($1 OR doc->>'key_id' = $2) AND ($3 = '' OR outcome = $3)
+		AND (created_at, id) < ($4, $5)
+		ORDER BY created_at DESC, id DESC LIMIT $6`, f.AllKeys, f.KeyID, f.Outcome, beforeAt, beforeID, limit+1)
+	if err != nil {
+		return nil, "", err
+	}
+	defer rows.Close()
+	var out []monitor.Decision
+	var lastAt time.Time
+	var lastID, next string
+	for rows.Next() {
+		var doc []byte
+		var at time.Time
+		var id string
+		if err := rows.Scan(&doc, &at, &id); err != nil {
+			return nil, "", err
+		}
+		if len(out) == limit {
+			// The row's time, to the microsecond PostgreSQL keeps.
+			next = strconv.FormatInt(lastAt.UnixMicro(), 10) + "." + lastID
+			break
+		}
+		var d monitor.Decision
+		if err := json.Unmarshal(doc, &d); err != nil {
+			return nil, "", err
+		}
+		out = append(out, d)
+		lastAt, lastID = at, id
+	}
+	return out, next, rows.Err()
+}
+
+// Counts implements monitor.Store (the partial indexes of migration 0003
+// answer the alert counts).
+func (s *MonitorStore) Counts(ctx context.Context) (monitor.Counts, error) {
+	var n monitor.Counts
+	err := s.pool.QueryRow(ctx, `SELECT
+		(SELECT count(*) FROM monitor_counterparties),
+		(SELECT count(*) FROM monitor_alerts WHERE status = 'open'),
+		(SELECT count(*) FROM monitor_alerts WHERE delivery_state = 'pending')`).Scan(&n.Counterparties, &n.OpenAlerts, &n.PendingDeliveries)
+	return n, err
+}
+
 // LastVersion implements monitor.Store.
 func (s *MonitorStore) LastVersion(ctx context.Context) (string, error) {
 	var v string

@@ -10,3 +10,8 @@ func TestMonitorStore(t *testing.T) {
 	_, pool, _ := testDB(t)
 	monitortest.RunStore(t, NewMonitorStore(pool))
 }
+
+func TestMonitorMatchDecisions(t *testing.T) {
+	_, pool, _ := testDB(t)
+	monitortest.RunMatchDecisions(t, NewMonitorStore(pool))
+}

@@ -39,6 +39,8 @@ type batchTestOptions struct {
 	MaxBytes, MaxRows, WaitMaxRows int64
 	ChunkRows                      int
 	Audit                          Audit
+	// Suppressor is the batch manager's (a monitor.Engine's Suppressor).
+	Suppressor func(keyID string) screening.SuppressFunc
 }
 
 // newTestBatches wires a batch manager on cat the way cmd/screener does,
@@ -53,7 +55,7 @@ func newTestBatches(t testing.TB, cat *screening.Catalog, metrics *Metrics, bo b
 		t.Fatal(err)
 	}
 	bm := batch.New(batch.Options{Store: st, Catalog: cat, Observer: NewBatchObserver(metrics, bo.Audit, quietLog), Logger: quietLog,
-		MaxRows: bo.MaxRows, WaitMaxRows: bo.WaitMaxRows, ChunkRows: bo.ChunkRows})
+		MaxRows: bo.MaxRows, WaitMaxRows: bo.WaitMaxRows, ChunkRows: bo.ChunkRows, Suppressor: bo.Suppressor})
 	metrics.SetBatchActive(func() float64 { return float64(bm.Active()) })
 	return bm, NewBatches(bm, bo.MaxBytes, quietLog)
 }

@@ -63,6 +63,9 @@ func (s *Server) mountMonitoring(g *gin.RouterGroup) {
 	g.GET("/alerts", s.handleAlerts)
 	g.GET("/alerts/:id", s.handleAlert)
 	g.POST("/alerts/:id/decision", requireScope(ScopeDecide), s.handleDecision)
+	g.POST("/decisions", requireScope(ScopeDecide), s.handleMatchDecision)
+	g.GET("/decisions", s.handleDecisions)
+	g.GET("/decisions/:id", s.handleGetDecision)
 }
 
 // monitorProblem answers the problem for an error of package monitor.

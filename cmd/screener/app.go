@@ -168,18 +168,18 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Ongoing monitoring: counterparties, alerts and decisions, shared
+	// through Redis when configured; each new list version's diff is
+	// screened against them once across replicas. Its false positive
+	// decisions suppress matches in batch rows too.
+	m.openMonitoring()
 	m.batches = batch.New(batch.Options{
 		Store: jobs, Catalog: m.catalog, Threshold: cfg.MatchThreshold, Observer: service.NewBatchObserver(m.metrics, aud, log),
 		Logger: log, MaxRows: cfg.BatchMaxRows, WaitMaxRows: cfg.BatchWaitMaxRows, ChunkRows: cfg.BatchChunkRows,
 		ChunkBytes: cfg.BatchChunkBytes, MaxActiveJobsPerKey: cfg.BatchMaxJobsKey, MaxStoredBytesPerKey: cfg.BatchMaxBytesKey,
-		Workers: cfg.BatchWorkers, SweepEvery: min(time.Minute, max(cfg.BatchResultTTL/4, 10*time.Millisecond)),
+		Workers: cfg.BatchWorkers, SweepEvery: min(time.Minute, max(cfg.BatchResultTTL/4, 10*time.Millisecond)), Suppressor: m.monitor.Suppressor,
 	})
 	m.metrics.SetBatchActive(func() float64 { return float64(m.batches.Active()) })
-
-	// Ongoing monitoring: counterparties, alerts and decisions, shared
-	// through Redis when configured; each new list version's diff is
-	// screened against them once across replicas.
-	m.openMonitoring()
 
 	m.server = service.New(service.Options{
 		Catalog: m.catalog, Store: m.store, Refresh: refreshInfo, Logger: log, Metrics: m.metrics,
@@ -334,7 +334,7 @@ func (m *Main) openMonitoring() {
 		m.webhooks = &monitor.Webhooks{URLs: cfg.WebhookURLs, Secret: []byte(cfg.WebhookSecret), Logger: m.Logger}
 	}
 	m.monitor = monitor.New(monitor.Options{Store: store, Catalog: m.catalog, Versions: m.store, Threshold: cfg.MatchThreshold,
-		Webhooks: m.webhooks, Logger: m.Logger, Every: cfg.MonitorCheckInterval})
+		Webhooks: m.webhooks, Logger: m.Logger, Every: cfg.MonitorCheckInterval, Registerer: m.metrics.Registry})
 }
 
 // openBatchStore returns where batch jobs live: Redis, shared by every

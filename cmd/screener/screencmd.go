@@ -154,4 +154,13 @@ func printScreening(w io.Writer, sr *client.ScreenResponse) {
 		}
 		tw.Flush()
 	}
+	if len(sr.Suppressed) > 0 {
+		fmt.Fprintf(w, "%d match(es) suppressed by false positive decisions (not counted in the status):\n", len(sr.Suppressed))
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "SCORE\tLIST\tNAME\tID\tDECISION")
+		for _, m := range sr.Suppressed {
+			fmt.Fprintf(tw, "%.3f\t%s\t%s\t%s\t%s\n", m.Score, m.List, m.Name, m.ID, m.SuppressedBy)
+		}
+		tw.Flush()
+	}
 }

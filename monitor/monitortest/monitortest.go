@@ -67,6 +67,9 @@ func RunStore(t *testing.T, s monitor.Store) {
 			t.Fatalf("add %d: %v %v", i, added, err)
 		}
 	}
+	if n, err := s.Counts(ctx); err != nil || n != (monitor.Counts{Counterparties: 3, OpenAlerts: 5, PendingDeliveries: 1}) {
+		t.Errorf("counts after adding alerts: %+v %v", n, err)
+	}
 	again, added, err := s.AddAlert(ctx, monitor.Alert{ID: "al_1", KeyID: "k", Reference: "zzz", Status: monitor.AlertOpen})
 	if err != nil || added || again.Reference != "c" {
 		t.Fatalf("adding an alert twice: %+v %v %v", again, added, err)
@@ -116,12 +119,53 @@ func RunStore(t *testing.T, s monitor.Store) {
 	if got, _ := s.GetAlert(ctx, "al_0"); got.Status != monitor.AlertClosed {
 		t.Errorf("al_0 is %s", got.Status)
 	}
+	if n, err := s.Counts(ctx); err != nil || n != (monitor.Counts{Counterparties: 3, OpenAlerts: 4, PendingDeliveries: 0}) {
+		t.Errorf("counts after closing one and delivering one: %+v %v", n, err)
+	}
 
-	// Decisions.
-	s.AddDecision(ctx, monitor.Decision{ID: "d1", Outcome: monitor.TrueMatch})
-	s.AddDecision(ctx, monitor.Decision{ID: "d2", Outcome: monitor.FalsePositive})
-	if fps, err := s.FalsePositives(ctx); err != nil || len(fps) != 1 || fps[0].ID != "d2" {
+	// Decisions: by id; newest first, per key or every key's, by outcome.
+	for i, d := range []monitor.Decision{
+		{ID: "d1", KeyID: "k", Outcome: monitor.TrueMatch},
+		{ID: "d2", KeyID: "k", Outcome: monitor.FalsePositive, Reference: "c", EntryID: "e1", EntryHash: "h1", ScreeningID: "s1"},
+		{ID: "d3", KeyID: "other", Outcome: monitor.FalsePositive},
+		{ID: "d4", KeyID: "k", Outcome: monitor.FalsePositive, BatchJob: "j1", BatchRow: 7},
+	} {
+		d.CreatedAt = t0.Add(time.Duration(i) * time.Minute)
+		if err := s.AddDecision(ctx, d); err != nil {
+			t.Fatalf("add decision %s: %v", d.ID, err)
+		}
+	}
+	if fps, err := s.FalsePositives(ctx); err != nil || len(fps) != 3 || fps[0].ID != "d2" {
 		t.Errorf("false positives %+v %v", fps, err)
+	}
+	if d, err := s.GetDecision(ctx, "d2"); err != nil || d.Reference != "c" || d.EntryHash != "h1" || d.ScreeningID != "s1" || !d.CreatedAt.Equal(t0.Add(time.Minute)) {
+		t.Errorf("decision d2: %+v %v", d, err)
+	}
+	if d, err := s.GetDecision(ctx, "d4"); err != nil || d.BatchJob != "j1" || d.BatchRow != 7 {
+		t.Errorf("decision d4: %+v %v", d, err)
+	}
+	if _, err := s.GetDecision(ctx, "nope"); !errors.Is(err, monitor.ErrNotFound) {
+		t.Errorf("an unknown decision: %v", err)
+	}
+	ids := func(ds []monitor.Decision) (out []string) {
+		for _, d := range ds {
+			out = append(out, d.ID)
+		}
+		return out
+	}
+	ds, next, err := s.ListDecisions(ctx, monitor.DecisionFilter{KeyID: "k", Limit: 2})
+	if err != nil || fmt.Sprint(ids(ds)) != "[d4 d2]" || next == "" {
+		t.Fatalf("decisions page 1: %v %q %v", ids(ds), next, err)
+	}
+	ds, next, err = s.ListDecisions(ctx, monitor.DecisionFilter{KeyID: "k", Limit: 2, Cursor: next})
+	if err != nil || fmt.Sprint(ids(ds)) != "[d1]" || next != "" {
+		t.Fatalf("decisions page 2: %v %q %v", ids(ds), next, err)
+	}
+	if ds, _, err := s.ListDecisions(ctx, monitor.DecisionFilter{AllKeys: true, Outcome: monitor.FalsePositive}); err != nil || fmt.Sprint(ids(ds)) != "[d4 d3 d2]" {
+		t.Errorf("every key's false positives: %v %v", ids(ds), err)
+	}
+	if _, _, err := s.ListDecisions(ctx, monitor.DecisionFilter{KeyID: "k", Cursor: "x"}); !errors.Is(err, monitor.ErrBadCursor) {
+		t.Errorf("a bad decision cursor: %v", err)
 	}
 
 	// Runs: one claim at a time; the version moves only from where it was.

@@ -24,6 +24,7 @@ import (
 
 	"github.com/cslscreen/screener/batch"
 	"github.com/cslscreen/screener/lists"
+	"github.com/cslscreen/screener/monitor"
 	"github.com/cslscreen/screener/screening"
 	"github.com/cslscreen/screener/service"
 )
@@ -113,8 +114,9 @@ func (f *fakeAlerts) enable() {
 }
 
 // startServer runs the real service (screening, batches with workers, API
-// keys) on the embedded list loaded as a full, non-built-in list, behind
-// a mux that sends /v1/alerts to alerts.
+// keys, monitoring with decisions on matches) on the embedded list loaded
+// as a full, non-built-in list, behind a mux that sends /v1/alerts to
+// alerts.
 func startServer(t *testing.T, alerts http.Handler) string {
 	t.Helper()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -133,11 +135,12 @@ func startServer(t *testing.T, alerts http.Handler) string {
 	t.Cleanup(func() { cancel(); <-done; bm.Close() })
 
 	sum := sha256.Sum256([]byte(testKey))
-	keys, err := service.ParseKeys(strings.NewReader("web:"+hex.EncodeToString(sum[:])), "test")
+	keys, err := service.ParseKeys(strings.NewReader("web:"+hex.EncodeToString(sum[:])+":decide"), "test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := service.New(service.Options{Catalog: cat, Logger: quiet, Keys: keys, Batches: service.NewBatches(bm, 1<<20, quiet)})
+	eng := monitor.New(monitor.Options{Store: monitor.NewMemoryStore(), Catalog: cat, Logger: quiet})
+	srv := service.New(service.Options{Catalog: cat, Logger: quiet, Keys: keys, Batches: service.NewBatches(bm, 1<<20, quiet), Monitor: eng})
 	mux := http.NewServeMux()
 	mux.Handle("/v1/alerts", alerts)
 	mux.Handle("/v1/alerts/", alerts)
@@ -148,8 +151,10 @@ func startServer(t *testing.T, alerts http.Handler) string {
 }
 
 // TestPageInBrowser drives the page in headless Chromium against the real
-// service: screening with and without a key, a match and an unscreenable
-// name, a batch from upload to download, and alerts absent then decided.
+// service: screening with and without a key, a match decided a false
+// positive with the keyboard and suppressed in the next screening, an
+// unscreenable name, a batch from upload to download, and alerts absent
+// then decided.
 // Screenshots of each step go to $SCREENSHOT_DIR (default a temporary
 // directory).
 func TestPageInBrowser(t *testing.T) {
@@ -295,7 +300,50 @@ func TestPageInBrowser(t *testing.T) {
 		t.Error("the 401 message stays after a good answer")
 	}
 	shot("03-match")
-	checkContrast(t, ctx, "#screen-status", ".status-note", ".help", "button", "button[type=button]", ".listref", "th", "code", "dl.facts dt", ".badge")
+	checkContrast(t, ctx, "#screen-status", ".status-note", ".help", "button", "button[type=button]", ".listref", "th", "code", "dl.facts dt", ".badge",
+		".match-decide legend", ".match-decide label")
+
+	// The first match decided a false positive with the keyboard: Space
+	// picks the outcome, Enter in the reason submits; without a reason the
+	// page asks for one and puts the focus there.
+	entry, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#screen-result form.match-decide").dataset.entry`))
+	if err != nil || entry == "" {
+		t.Fatalf("no decision form on the first match (%q, %v)", entry, err)
+	}
+	run("decide without a reason", chromedp.Focus(chromedp.ID("decide-0-fp")), chromedp.KeyEvent(" "), chromedp.Focus(chromedp.ID("decide-0-reason")), chromedp.KeyEvent(kb.Enter))
+	waitFor("reason asked", `!document.getElementById("decide-0-error").hidden`)
+	if msg := text("#decide-0-error"); !strings.Contains(msg, "give a reason") {
+		t.Errorf("no reason: %q", msg)
+	}
+	if f, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.id`)); f != "decide-0-reason" {
+		t.Errorf("after a missing reason the focus is on %q, want the reason", f)
+	}
+	run("decide a match", chromedp.SendKeys(chromedp.ID("decide-0-reason"), "a namesake, checked the address"+kb.Enter))
+	waitFor("match decided", `!!document.getElementById("decide-0-status").dataset.decision`)
+	decision, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("decide-0-status").dataset.decision`))
+	if err != nil || !strings.HasPrefix(decision, "dc_") {
+		t.Fatalf("decision id %q, %v", decision, err)
+	}
+	if s := text("#decide-0-status"); !strings.Contains(s, "Decided: false positive — a namesake, checked the address (decision "+decision+")") {
+		t.Errorf("decided status %q", s)
+	}
+	if f, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.id`)); f != "decide-0-status" {
+		t.Errorf("after deciding the focus is on %q, want the status", f)
+	}
+	shot("03a-match-decided")
+	run("screen again", chromedp.SendKeys(chromedp.ID("name"), kb.Enter))
+	waitFor("suppressed", `document.querySelector("#screen-suppressed li[data-decision='`+decision+`']")`)
+	if s := text("#screen-announce"); s != "Status MATCH: 2 matches; 1 suppressed by decisions." {
+		t.Errorf("announced %q", s)
+	}
+	if s := text("#screen-suppressed"); !strings.Contains(s, entry) || !strings.Contains(s, "suppressed by decision "+decision) {
+		t.Errorf("the suppressed match: %q", s)
+	}
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#screen-result article form.match-decide[data-entry='`+entry+`']").length`)); n != 0 {
+		t.Error("the suppressed entry is still among the matches")
+	}
+	shot("03b-suppressed")
+	checkContrast(t, ctx, "#screen-suppressed h3", "#screen-suppressed li")
 
 	// A date of birth is sent; a server that does not screen by it yet
 	// refuses the field, and the page screens the name without it and says so.
@@ -316,7 +364,7 @@ func TestPageInBrowser(t *testing.T) {
 	if hidden, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("screen-error").hidden`)); !hidden {
 		t.Errorf("screening with a date of birth failed: %s", text("#screen-error"))
 	}
-	shot("03b-date-of-birth")
+	shot("03c-date-of-birth")
 	run("clear the date of birth", chromedp.Evaluate[chromedp.Void](`document.getElementById("dob").value = ""`))
 
 	// A name that cannot be read: unscreenable, with its warning, never clear.

@@ -192,7 +192,74 @@
     return box;
   }
 
-  function matchBlock(m, i) {
+  // matchDecideForm lets an analyst decide a match of the screening r: a
+  // false positive suppresses the (name, entry) pair in this key's later
+  // screenings, batches and monitoring runs (POST /v1/decisions).
+  function matchDecideForm(r, m, i) {
+    const id = "decide-" + i;
+    const what = (m.name || m.id) + (m.list ? " (" + m.list + ")" : "");
+    const status = el("p", { id: id + "-status", class: "decide-status", role: "status", "aria-live": "polite" });
+    const errBox = el("div", { id: id + "-error", class: "error", role: "alert", hidden: true });
+    const form = el("form", { class: "match-decide", "data-entry": m.id || "" },
+      el("fieldset", {},
+        el("legend", {}, "Decide this match"),
+        el("span", { class: "choice" },
+          el("input", { id: id + "-tm", type: "radio", name: "outcome", value: "true_match" }),
+          el("label", { for: id + "-tm" }, "True match")),
+        el("span", { class: "choice" },
+          el("input", { id: id + "-fp", type: "radio", name: "outcome", value: "false_positive" }),
+          el("label", { for: id + "-fp" }, "False positive")),
+        el("label", { for: id + "-reason", class: "reason" }, "Reason"),
+        el("input", { id: id + "-reason", type: "text", name: "reason", maxlength: 2000, autocomplete: "off", "aria-describedby": id + "-help" }),
+        el("button", { type: "submit", id: id + "-submit" }, "Record decision"),
+        el("p", { id: id + "-help", class: "help" }, "A false positive hides this entry for this name in your later screenings, batches and monitoring until the entry changes.")));
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const outcome = form.elements.outcome.value;
+      const reason = form.elements.reason.value.trim();
+      clearError(errBox);
+      if (!outcome || !reason) {
+        showError(errBox, new APIError(400, { title: "Choose True match or False positive and give a reason for " + what }));
+        (outcome ? form.elements.reason : form.querySelector("input[type=radio]")).focus();
+        return;
+      }
+      const btn = form.querySelector("button");
+      btn.disabled = true;
+      try {
+        const req = { name: (r.query && r.query.name) || "", entry_id: m.id, source: m.source, outcome, reason };
+        if (r.id) req.screening_id = r.id;
+        const d = await (await api("POST", "/v1/decisions", JSON.stringify(req), { "Content-Type": "application/json" })).json();
+        form.replaceChildren();
+        form.hidden = true;
+        status.dataset.decision = d.id || "";
+        status.textContent = "Decided: " + human(outcome) + " — " + reason + " (decision " + (d.id || "") + ")." +
+          (outcome === "false_positive" ? " Screen the name again to see it suppressed." : "");
+        status.tabIndex = -1;
+        status.focus();
+      } catch (err) {
+        showError(errBox, err);
+        btn.disabled = false;
+      }
+    });
+    return el("div", { class: "decide" }, form, errBox, status);
+  }
+
+  // suppressedBlock lists the matches analysts' false positives suppressed.
+  function suppressedBlock(ms) {
+    if (!ms || !ms.length) return null;
+    const ul = el("ul");
+    for (const m of ms) {
+      ul.append(el("li", { class: "suppressed", "data-entry": m.id || "", "data-decision": m.suppressed_by || "" },
+        el("span", { class: "badge" }, m.list || "?"), " ", m.name || "", " — score ", fmtScore(m.score),
+        ", entry ", el("code", {}, m.id || ""), ", suppressed by decision ", el("code", {}, m.suppressed_by || "")));
+    }
+    return el("div", { class: "suppressed-block", id: "screen-suppressed" },
+      el("h3", {}, "Suppressed by decisions (" + ms.length + ")"),
+      el("p", { class: "status-note" }, "Analysts decided these were false positives for this name; they do not count in the status."),
+      ul);
+  }
+
+  function matchBlock(m, i, r) {
     const hid = "match-" + i;
     const art = el("article", { class: "match", "aria-labelledby": hid, "data-list": m.list || "" });
     art.append(el("h3", { id: hid }, el("span", { class: "badge" }, m.list || "?"), m.name || ""));
@@ -214,6 +281,7 @@
     }
     factRow(dl, "Entry id", el("code", {}, m.id || ""));
     art.append(dl, explanationBlock(m.explanation));
+    if (r) art.append(matchDecideForm(r, m, i));
     return art;
   }
 
@@ -251,15 +319,18 @@
     frag.append(queryLine(r.query) || "", listRef(r));
     if (matches.length) {
       frag.append(el("h3", { class: "visually-hidden" }, "Matches"));
-      matches.forEach((m, i) => frag.append(matchBlock(m, i)));
+      matches.forEach((m, i) => frag.append(matchBlock(m, i, r)));
     }
+    const sb = suppressedBlock(r.suppressed);
+    if (sb) frag.append(sb);
     out.replaceChildren(frag);
     out.dataset.id = r.id || "";
     // The region above is long; screen readers hear this one line.
     const ws = r.warnings || [];
     $("screen-announce").textContent = "Status " + String(r.status || "unknown").toUpperCase() + ": " +
       matches.length + (matches.length === 1 ? " match" : " matches") +
-      (ws.length ? "; warnings: " + ws.map((w) => w.code).join(", ") : "") + ".";
+      (ws.length ? "; warnings: " + ws.map((w) => w.code).join(", ") : "") +
+      ((r.suppressed || []).length ? "; " + r.suppressed.length + " suppressed by decisions" : "") + ".";
   }
 
   async function screen(ev) {
