@@ -99,6 +99,9 @@ type nameRec struct {
 	off     uint32  // into toks
 	wsum    float32 // weight of the name's ordinary words (not legal forms, function words or titles): what estimates compare
 	person  bool    // the record is an individual
+	// lettered is set on the plain reading of a name whose acronym
+	// reading is indexed too (addReadings), acronym on that reading.
+	lettered, acronym bool
 }
 
 // nameWeight is what gathering and scoring read of a nameRec.
@@ -182,12 +185,12 @@ func Build(records []Record) *Index {
 			if k > math.MaxUint16 {
 				break
 			}
-			ix.addName(&an, b, uint32(r), uint16(k), 0, name, &recOfVocab)
+			ix.addReadings(&an, b, uint32(r), uint16(k), 0, name, &recOfVocab)
 			for p, part := range subNames(name) {
 				if p+1 > math.MaxUint8 {
 					break
 				}
-				ix.addName(&an, b, uint32(r), uint16(k), uint8(p+1), part, &recOfVocab)
+				ix.addReadings(&an, b, uint32(r), uint16(k), uint8(p+1), part, &recOfVocab)
 			}
 		}
 	}
@@ -208,6 +211,30 @@ type builder struct {
 	textOrder []string
 	intern    map[string]string
 	words     map[string]struct{} // every word of every name, as split
+}
+
+// addReadings adds a name, and when it is not an individual's and holds a
+// run of single letters ("N.I.I. Argon"), its acronym reading as well
+// ("NII Argon"), unless the two read the same.
+func (ix *Index) addReadings(an *analyser, b *builder, rec uint32, nameIdx uint16, sub uint8, name string, recOfVocab *[]int32) {
+	n := len(ix.names)
+	ix.addName(an, b, rec, nameIdx, sub, name, recOfVocab)
+	if len(ix.names) == n || !an.letters || ix.recs[rec].typ == "individual" {
+		return
+	}
+	an.sp.acronyms = true
+	ix.addName(an, b, rec, nameIdx, sub, name, recOfVocab)
+	an.sp.acronyms = false
+	if len(ix.names) != n+2 {
+		return
+	}
+	a, c := ix.names[n], ix.names[n+1]
+	if slices.Equal(ix.toks[a.off:a.off+uint32(a.n)], ix.toks[c.off:c.off+uint32(c.n)]) {
+		// The same tokens ("S.A." is a legal form either way).
+		ix.toks, ix.texts, ix.names = ix.toks[:c.off], ix.texts[:c.off], ix.names[:n+1]
+		return
+	}
+	ix.names[n].lettered, ix.names[n+1].acronym = true, true
 }
 
 func (ix *Index) addName(an *analyser, b *builder, rec uint32, nameIdx uint16, sub uint8, name string, recOfVocab *[]int32) {

@@ -42,6 +42,9 @@ func personRecords() []Record {
 		{ID: "tulamash5", Source: el, Names: []string{"Plant No. Five"}},
 		{ID: "argon", Source: el, Names: []string{"N.I.I. Argon"}},
 		{ID: "orbita", Source: el, Names: []string{"Technopark Orbita LLC"}},
+		{ID: "vektor", Source: el, Names: []string{"OOO Technopark Vektor"}},
+		{ID: "khanlabs", Source: el, Names: []string{"A.Q. Khan Research Laboratories"}},
+		{ID: "nik", Source: el, Names: []string{"N.I.K. Soyuz"}},
 		{ID: "severnaya-murmansk", Source: el, Names: []string{"Severnaya Verf Murmansk"}},
 	}
 	// Frequent words, as on the real lists: "Abdullahi", "Mohammed",
@@ -121,7 +124,16 @@ func TestRealWorldNames(t *testing.T) {
 		{pattern: "number", query: "Plant No. 5 Tulamash", want: "tulamash"},
 		{pattern: "number", query: "Plant No. 5", want: "tulamash5"},
 		{pattern: "number", query: "Plant No. 7", not: "tulamash5"},
-		{pattern: "acronym", query: "NII Argon", want: "argon", todo: true},
+		{pattern: "acronym", query: "NII Argon", want: "argon"},
+		{pattern: "acronym", query: "N. I. I. Argon", want: "argon"},
+		{pattern: "acronym", query: "O.O.O. Technopark Vektor", want: "vektor"},
+		{pattern: "acronym", query: "AQ Khan Research Laboratories", want: "khanlabs"},
+		{pattern: "acronym", query: "A. Q. Khan Research Laboratories", typ: "Entity", want: "khanlabs"},
+		{pattern: "acronym", query: "A. Q. Khan Research Laboratories", typ: "Individual", want: "khanlabs"},
+		{pattern: "acronym", query: "A. X. Khan Research Laboratories", not: "khanlabs"},
+		{pattern: "acronym", query: "NIK Soyuz", want: "nik"},
+		{pattern: "acronym", query: "N.I.M. Soyuz", not: "nik"},
+		{pattern: "initials", query: "Y. V. Prigozhin", typ: "Individual", want: "prigozhin"},
 		{pattern: "glued legal form", query: "TechnoparkLLC Orbita", want: "orbita"},
 	}
 	for _, c := range cases {

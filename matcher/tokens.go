@@ -91,6 +91,10 @@ type analyser struct {
 	// query (queries only: used when known is set).
 	dm   delMemo
 	memo *analyserMemo // Build only
+	// letters is set by analyse when a letter of a run (acronymRuns)
+	// was read as a word of its own, not as part of a legal form ("S.A."
+	// at the end of a name): the name reads otherwise as an acronym.
+	letters bool
 }
 
 // sunLetterArticles are the forms "al-" takes before a "sun letter"
@@ -106,6 +110,7 @@ var sunLetterArticles = map[string]string{
 func (a *analyser) analyse(name string) []token {
 	words := a.sp.split(name)
 	a.toks = a.toks[:0]
+	a.letters = false
 	a.dm.reset()
 	if len(words) == 0 {
 		return a.toks
@@ -201,6 +206,9 @@ func (a *analyser) analyse(name string) []token {
 			a.toks = append(a.toks, token{text: text, canon: class, key: class, kind: kindLegal, paren: words[i].paren})
 			i += n
 			continue
+		}
+		if words[i].run {
+			a.letters = true
 		}
 		if f := a.wfacts[i]; f != nil && f.plain && !sunArticle(words, i) {
 			a.pushFacts(words[i], f)
