@@ -96,8 +96,9 @@ func TestRealWorldNames(t *testing.T) {
 		// Words split or joined elsewhere.
 		{pattern: "split", query: "Ri Myongc-hol", want: "myongchol"},
 		{pattern: "split", query: "Ri Myongchol", want: "myongchol"},
-		{pattern: "split", query: "CHONGCHONGANG SHIPPING CO LTD", want: "chongchon", todo: true},
-		{pattern: "split", query: "Divetechnoservices", want: "divetechno", todo: true},
+		{pattern: "split", query: "CHONGCHONGANG SHIPPING CO LTD", want: "chongchon"},
+		{pattern: "split", query: "Divetechnoservices", want: "divetechno"},
+		{pattern: "split", query: "Chongchongang", want: "chongchon"},
 		{pattern: "joined", query: "Chong Chon Gang Shipping Co Ltd", want: "chongchongang"},
 		{pattern: "joined", query: "Dive Techno Services", want: "divetechnoservices"},
 		// Fewer parts, initials.

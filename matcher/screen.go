@@ -43,6 +43,7 @@ const (
 	unitSplitSecond
 	unitResplit // query tokens q and q+1 cut elsewhere into two listed words: this one and partner
 	unitJoin3   // query tokens q, q+1 and q+2 written as one listed word
+	unitSplit3  // query token q written as three listed words: this one and s.split3[partner]
 )
 
 type cand struct {
@@ -101,6 +102,7 @@ type scratch struct {
 	typoMemo     []memoSpan
 	typoMemoHits []uint32
 	results      []recBest
+	split3       [][2]uint32 // the second and third listed words of unitSplit3 candidates
 	pens         []float32
 	idx          []int
 	spellSeen    []uint32 // per spelling: the spellEpoch it was last collected in
@@ -336,6 +338,7 @@ func (ix *Index) release(s *scratch) {
 		s.slot[c.vocab] = -1
 	}
 	s.cands = s.cands[:0]
+	s.split3 = s.split3[:0]
 	for _, n := range s.touched {
 		s.acc[n].w = 0
 		s.acc[n].q = 0
