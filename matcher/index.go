@@ -59,6 +59,10 @@ type Index struct {
 	factList  []factRec
 	factExtra []factStrings
 
+	// korean holds the words that read as one Korean syllable, by their
+	// Korean keys (korean.go).
+	korean map[string][]koreanMate
+
 	// parts are the words a query word may be cut into, with their
 	// document frequencies (compounds.go, splitWord).
 	parts partSet
@@ -174,7 +178,7 @@ func Build(records []Record) *Index {
 	ix.recs = make([]recMeta, len(records))
 	an := analyser{memo: newAnalyserMemo()}
 	recOfVocab := []int32{}
-	b := &builder{texts: map[string]uint32{}, intern: map[string]string{}, words: map[string]struct{}{}}
+	b := &builder{texts: map[string]uint32{}, intern: map[string]string{}, words: map[string]struct{}{}, plain: map[uint32]bool{}, acronym: map[uint32]bool{}}
 	for r, rec := range records {
 		m := recMeta{id: rec.ID, typ: strings.ToLower(strings.TrimSpace(rec.Type)), names: slices.Clone(rec.Names)}
 		for _, c := range rec.Countries {
@@ -198,6 +202,7 @@ func Build(records []Record) *Index {
 	ix.buildPostings()
 	ix.buildLookups(b)
 	ix.buildFacts(b)
+	ix.buildKorean()
 	ix.pool.New = func() any { return ix.newScratch() }
 	return ix
 }
@@ -211,6 +216,10 @@ type builder struct {
 	textOrder []string
 	intern    map[string]string
 	words     map[string]struct{} // every word of every name, as split
+	// plain and acronym mark the vocabulary entries met as words and as
+	// acronyms joined from letters: only the first may be a part of a
+	// cut word.
+	plain, acronym map[uint32]bool
 }
 
 // addReadings adds a name, and when it is not an individual's and holds a
@@ -261,6 +270,11 @@ func (ix *Index) addName(an *analyser, b *builder, rec uint32, nameIdx uint16, s
 		if (*recOfVocab)[id] != int32(rec) {
 			(*recOfVocab)[id] = int32(rec)
 			ix.vocab[id].df++
+		}
+		if t.acronym {
+			b.acronym[id] = true
+		} else {
+			b.plain[id] = true
 		}
 		v := id
 		if t.paren {
@@ -413,8 +427,8 @@ func (ix *Index) buildLookups(b *builder) {
 		}
 	}
 	parts := make(map[string]int32, len(ix.vocab)+len(b.textOrder))
-	for _, v := range ix.vocab {
-		if v.kind != kindLegal {
+	for id, v := range ix.vocab {
+		if v.kind != kindLegal && (b.plain[uint32(id)] || !b.acronym[uint32(id)]) {
 			parts[v.canon] = v.df
 		}
 	}

@@ -44,8 +44,9 @@ type rawWord struct {
 	// tells a run of letters (acronymRuns).
 	start, end int32
 	// run is set on the letters of a run the plain reading keeps apart
-	// (acronymRuns).
-	run bool
+	// (acronymRuns), acronym on the word the acronym reading joins them
+	// into.
+	run, acronym bool
 }
 
 func isApostrophe(r rune) bool {
@@ -269,7 +270,7 @@ func (sp *splitter) acronymRuns(s string) {
 			b = append(b, w.text[0])
 		}
 		w := sp.words[k]
-		w.text, w.end = string(b), sp.words[j].end
+		w.text, w.end, w.acronym = string(b), sp.words[j].end, true
 		out = append(out, w)
 		k = j + 1
 	}

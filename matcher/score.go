@@ -208,7 +208,7 @@ func (ix *Index) scoreName(s *scratch, ni uint32, keep bool) (float32, bool) {
 	nr := &ix.nameW[ni]
 	toks := ix.toks[nr.off : nr.off+uint32(nr.n)]
 	s.edges = s.edges[:0]
-	ix.candEdges(s, toks)
+	ix.candEdges(s, toks, nr)
 	ix.initialEdges(s, toks)
 	s.sortEdges()
 	// Greedy choice is not always best when an edge joins or splits words
@@ -229,7 +229,7 @@ func (ix *Index) scoreName(s *scratch, ni uint32, keep bool) (float32, bool) {
 
 // candEdges appends to s.edges a pair for every candidate of the query met
 // among the name's tokens.
-func (ix *Index) candEdges(s *scratch, toks []uint32) {
+func (ix *Index) candEdges(s *scratch, toks []uint32, nr *nameWeight) {
 	p := &ix.params
 	for j, t := range toks {
 		v := t & tokIDMask
@@ -238,6 +238,12 @@ func (ix *Index) candEdges(s *scratch, toks []uint32) {
 			var ed edge
 			switch c.unit {
 			case unitSingle:
+				if c.how == howKoreanCode && !nr.person {
+					// Korean syllables are read alike in people's
+					// names only: ships and companies are named
+					// with them too, and differ by them.
+					continue
+				}
 				ed = edge{qi: uint8(c.q), qn: 1, nj: uint16(j), nn: 1}
 				ed.wn = ix.tokWeight(t)
 				ed.wq = s.qw[c.q]

@@ -31,9 +31,10 @@ const (
 	howPhoneticCode
 	howLookalikeCode
 	howInitial
+	howKoreanCode // another romanisation of a Korean syllable (korean.go)
 )
 
-var howNames = [...]string{HowExact, HowTypo, HowTransliteration, HowLegalForm, HowSynonym, HowJoined, HowPhonetic, HowLookalike, HowInitial}
+var howNames = [...]string{HowExact, HowTypo, HowTransliteration, HowLegalForm, HowSynonym, HowJoined, HowPhonetic, HowLookalike, HowInitial, HowTransliteration}
 
 // What a candidate stands for.
 const (
@@ -112,6 +113,7 @@ type scratch struct {
 	// too (Screen).
 	twoReadings bool
 	initials    bool // the query has a one-letter word or initial
+	korean      bool // the query reads as a Korean name (korean.go)
 }
 
 // recBest is a record's best-scoring name.

@@ -52,6 +52,9 @@ type token struct {
 	canonID int32
 	// abjad is the word's Arabic or Hebrew letters (rawWord.abjad).
 	abjad string
+	// acronym is set for a word joined from a run of single letters
+	// (rawWord.acronym).
+	acronym bool
 }
 
 // analyser holds the scratch space of one name's analysis.
@@ -127,6 +130,12 @@ func (a *analyser) analyse(name string) []token {
 	if a.split != nil {
 		a.cut = a.cut[:0]
 		for _, w := range words {
+			if w.acronym {
+				// Letters are not cut into other words.
+				a.cut = append(a.cut, w)
+				a.wfacts = append(a.wfacts, nil)
+				continue
+			}
 			if a.facts != nil {
 				if f := a.factsOf(w.text); f != nil {
 					// Build found that the word is not cut.
@@ -210,7 +219,7 @@ func (a *analyser) analyse(name string) []token {
 		if words[i].run {
 			a.letters = true
 		}
-		if f := a.wfacts[i]; f != nil && f.plain && !sunArticle(words, i) {
+		if f := a.wfacts[i]; f != nil && f.plain && !sunArticle(words, i) && !words[i].acronym {
 			a.pushFacts(words[i], f)
 			i++
 			continue
@@ -274,6 +283,12 @@ func (a *analyser) addWord(w rawWord, words []rawWord, i int) {
 	}
 	if sunArticle(words, i) {
 		a.push(w, t, "al", HowTransliteration)
+		return
+	}
+	if w.acronym {
+		// An acronym stands for several words ("N.I.I." expanded
+		// above), never for one ("C.T.R." is not "ctr", a centre).
+		a.push(w, t, t, "")
 		return
 	}
 	c, how := canonicalWord(t)
@@ -372,7 +387,7 @@ func (a *analyser) pushFacts(w rawWord, f *wordFacts) {
 }
 
 func (a *analyser) push(w rawWord, text, canon, how string) {
-	tok := token{text: text, canon: canon, how: how, paren: w.paren, lookalike: w.lookalike, split: w.split, abjad: w.abjad}
+	tok := token{text: text, canon: canon, how: how, paren: w.paren, lookalike: w.lookalike, split: w.split, abjad: w.abjad, acronym: w.acronym}
 	if w.alt != "" {
 		tok.alt, _ = canonicalWord(w.alt)
 	}
