@@ -198,6 +198,7 @@ func Build(records []Record) *Index {
 			}
 		}
 	}
+	ix.markPersons()
 	ix.weigh()
 	ix.buildPostings()
 	ix.buildLookups(b)

@@ -53,6 +53,9 @@ func personRecords() []Record {
 		{ID: "vektor", Source: el, Names: []string{"OOO Technopark Vektor"}},
 		{ID: "khanlabs", Source: el, Names: []string{"A.Q. Khan Research Laboratories"}},
 		{ID: "nik", Source: el, Names: []string{"N.I.K. Soyuz"}},
+		// Untyped entries that are plainly a person's name.
+		{ID: "el-kimyongsu", Source: el, Names: []string{"Kim Yong Su"}},
+		{ID: "el-mirzaei", Source: el, Names: []string{"Omar Rahim Mirzaei"}},
 		{ID: "severnaya-murmansk", Source: el, Names: []string{"Severnaya Verf Murmansk"}},
 	}
 	// Frequent words, as on the real lists: "Abdullahi", "Mohammed",
@@ -146,6 +149,9 @@ func TestRealWorldNames(t *testing.T) {
 		{pattern: "korean", query: "정은주", want: "jeongeunju"},
 		{pattern: "korean", query: "Kim Jong Il", not: "kimjongun"},
 		{pattern: "korean", query: "Kim Sung Un", want: "kimsongun", not: "kimjongun"},
+		// Untyped entries that are plainly persons are scored as persons.
+		{pattern: "untyped person", query: "Gim Yeong-su", want: "el-kimyongsu"},
+		{pattern: "untyped person", query: "Omar Mirzaei", want: "el-mirzaei"},
 		// Numbers, acronyms, glued legal forms.
 		{pattern: "number", query: "Plant No. 5 Tulamash", want: "tulamash"},
 		{pattern: "number", query: "Plant No. 5", want: "tulamash5"},
@@ -180,5 +186,51 @@ func TestRealWorldNames(t *testing.T) {
 				t.Errorf("%q: %s should not match, got %v", c.query, c.not, ids)
 			}
 		})
+	}
+}
+
+// TestPlainlyPerson checks which untyped entries are read as persons: by
+// the list's own people's words (given and family names of its
+// individuals), never with a legal form or a business word.
+func TestPlainlyPerson(t *testing.T) {
+	el := "Entity List (EL) - Bureau of Industry and Security"
+	cases := []struct {
+		name   string
+		person bool
+	}{
+		{"Mohammed Ali Warsame", true}, // three people's words
+		{"HASSAN, Omar", true},         // two
+		{"Omar Zqxvbrt", true},         // one, and a word no organisation has
+		{"Omar Z. Qxvbrt", true},       // one, with an initial
+		{"Chong Omar", false},          // one, and a word of a company's name
+		{"Ali Hassan Trading", false},  // a business word
+		{"Omar Warsame LLC", false},    // a legal form
+		{"Plant Omar", false},          // an organisation word
+		{"Warsame", false},             // one word
+		{"Zqxvbrt Plovdak", false},     // no people's word
+	}
+	rs := personRecords()
+	first := len(rs)
+	for k, c := range cases {
+		rs = append(rs, Record{ID: fmt.Sprintf("untyped%d", k), Source: el, Names: []string{c.name}})
+	}
+	ix := Build(rs)
+	for k, c := range cases {
+		got := false
+		for _, nr := range ix.names {
+			if int(nr.rec) == first+k {
+				got = nr.person
+			}
+		}
+		if got != c.person {
+			t.Errorf("%q: read as a person %v, want %v", c.name, got, c.person)
+		}
+	}
+	// A typed entry keeps its type's reading.
+	for _, nr := range ix.names {
+		switch id := ix.recs[nr.rec].id; {
+		case id == "chongchon" && nr.person, id == "hoseini" && !nr.person:
+			t.Errorf("%s: read as a person %v", id, nr.person)
+		}
 	}
 }
