@@ -125,7 +125,12 @@ func (ix *Index) split3Cand(s *scratch, i int) {
 	}
 	best, bestScore := 0, -1.0
 	var bx, by string
-	for k := 3; k <= n-6; k++ {
+	var h uint64 // the polynomial hash of w[:k]
+	for k := 1; k <= n-6; k++ {
+		h = h*partHashBase + uint64(w[k-1])
+		if k < 3 || !ix.parts.maybe(h, k) {
+			continue
+		}
 		fa, ok := ix.partFreq(w[:k])
 		if !ok {
 			continue

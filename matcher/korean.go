@@ -90,18 +90,19 @@ type koreanKey struct {
 // j), "u" as ㅓ, an initial r or n the South drops.
 const simKoreanWeak = 0.85
 
-// koreanKeys appends to keys the keys of w read as one Korean syllable,
-// at most eight; none when w is not one.
-func koreanKeys(keys []koreanKey, w string) []koreanKey {
+// parseKorean reads w as one Korean syllable: the key letters of its
+// initial, its vowel and its final, and the vowel as written; ok is false
+// when w is not one syllable.
+func parseKorean(w string) (ini, vowel, fin, written string, ok bool) {
 	if len(w) == 0 || len(w) > 7 || w == "li" {
 		// Li is the pinyin of China's commonest family name; Korea's
 		// 이/리 is Ri, Lee, Yi, I or Rhee.
-		return keys
+		return "", "", "", "", false
 	}
 	if s, ok := koreanSpellings[w]; ok {
 		w = s
 	}
-	ini, rest := "", w
+	rest := w
 	for _, c := range koreanInitials {
 		if strings.HasPrefix(w, c.s) {
 			ini, rest = c.k, w[len(c.s):]
@@ -112,38 +113,48 @@ func koreanKeys(keys []koreanKey, w string) []koreanKey {
 		if !strings.HasPrefix(rest, v.s) {
 			continue
 		}
-		fin, ok := koreanFinals[rest[len(v.s):]]
-		if !ok {
-			continue
+		if f, ok := koreanFinals[rest[len(v.s):]]; ok {
+			return ini, v.k, f, v.s, true
 		}
-		vk := v.k
-		keys = append(keys, koreanKey{ini + vk + fin, false})
-		inis := []string{ini}
-		// The South drops an initial r before i and y and reads it n
-		// elsewhere; an initial n drops before i and y too.
-		y := vk[0] == 'i' || vk[0] == 'y'
-		switch {
-		case (ini == "R" || ini == "N") && y:
-			inis = append(inis, "")
-		case ini == "R":
-			inis = append(inis, "N")
-		case ini == "C":
-			inis = append(inis, "J")
-		}
-		vks := []string{vk}
-		// A "u" is also ㅓ as the South's own spellings write it (Sung,
-		// Jung, Chun, Hyun).
-		if v.s == "u" || v.s == "yu" {
-			vks = append(vks, strings.Replace(vk, "u", "o", 1))
-		}
-		for a, i := range inis {
-			for b, x := range vks {
-				if a+b > 0 {
-					keys = append(keys, koreanKey{i + x + fin, true})
-				}
-			}
-		}
+	}
+	return "", "", "", "", false
+}
+
+// koreanKeys appends to keys the keys of w read as one Korean syllable,
+// at most four; none when w is not one.
+func koreanKeys(keys []koreanKey, w string) []koreanKey {
+	ini, vk, fin, written, ok := parseKorean(w)
+	if !ok {
 		return keys
+	}
+	keys = append(keys, koreanKey{ini + vk + fin, false})
+	// The South drops an initial r before i and y and reads it n
+	// elsewhere; an initial n drops before i and y too; "ch" is ㅈ in
+	// its spellings and in McCune-Reischauer.
+	ini2 := ini
+	y := vk[0] == 'i' || vk[0] == 'y'
+	switch {
+	case (ini == "R" || ini == "N") && y:
+		ini2 = ""
+	case ini == "R":
+		ini2 = "N"
+	case ini == "C":
+		ini2 = "J"
+	}
+	// A "u" is also ㅓ as the South's own spellings write it (Sung,
+	// Jung, Chun, Hyun).
+	vk2 := vk
+	if written == "u" || written == "yu" {
+		vk2 = strings.Replace(vk, "u", "o", 1)
+	}
+	if ini2 != ini {
+		keys = append(keys, koreanKey{ini2 + vk + fin, true})
+	}
+	if vk2 != vk {
+		keys = append(keys, koreanKey{ini + vk2 + fin, true})
+		if ini2 != ini {
+			keys = append(keys, koreanKey{ini2 + vk2 + fin, true})
+		}
 	}
 	return keys
 }
@@ -151,10 +162,12 @@ func koreanKeys(keys []koreanKey, w string) []koreanKey {
 // koreanQuery reports whether the query in s reads as a Korean name.
 func (s *scratch) koreanQuery() bool {
 	words, family := 0, false
-	var buf [8]koreanKey
 	for i := range s.qt {
 		t := &s.qt[i].tok
-		if t.kind == kindLegal || t.kind == kindTitle || len(koreanKeys(buf[:0], t.text)) == 0 {
+		if t.kind == kindLegal || t.kind == kindTitle {
+			return false
+		}
+		if _, _, _, _, ok := parseKorean(t.text); !ok {
 			return false
 		}
 		words++
@@ -167,7 +180,7 @@ func (s *scratch) koreanQuery() bool {
 // syllable another way.
 func (ix *Index) koreanCands(s *scratch, i int) {
 	qt := &s.qt[i]
-	var buf [8]koreanKey
+	var buf [4]koreanKey
 	for _, k := range koreanKeys(buf[:0], qt.tok.text) {
 		for _, m := range ix.korean[k.k] {
 			if qt.exact && m.id == qt.id {
@@ -193,7 +206,7 @@ type koreanMate struct {
 // their keys.
 func (ix *Index) buildKorean() {
 	ix.korean = map[string][]koreanMate{}
-	var buf [8]koreanKey
+	var buf [4]koreanKey
 	for id := range ix.vocab {
 		v := &ix.vocab[id]
 		if v.kind != kindWord {

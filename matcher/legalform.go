@@ -66,7 +66,7 @@ var legalForms = []legalForm{
 		edge: []string{"ao", "a o", "pt", "nao", "aozt"},
 		tail: []string{"ag", "a g", "sa", "s a", "nv", "n v", "ab", "as", "a s", "asa", "oy", "oyj",
 			"spa", "s p a", "sas", "s a s", "sasu", "s a s u", "sal", "s a l", "sae", "saog", "saoc", "bsc", "psc", "qsc", "qpsc", "tbk",
-			"kk", "jsco", "ojsco", "ead", "ad", "a d", "dd", "d d"}},
+			"kk", "k k", "jsco", "ojsco", "ead", "ad", "a d", "dd", "d d"}},
 	{class: "#plc", label: "public limited company",
 		any: []string{"plc", "p l c", "public limited company", "public company limited", "pcl"}},
 	{class: "#ltd", label: "limited company",

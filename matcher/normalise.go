@@ -251,9 +251,10 @@ func (sp *splitter) acronymRuns(s string) {
 			}
 			j++
 		}
-		if j == k {
-			out = append(out, sp.words[k])
-			k++
+		if j == k || j == k+2 && aliasLetters(sp.words[k:j+1]) {
+			// Not a run: one letter, or the letters of "a.k.a.".
+			out = append(out, sp.words[k:j+1]...)
+			k = j + 1
 			continue
 		}
 		sp.hasRun = true
@@ -560,6 +561,16 @@ func isOrdinal(b []byte) bool {
 	}
 	switch string(b[i:]) {
 	case "st", "nd", "rd", "th":
+		return true
+	}
+	return false
+}
+
+// aliasLetters reports whether three one-letter words spell an alias
+// marker ("a.k.a.", "f.k.a.", "n.k.a.", "d.b.a.").
+func aliasLetters(ws []rawWord) bool {
+	switch ws[0].text + ws[1].text + ws[2].text {
+	case "aka", "fka", "nka", "dba":
 		return true
 	}
 	return false

@@ -187,6 +187,7 @@ func TestAcronymRuns(t *testing.T) {
 		{"A (B) C", "a b c", "a b c", false},                           // across a bracket
 		{"Plant No. 5 A. B.", "plant no 5 a b", "plant no 5 ab", true}, // digits are not letters
 		{"S.A. de C.V.", "s a de c v", "sa de cv", true},
+		{"X (f.k.a. Yukos)", "x f k a yukos", "x f k a yukos", false},   // an alias marker
 		{"Fleurette I B.V.", "fleurette i b v", "fleurette i bv", true}, // one kind of separator
 		{"A B.C.", "a b c", "a bc", true},
 	} {
