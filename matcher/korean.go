@@ -161,19 +161,28 @@ func koreanKeys(keys []koreanKey, w string) []koreanKey {
 
 // koreanQuery reports whether the query in s reads as a Korean name.
 func (s *scratch) koreanQuery() bool {
-	words, family := 0, false
+	if len(s.qt) < 2 {
+		return false
+	}
+	// The cheap tests first: most queries have a long word or no Korean
+	// family name.
+	family := false
 	for i := range s.qt {
 		t := &s.qt[i].tok
-		if t.kind == kindLegal || t.kind == kindTitle {
+		if t.kind == kindLegal || t.kind == kindTitle || len(t.text) > 7 {
 			return false
 		}
-		if _, _, _, _, ok := parseKorean(t.text); !ok {
-			return false
-		}
-		words++
 		family = family || koreanFamilies[t.text]
 	}
-	return words >= 2 && family
+	if !family {
+		return false
+	}
+	for i := range s.qt {
+		if _, _, _, _, ok := parseKorean(s.qt[i].tok.text); !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // koreanCands adds the vocabulary words that spell query word i's Korean
