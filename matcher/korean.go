@@ -113,9 +113,16 @@ func parseKorean(w string) (ini, vowel, fin, written string, ok bool) {
 		if !strings.HasPrefix(rest, v.s) {
 			continue
 		}
-		if f, ok := koreanFinals[rest[len(v.s):]]; ok {
-			return ini, v.k, f, v.s, true
+		f, ok := koreanFinals[rest[len(v.s):]]
+		if !ok {
+			continue
 		}
+		if v.s == "e" && (f == "N" || f == "G") {
+			// Chen, Shen, Deng, Peng, Cheng: pinyin, not a Korean
+			// name's syllable (which writes eon, eong, ong).
+			return "", "", "", "", false
+		}
+		return ini, v.k, f, v.s, true
 	}
 	return "", "", "", "", false
 }

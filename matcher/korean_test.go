@@ -45,7 +45,7 @@ func TestKoreanKeys(t *testing.T) {
 			t.Errorf("%q and %q share a key", p[0], p[1])
 		}
 	}
-	for _, w := range []string{"kaspersky", "trading", "xu", "fox", "strong", "li"} {
+	for _, w := range []string{"kaspersky", "trading", "xu", "fox", "strong", "li", "chen", "deng"} {
 		if ks := koreanKeys(nil, w); len(ks) > 0 {
 			t.Errorf("%q read as a Korean syllable: %v", w, ks)
 		}
