@@ -86,6 +86,9 @@ const (
 	tokIDMask = 1<<28 - 1
 	tokParen  = 1 << 31 // inside parentheses
 	tokTitle  = 1 << 30 // an honorific or leading rank in this name
+	// tokAcronym marks a word joined from a run of letters (the acronym
+	// reading of "A.P. Finance").
+	tokAcronym = 1 << 29
 )
 
 type recMeta struct {
@@ -283,6 +286,9 @@ func (ix *Index) addName(an *analyser, b *builder, rec uint32, nameIdx uint16, s
 		}
 		if t.kind == kindTitle {
 			v |= tokTitle
+		}
+		if t.acronym {
+			v |= tokAcronym
 		}
 		ix.toks = append(ix.toks, v)
 		txt, ok := b.intern[t.text]

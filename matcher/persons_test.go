@@ -53,6 +53,8 @@ func personRecords() []Record {
 		{ID: "vektor", Source: el, Names: []string{"OOO Technopark Vektor"}},
 		{ID: "khanlabs", Source: el, Names: []string{"A.Q. Khan Research Laboratories"}},
 		{ID: "nik", Source: el, Names: []string{"N.I.K. Soyuz"}},
+		{ID: "apfinance", Source: el, Names: []string{"A.P. Finance Limited"}},
+		{ID: "ap-parts", Source: el, Names: []string{"AP Vostok", "VA Elin"}},
 		// Untyped entries that are plainly a person's name.
 		{ID: "el-kimyongsu", Source: el, Names: []string{"Kim Yong Su"}},
 		{ID: "el-mirzaei", Source: el, Names: []string{"Omar Rahim Mirzaei"}},
@@ -165,6 +167,8 @@ func TestRealWorldNames(t *testing.T) {
 		{pattern: "acronym", query: "A. X. Khan Research Laboratories", not: "khanlabs"},
 		{pattern: "acronym", query: "NIK Soyuz", want: "nik"},
 		{pattern: "acronym", query: "N.I.M. Soyuz", not: "nik"},
+		{pattern: "acronym", query: "AP Finance Ltd", want: "apfinance"},
+		{pattern: "acronym", query: "APVA S.A.", not: "apfinance"}, // not "ap" and "va"
 		{pattern: "initials", query: "Y. V. Prigozhin", typ: "Individual", want: "prigozhin"},
 		{pattern: "glued legal form", query: "TechnoparkLLC Orbita", want: "orbita"},
 	}

@@ -244,6 +244,12 @@ func (ix *Index) candEdges(s *scratch, toks []uint32, nr *nameWeight) {
 					// with them too, and differ by them.
 					continue
 				}
+				if t&tokAcronym != 0 && s.qt[c.q].tok.split != 0 {
+					// An acronym is written as one: half of a query
+					// word cut in two is no acronym ("APVA" is not
+					// "A.P." and "va").
+					continue
+				}
 				ed = edge{qi: uint8(c.q), qn: 1, nj: uint16(j), nn: 1}
 				ed.wn = ix.tokWeight(t)
 				ed.wq = s.qw[c.q]
