@@ -92,6 +92,7 @@ func (ix *Index) splitCands(s *scratch) {
 		// more, neither a business word; others anywhere.
 		a, b, ok := ix.bestCut(s, t.text, len(t.text))
 		if !ok {
+			ix.split3Cand(s, i)
 			continue
 		}
 		long := s.qt[i].exact && len(a) > 3
@@ -109,6 +110,61 @@ func (ix *Index) splitCands(s *scratch) {
 			s.addCand(i, unitSplitFirst, ida, p.simJoin, howJoinedCode, idb)
 		}
 	}
+}
+
+// split3Cand offers query word i's likeliest cut into three adjacent
+// listed words of three letters or more ("Chongchongang" for "Chong Chon
+// Gang", "Divetechnoservices" for "Dive Techno Services"), when it has no
+// cut into two. One part at least must be distinctive (no business word,
+// legal form or function word): three generic words say little.
+func (ix *Index) split3Cand(s *scratch, i int) {
+	w := s.qt[i].tok.text
+	n := len(w)
+	if n < 9 || n > maxTypoWord {
+		return
+	}
+	best, bestScore := 0, -1.0
+	var bx, by string
+	var h uint64 // the polynomial hash of w[:k]
+	for k := 1; k <= n-6; k++ {
+		h = h*partHashBase + uint64(w[k-1])
+		if k < 3 || !ix.parts.maybe(h, k) {
+			continue
+		}
+		fa, ok := ix.partFreq(w[:k])
+		if !ok {
+			continue
+		}
+		x, y, ok := ix.bestCut(s, w[k:], n-k-3)
+		if !ok || len(x) < 3 || len(y) < 3 {
+			continue
+		}
+		fx, _ := ix.partFreq(x)
+		fy, _ := ix.partFreq(y)
+		if sc := math.Log(1+fa) + math.Log(1+fx) + math.Log(1+fy); sc > bestScore {
+			best, bestScore, bx, by = k, sc, x, y
+		}
+	}
+	if best == 0 {
+		return
+	}
+	ida, oka := ix.partID(s, w[:best])
+	idx, okx := ix.partID(s, bx)
+	idy, oky := ix.partID(s, by)
+	if !oka || !okx || !oky {
+		return
+	}
+	generic := 0
+	for _, id := range [3]uint32{ida, idx, idy} {
+		if v := &ix.vocab[id]; v.kind != kindWord || v.generic {
+			generic++
+		}
+	}
+	if generic == 3 {
+		return
+	}
+	s.split3 = append(s.split3, [2]uint32{idx, idy})
+	s.addCand(i, unitSplit3, ida, ix.params.simJoin, howJoinedCode, uint32(len(s.split3)-1))
 }
 
 // resplitCands offers, for two adjacent query words the list lacks one of,

@@ -42,12 +42,11 @@ func (ix *Index) explain(s *scratch, ni uint32, countryPenalty float32) Explanat
 		}
 		usedQ[e.qi] = true
 		l := listed[e.nj]
-		if e.nn == 2 {
-			l += " " + listed[e.nj+1]
+		for k := uint16(1); k < e.nn; k++ {
+			l += " " + listed[e.nj+k]
 		}
-		usedN[e.nj] = true
-		if e.nn == 2 {
-			usedN[e.nj+1] = true
+		for k := uint16(0); k < e.nn; k++ {
+			usedN[e.nj+k] = true
 		}
 		how := howNames[e.how]
 		if e.how == howExactCode || e.how == howLegalCode {

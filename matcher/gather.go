@@ -52,6 +52,8 @@ func (s *scratch) unitKey(c *cand) uint32 {
 		return uint32(3*len(s.qt) + int(c.q))
 	case unitJoin3:
 		return uint32(4*len(s.qt) + int(c.q))
+	case unitSplit3:
+		return uint32(5*len(s.qt) + int(c.q))
 	}
 	return uint32(c.q)
 }
@@ -88,6 +90,9 @@ func (ix *Index) weighCands(s *scratch) {
 			s.contrib[e] = c.sim * (s.qw[c.q] + s.qw[c.q+1] + s.qw[c.q+2] + ix.vocab[v].w) / 2
 		case unitSplitFirst:
 			s.contrib[e] = c.sim * (s.qw[c.q] + ix.vocab[v].w + ix.vocab[c.partner].w) / 2
+		case unitSplit3:
+			p := s.split3[c.partner]
+			s.contrib[e] = c.sim * (s.qw[c.q] + ix.vocab[v].w + ix.vocab[p[0]].w + ix.vocab[p[1]].w) / 2
 		case unitResplit:
 			s.contrib[e] = c.sim * (s.qw[c.q] + s.qw[c.q+1] + ix.vocab[v].w + ix.vocab[c.partner].w) / 2
 		default:
@@ -175,6 +180,13 @@ func (ix *Index) walkUnits(s *scratch, units []unitSpan, base uint32) {
 			if (c.unit == unitSplitFirst || c.unit == unitResplit) && ix.postOff[c.partner+1]-ix.postOff[c.partner] < ix.postOff[v+1]-ix.postOff[v] {
 				// A cut word's names hold both parts: walk the rarer's postings.
 				v = c.partner
+			}
+			if c.unit == unitSplit3 {
+				for _, w := range s.split3[c.partner] {
+					if ix.postOff[w+1]-ix.postOff[w] < ix.postOff[v+1]-ix.postOff[v] {
+						v = w
+					}
+				}
 			}
 			contrib, qpart := s.contrib[e], s.qpart[e]
 			for _, n := range ix.posts[ix.postOff[v]:ix.postOff[v+1]] {
@@ -293,11 +305,11 @@ type unitSpan struct {
 // addMinorUnits adds the contributions of the units after the first
 // `essential` to the names already touched, by reading each name's tokens.
 func (ix *Index) addMinorUnits(s *scratch, essential int) {
-	s.minor = resetBools(s.minor, 5*len(s.qt)+5)
+	s.minor = resetBools(s.minor, 6*len(s.qt)+6)
 	for _, u := range s.units[essential:] {
 		s.minor[u.key] = true
 	}
-	s.unitSeen = resizeUint32(s.unitSeen, 5*len(s.qt)+5)
+	s.unitSeen = resizeUint32(s.unitSeen, 6*len(s.qt)+6)
 	for _, n := range s.touched {
 		s.scanStamp++
 		if s.scanStamp == 0 {

@@ -59,6 +59,10 @@ type Index struct {
 	factList  []factRec
 	factExtra []factStrings
 
+	// korean holds the words that read as one Korean syllable, by their
+	// Korean keys (korean.go).
+	korean map[string][]koreanMate
+
 	// parts are the words a query word may be cut into, with their
 	// document frequencies (compounds.go, splitWord).
 	parts partSet
@@ -82,6 +86,9 @@ const (
 	tokIDMask = 1<<28 - 1
 	tokParen  = 1 << 31 // inside parentheses
 	tokTitle  = 1 << 30 // an honorific or leading rank in this name
+	// tokAcronym marks a word joined from a run of letters (the acronym
+	// reading of "A.P. Finance").
+	tokAcronym = 1 << 29
 )
 
 type recMeta struct {
@@ -99,6 +106,9 @@ type nameRec struct {
 	off     uint32  // into toks
 	wsum    float32 // weight of the name's ordinary words (not legal forms, function words or titles): what estimates compare
 	person  bool    // the record is an individual
+	// lettered is set on the plain reading of a name whose acronym
+	// reading is indexed too (addReadings), acronym on that reading.
+	lettered, acronym bool
 }
 
 // nameWeight is what gathering and scoring read of a nameRec.
@@ -171,7 +181,7 @@ func Build(records []Record) *Index {
 	ix.recs = make([]recMeta, len(records))
 	an := analyser{memo: newAnalyserMemo()}
 	recOfVocab := []int32{}
-	b := &builder{texts: map[string]uint32{}, intern: map[string]string{}, words: map[string]struct{}{}}
+	b := &builder{texts: map[string]uint32{}, intern: map[string]string{}, words: map[string]struct{}{}, plain: map[uint32]bool{}, acronym: map[uint32]bool{}}
 	for r, rec := range records {
 		m := recMeta{id: rec.ID, typ: strings.ToLower(strings.TrimSpace(rec.Type)), names: slices.Clone(rec.Names)}
 		for _, c := range rec.Countries {
@@ -182,19 +192,21 @@ func Build(records []Record) *Index {
 			if k > math.MaxUint16 {
 				break
 			}
-			ix.addName(&an, b, uint32(r), uint16(k), 0, name, &recOfVocab)
+			ix.addReadings(&an, b, uint32(r), uint16(k), 0, name, &recOfVocab)
 			for p, part := range subNames(name) {
 				if p+1 > math.MaxUint8 {
 					break
 				}
-				ix.addName(&an, b, uint32(r), uint16(k), uint8(p+1), part, &recOfVocab)
+				ix.addReadings(&an, b, uint32(r), uint16(k), uint8(p+1), part, &recOfVocab)
 			}
 		}
 	}
+	ix.markPersons()
 	ix.weigh()
 	ix.buildPostings()
 	ix.buildLookups(b)
 	ix.buildFacts(b)
+	ix.buildKorean()
 	ix.pool.New = func() any { return ix.newScratch() }
 	return ix
 }
@@ -208,6 +220,34 @@ type builder struct {
 	textOrder []string
 	intern    map[string]string
 	words     map[string]struct{} // every word of every name, as split
+	// plain and acronym mark the vocabulary entries met as words and as
+	// acronyms joined from letters: only the first may be a part of a
+	// cut word.
+	plain, acronym map[uint32]bool
+}
+
+// addReadings adds a name, and when it is not an individual's and holds a
+// run of single letters ("N.I.I. Argon"), its acronym reading as well
+// ("NII Argon"), unless the two read the same.
+func (ix *Index) addReadings(an *analyser, b *builder, rec uint32, nameIdx uint16, sub uint8, name string, recOfVocab *[]int32) {
+	n := len(ix.names)
+	ix.addName(an, b, rec, nameIdx, sub, name, recOfVocab)
+	if len(ix.names) == n || !an.letters || ix.recs[rec].typ == "individual" {
+		return
+	}
+	an.sp.acronyms = true
+	ix.addName(an, b, rec, nameIdx, sub, name, recOfVocab)
+	an.sp.acronyms = false
+	if len(ix.names) != n+2 {
+		return
+	}
+	a, c := ix.names[n], ix.names[n+1]
+	if slices.Equal(ix.toks[a.off:a.off+uint32(a.n)], ix.toks[c.off:c.off+uint32(c.n)]) {
+		// The same tokens ("S.A." is a legal form either way).
+		ix.toks, ix.texts, ix.names = ix.toks[:c.off], ix.texts[:c.off], ix.names[:n+1]
+		return
+	}
+	ix.names[n].lettered, ix.names[n+1].acronym = true, true
 }
 
 func (ix *Index) addName(an *analyser, b *builder, rec uint32, nameIdx uint16, sub uint8, name string, recOfVocab *[]int32) {
@@ -235,12 +275,20 @@ func (ix *Index) addName(an *analyser, b *builder, rec uint32, nameIdx uint16, s
 			(*recOfVocab)[id] = int32(rec)
 			ix.vocab[id].df++
 		}
+		if t.acronym {
+			b.acronym[id] = true
+		} else {
+			b.plain[id] = true
+		}
 		v := id
 		if t.paren {
 			v |= tokParen
 		}
 		if t.kind == kindTitle {
 			v |= tokTitle
+		}
+		if t.acronym {
+			v |= tokAcronym
 		}
 		ix.toks = append(ix.toks, v)
 		txt, ok := b.intern[t.text]
@@ -386,8 +434,8 @@ func (ix *Index) buildLookups(b *builder) {
 		}
 	}
 	parts := make(map[string]int32, len(ix.vocab)+len(b.textOrder))
-	for _, v := range ix.vocab {
-		if v.kind != kindLegal {
+	for id, v := range ix.vocab {
+		if v.kind != kindLegal && (b.plain[uint32(id)] || !b.acronym[uint32(id)]) {
 			parts[v.canon] = v.df
 		}
 	}

@@ -39,6 +39,14 @@ type rawWord struct {
 	// abjad holds the letters of a word written in Arabic or Hebrew,
 	// which text spells only roughly (translit_abjad.go).
 	abjad string
+	// start and end are the word's bytes in the name, end 0 when not
+	// known (words of scripts cut otherwise): what separates two words
+	// tells a run of letters (acronymRuns).
+	start, end int32
+	// run is set on the letters of a run the plain reading keeps apart
+	// (acronymRuns), acronym on the word the acronym reading joins them
+	// into.
+	run, acronym bool
 }
 
 func isApostrophe(r rune) bool {
@@ -81,6 +89,11 @@ type splitter struct {
 	all   []byte
 	spans []int32
 	own   []rune // a run of Chinese or Hangul (splitOwnWords)
+	// acronyms, when set, reads every run of single letters as one word
+	// ("N.I.I." as "nii"): the acronym reading of a name (acronymRuns).
+	acronyms bool
+	// hasRun is set by split when the name has such a run.
+	hasRun bool
 }
 
 // split cuts s into folded words, appending them to sp.words.
@@ -91,14 +104,18 @@ func (sp *splitter) split(s string) []rawWord {
 	sp.spans = sp.spans[:0]
 	depth := 0
 	wordParen := false
+	i, start := 0, 0
 	flush := func(hyphen bool) {
 		if len(sp.runes) == 0 {
 			return
 		}
+		n := len(sp.words)
 		sp.emit(wordParen, hyphen)
+		if len(sp.words) == n+1 {
+			sp.words[n].start, sp.words[n].end = int32(start), int32(i)
+		}
 		sp.runes = sp.runes[:0]
 	}
-	i := 0
 	next := func(j int) (rune, int) {
 		if j >= len(s) {
 			return 0, 0
@@ -119,6 +136,7 @@ func (sp *splitter) split(s string) []rawWord {
 		case isWordRune(r):
 			if len(sp.runes) == 0 {
 				wordParen = depth > 0
+				start = i
 			}
 			sp.runes = append(sp.runes, r)
 		case isApostrophe(r) || r == '?':
@@ -178,7 +196,86 @@ func (sp *splitter) split(s string) []rawWord {
 			}
 		}
 	}
+	sp.acronymRuns(s)
 	return sp.words
+}
+
+// acronymRuns finds the runs of two or more single letters separated only
+// by spaces and at most one dot each ("N.I.I.", "N. I. I.", "O O O", but
+// also the initials "Y. V."), setting sp.hasRun; with sp.acronyms set it
+// joins each run into one word ("nii"). Whether a run is an acronym or a
+// person's initials the letters do not say: Build indexes both readings
+// of a name that is not an individual's, and Screen tries both for a
+// query that does not say it names an individual.
+func (sp *splitter) acronymRuns(s string) {
+	sp.hasRun = false
+	letter := func(w *rawWord) bool {
+		return len(w.text) == 1 && w.text[0] >= 'a' && w.text[0] <= 'z' && w.end > 0 && w.raw == "" && !w.hyphen
+	}
+	// sep returns how words k and k+1 are separated: 1 by spaces, 2 by
+	// one dot and any spaces, 0 otherwise.
+	sep := func(k int) int {
+		a, b := &sp.words[k], &sp.words[k+1]
+		if a.paren != b.paren || b.start < a.end {
+			return 0
+		}
+		dots := 0
+		for _, c := range []byte(s[a.end:b.start]) {
+			switch c {
+			case '.':
+				dots++
+			case ' ':
+			default:
+				return 0
+			}
+		}
+		if dots > 1 {
+			return 0
+		}
+		return 1 + dots
+	}
+	out := sp.words[:0]
+	for k := 0; k < len(sp.words); {
+		// A run keeps one kind of separator, dots first: in "Fleurette
+		// I B.V." the numeral is not part of the legal form. j ends
+		// the run at k: a dotted link always joins, a space only between
+		// two letters neither of which has a dotted link.
+		j := k
+		for j+1 < len(sp.words) && letter(&sp.words[j]) && letter(&sp.words[j+1]) {
+			d := sep(j)
+			if d == 1 && ((j > k && sep(j-1) == 2) || (j+2 < len(sp.words) && letter(&sp.words[j+2]) && sep(j+1) == 2)) {
+				break
+			}
+			if d == 0 {
+				break
+			}
+			j++
+		}
+		if j == k || j == k+2 && aliasLetters(sp.words[k:j+1]) {
+			// Not a run: one letter, or the letters of "a.k.a.".
+			out = append(out, sp.words[k:j+1]...)
+			k = j + 1
+			continue
+		}
+		sp.hasRun = true
+		if !sp.acronyms {
+			for _, w := range sp.words[k : j+1] {
+				w.run = true
+				out = append(out, w)
+			}
+			k = j + 1
+			continue
+		}
+		b := make([]byte, 0, j-k+1)
+		for _, w := range sp.words[k : j+1] {
+			b = append(b, w.text[0])
+		}
+		w := sp.words[k]
+		w.text, w.end, w.acronym = string(b), sp.words[j].end, true
+		out = append(out, w)
+		k = j + 1
+	}
+	sp.words = out
 }
 
 // emit folds sp.runes into a word.
@@ -464,6 +561,16 @@ func isOrdinal(b []byte) bool {
 	}
 	switch string(b[i:]) {
 	case "st", "nd", "rd", "th":
+		return true
+	}
+	return false
+}
+
+// aliasLetters reports whether three one-letter words spell an alias
+// marker ("a.k.a.", "f.k.a.", "n.k.a.", "d.b.a.").
+func aliasLetters(ws []rawWord) bool {
+	switch ws[0].text + ws[1].text + ws[2].text {
+	case "aka", "fka", "nka", "dba":
 		return true
 	}
 	return false

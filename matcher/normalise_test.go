@@ -164,3 +164,49 @@ func TestOSA(t *testing.T) {
 		}
 	}
 }
+
+// TestAcronymRuns checks which runs of single letters the acronym reading
+// joins, and that the plain reading keeps them as letters.
+func TestAcronymRuns(t *testing.T) {
+	for _, c := range []struct {
+		in, plain, acronym string
+		run                bool
+	}{
+		{"N.I.I. Argon", "n i i argon", "nii argon", true},
+		{"N. I. I. Argon", "n i i argon", "nii argon", true},
+		{"O O O Technopark", "o o o technopark", "ooo technopark", true},
+		{"Y.V.Prigozhin", "y v prigozhin", "yv prigozhin", true},
+		{"Prigozhin Y. V.", "prigozhin y v", "prigozhin yv", true},
+		{"О.О.О. Вектор", "o o o vektor", "ooo vektor", true}, // Cyrillic letters
+		{"NII Argon", "nii argon", "nii argon", false},
+		{"A & B Trading", "a and b trading", "a and b trading", false},
+		{"A-B Trading", "a b trading", "a b trading", false},           // a hyphen is no acronym's
+		{"A., B. Trading", "a b trading", "a b trading", false},        // nor a comma
+		{"A..B Trading", "a b trading", "a b trading", false},          // nor two dots
+		{"X (A. B.) C", "x a b c", "x ab c", true},                     // in parentheses
+		{"A (B) C", "a b c", "a b c", false},                           // across a bracket
+		{"Plant No. 5 A. B.", "plant no 5 a b", "plant no 5 ab", true}, // digits are not letters
+		{"S.A. de C.V.", "s a de c v", "sa de cv", true},
+		{"X (f.k.a. Yukos)", "x f k a yukos", "x f k a yukos", false},   // an alias marker
+		{"Fleurette I B.V.", "fleurette i b v", "fleurette i bv", true}, // one kind of separator
+		{"A B.C.", "a b c", "a bc", true},
+	} {
+		var sp splitter
+		got := strings.Join(wordTexts(sp.split(c.in)), " ")
+		if got != c.plain || sp.hasRun != c.run {
+			t.Errorf("%q: plain reading %q (run %v), want %q (run %v)", c.in, got, sp.hasRun, c.plain, c.run)
+		}
+		sp.acronyms = true
+		if got := strings.Join(wordTexts(sp.split(c.in)), " "); got != c.acronym {
+			t.Errorf("%q: acronym reading %q, want %q", c.in, got, c.acronym)
+		}
+	}
+}
+
+func wordTexts(ws []rawWord) []string {
+	var out []string
+	for _, w := range ws {
+		out = append(out, w.text)
+	}
+	return out
+}

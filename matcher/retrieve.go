@@ -11,6 +11,7 @@ package matcher
 func (ix *Index) retrieve(s *scratch) {
 	p := &ix.params
 	s.initials = false
+	s.korean = s.koreanQuery()
 	for i := range s.qt {
 		t := &s.qt[i].tok
 		if len(t.canon) == 1 && t.kind == kindWord {
@@ -31,6 +32,9 @@ func (ix *Index) retrieve(s *scratch) {
 				s.qt[i].initial = true
 				s.initials = true
 				s.qw[i] = p.wordWeight(p.initialIDF, false)
+			}
+			if s.korean {
+				ix.koreanCands(s, i)
 			}
 		default:
 			ix.wordCands(s, i)
@@ -60,6 +64,9 @@ func (ix *Index) wordCands(s *scratch, i int) {
 		ix.abjadCands(s, i)
 	}
 	ix.nicknameCands(s, i)
+	if s.korean {
+		ix.koreanCands(s, i)
+	}
 	// Weighed on the candidates so far: a legal form the word may also
 	// be does not lend it its weight.
 	s.qw[i] = ix.queryWordWeight(s, i, first)

@@ -208,7 +208,7 @@ func (ix *Index) scoreName(s *scratch, ni uint32, keep bool) (float32, bool) {
 	nr := &ix.nameW[ni]
 	toks := ix.toks[nr.off : nr.off+uint32(nr.n)]
 	s.edges = s.edges[:0]
-	ix.candEdges(s, toks)
+	ix.candEdges(s, toks, nr)
 	ix.initialEdges(s, toks)
 	s.sortEdges()
 	// Greedy choice is not always best when an edge joins or splits words
@@ -229,7 +229,7 @@ func (ix *Index) scoreName(s *scratch, ni uint32, keep bool) (float32, bool) {
 
 // candEdges appends to s.edges a pair for every candidate of the query met
 // among the name's tokens.
-func (ix *Index) candEdges(s *scratch, toks []uint32) {
+func (ix *Index) candEdges(s *scratch, toks []uint32, nr *nameWeight) {
 	p := &ix.params
 	for j, t := range toks {
 		v := t & tokIDMask
@@ -238,6 +238,18 @@ func (ix *Index) candEdges(s *scratch, toks []uint32) {
 			var ed edge
 			switch c.unit {
 			case unitSingle:
+				if c.how == howKoreanCode && !nr.person {
+					// Korean syllables are read alike in people's
+					// names only: ships and companies are named
+					// with them too, and differ by them.
+					continue
+				}
+				if t&tokAcronym != 0 && s.qt[c.q].tok.split != 0 {
+					// An acronym is written as one: half of a query
+					// word cut in two is no acronym ("APVA" is not
+					// "A.P." and "va").
+					continue
+				}
 				ed = edge{qi: uint8(c.q), qn: 1, nj: uint16(j), nn: 1}
 				ed.wn = ix.tokWeight(t)
 				ed.wq = s.qw[c.q]
@@ -264,6 +276,14 @@ func (ix *Index) candEdges(s *scratch, toks []uint32) {
 				ed = edge{qi: uint8(c.q), qn: 1, nj: uint16(j), nn: 2}
 				ed.wq = s.qw[c.q]
 				ed.wn = ix.tokWeight(t) + ix.tokWeight(toks[j+1])
+			case unitSplit3:
+				p := s.split3[c.partner]
+				if j+2 >= len(toks) || toks[j+1]&tokIDMask != p[0] || toks[j+2]&tokIDMask != p[1] {
+					continue
+				}
+				ed = edge{qi: uint8(c.q), qn: 1, nj: uint16(j), nn: 3}
+				ed.wq = s.qw[c.q]
+				ed.wn = ix.tokWeight(t) + ix.tokWeight(toks[j+1]) + ix.tokWeight(toks[j+2])
 			case unitResplit:
 				if j+1 >= len(toks) || toks[j+1]&tokIDMask != c.partner {
 					continue
@@ -336,7 +356,7 @@ func (s *scratch) sortEdges() {
 // hasMultiEdge reports whether an edge of s.edges joins or splits words.
 func (s *scratch) hasMultiEdge() bool {
 	for k := range s.edges {
-		if s.edges[k].qn >= 2 || s.edges[k].nn == 2 {
+		if s.edges[k].qn >= 2 || s.edges[k].nn >= 2 {
 			return true
 		}
 	}
@@ -425,18 +445,17 @@ func (s *scratch) choose(nn int, multi bool) {
 	s.chosen = s.chosen[:0]
 	for _, key := range s.order64 {
 		e := es[uint32(key)]
-		if !multi && (e.qn >= 2 || e.nn == 2) {
+		if !multi && (e.qn >= 2 || e.nn >= 2) {
 			continue
 		}
-		if s.usedQ[e.qi] || (e.qn >= 2 && s.usedQ[e.qi+1]) || (e.qn == 3 && s.usedQ[e.qi+2]) || s.usedN[e.nj] || (e.nn == 2 && s.usedN[e.nj+1]) {
+		if s.usedQ[e.qi] || (e.qn >= 2 && s.usedQ[e.qi+1]) || (e.qn == 3 && s.usedQ[e.qi+2]) || s.usedN[e.nj] || (e.nn >= 2 && s.usedN[e.nj+1]) || (e.nn == 3 && s.usedN[e.nj+2]) {
 			continue
 		}
 		for k := uint8(0); k < e.qn; k++ {
 			s.usedQ[e.qi+k] = true
 		}
-		s.usedN[e.nj] = true
-		if e.nn == 2 {
-			s.usedN[e.nj+1] = true
+		for k := uint16(0); k < e.nn; k++ {
+			s.usedN[e.nj+k] = true
 		}
 		s.chosen = append(s.chosen, e)
 	}
@@ -491,7 +510,7 @@ func (ix *Index) sumMatched(s *scratch, toks []uint32) matchedSums {
 				m.evidence += ix.vocab[toks[e.nj+k]&tokIDMask].idf
 			}
 			v := &ix.vocab[toks[e.nj]&tokIDMask]
-			if v.kind == kindWord && (!v.generic || e.nn == 2) && toks[e.nj]&tokTitle == 0 {
+			if v.kind == kindWord && (!v.generic || e.nn >= 2) && toks[e.nj]&tokTitle == 0 {
 				m.anchored = true
 			}
 		}

@@ -31,9 +31,10 @@ const (
 	howPhoneticCode
 	howLookalikeCode
 	howInitial
+	howKoreanCode // another romanisation of a Korean syllable (korean.go)
 )
 
-var howNames = [...]string{HowExact, HowTypo, HowTransliteration, HowLegalForm, HowSynonym, HowJoined, HowPhonetic, HowLookalike, HowInitial}
+var howNames = [...]string{HowExact, HowTypo, HowTransliteration, HowLegalForm, HowSynonym, HowJoined, HowPhonetic, HowLookalike, HowInitial, HowTransliteration}
 
 // What a candidate stands for.
 const (
@@ -43,6 +44,7 @@ const (
 	unitSplitSecond
 	unitResplit // query tokens q and q+1 cut elsewhere into two listed words: this one and partner
 	unitJoin3   // query tokens q, q+1 and q+2 written as one listed word
+	unitSplit3  // query token q written as three listed words: this one and s.split3[partner]
 )
 
 type cand struct {
@@ -101,12 +103,17 @@ type scratch struct {
 	typoMemo     []memoSpan
 	typoMemoHits []uint32
 	results      []recBest
+	split3       [][2]uint32 // the second and third listed words of unitSplit3 candidates
 	pens         []float32
 	idx          []int
 	spellSeen    []uint32 // per spelling: the spellEpoch it was last collected in
 	spellEpoch   uint32
 	person       bool // the query says it names an individual
-	initials     bool // the query has a one-letter word or initial
+	// twoReadings is set when the query's acronym reading is screened
+	// too (Screen).
+	twoReadings bool
+	initials    bool // the query has a one-letter word or initial
+	korean      bool // the query reads as a Korean name (korean.go)
 }
 
 // recBest is a record's best-scoring name.
@@ -114,6 +121,7 @@ type recBest struct {
 	rec   uint32
 	name  uint32
 	score float32
+	alt   bool // found by the query's acronym reading
 }
 
 // memoSpan is one remembered word and its results, from:to in a buffer.
@@ -156,41 +164,22 @@ func (ix *Index) Screen(q Query) []Match {
 	if q.MinScore <= 0 {
 		min = DefaultThreshold
 	}
+	typ := strings.ToLower(strings.TrimSpace(q.Type))
 	s := ix.pool.Get().(*scratch)
 	defer ix.release(s)
-
-	ix.prepareQuery(s, q.Name)
-	if len(s.qt) == 0 {
-		return nil
+	ix.screenReading(s, q.Name, min, typ, false)
+	// A run of single letters may be an acronym or initials ("N.I.I.
+	// Argon", "Y. V. Prigozhin"): unless the query names an individual,
+	// its acronym reading is screened too, and each record keeps the
+	// better of its two scores.
+	var s2 *scratch
+	if s.twoReadings {
+		s2 = ix.pool.Get().(*scratch)
+		defer ix.release(s2)
+		ix.screenReading(s2, q.Name, min, typ, true)
+		s.results = mergeReadings(s.results, s2.results)
 	}
-	typ := strings.ToLower(strings.TrimSpace(q.Type))
-	s.person = typ == "individual"
-	ix.retrieve(s)
-	ix.gather(s, min, typ)
-
-	// Score the gathered names; keep each record's best.
-	results := s.results[:0]
-	for _, c := range s.top {
-		sc, ok := ix.scoreName(s, c.name, false)
-		if !ok || sc < min {
-			continue
-		}
-		rec := ix.names[c.name].rec
-		found := false
-		for k := range results {
-			if results[k].rec == rec {
-				found = true
-				if sc > results[k].score || (sc == results[k].score && ix.names[c.name].nameIdx < ix.names[results[k].name].nameIdx) {
-					results[k].name, results[k].score = c.name, sc
-				}
-				break
-			}
-		}
-		if !found {
-			results = append(results, recBest{rec, c.name, sc})
-		}
-	}
-	s.results = results
+	results := s.results
 	if len(results) == 0 {
 		return nil
 	}
@@ -241,10 +230,89 @@ func (ix *Index) Screen(q Query) []Match {
 			MatchedName: rec.names[nr.nameIdx],
 		}
 		if !q.NoExplanation {
-			out[k].Explanation = ix.explain(s, r.name, pens[i])
+			from := s
+			if r.alt {
+				from = s2
+			}
+			out[k].Explanation = ix.explain(from, r.name, pens[i])
 		}
 	}
 	return out
+}
+
+// screenReading screens one reading of name (the acronym reading when
+// acronyms is set) into s.results: each record's best-scoring name.
+func (ix *Index) screenReading(s *scratch, name string, min float32, typ string, acronyms bool) {
+	s.an.sp.acronyms = acronyms
+	ix.prepareQuery(s, name)
+	s.an.sp.acronyms = false
+	s.results = s.results[:0]
+	s.twoReadings = s.an.letters && typ != "individual"
+	if len(s.qt) == 0 {
+		return
+	}
+	// When the acronym reading is screened too, a name written with a
+	// run of letters is compared by its acronym reading with the query's
+	// acronym reading only: "N.I.M." is not "N.I.K." with one initial
+	// changed, nor is "A. X." an initial of "AQ".
+	skip := func(nr *nameRec) bool { return false }
+	switch {
+	case s.twoReadings && acronyms:
+		skip = func(nr *nameRec) bool { return nr.lettered }
+	case s.twoReadings:
+		skip = func(nr *nameRec) bool { return nr.lettered || nr.acronym }
+	}
+	s.person = typ == "individual"
+	ix.retrieve(s)
+	ix.gather(s, min, typ)
+
+	// Score the gathered names; keep each record's best.
+	results := s.results
+	for _, c := range s.top {
+		if skip(&ix.names[c.name]) {
+			continue
+		}
+		sc, ok := ix.scoreName(s, c.name, false)
+		if !ok || sc < min {
+			continue
+		}
+		rec := ix.names[c.name].rec
+		found := false
+		for k := range results {
+			if results[k].rec == rec {
+				found = true
+				if sc > results[k].score || (sc == results[k].score && ix.names[c.name].nameIdx < ix.names[results[k].name].nameIdx) {
+					results[k].name, results[k].score = c.name, sc
+				}
+				break
+			}
+		}
+		if !found {
+			results = append(results, recBest{rec: rec, name: c.name, score: sc, alt: acronyms})
+		}
+	}
+	s.results = results
+}
+
+// mergeReadings adds to a the records of b, the other reading's, keeping
+// each record's better score (a's on a tie).
+func mergeReadings(a, b []recBest) []recBest {
+	for _, r := range b {
+		found := false
+		for k := range a {
+			if a[k].rec == r.rec {
+				found = true
+				if r.score > a[k].score {
+					a[k] = r
+				}
+				break
+			}
+		}
+		if !found {
+			a = append(a, r)
+		}
+	}
+	return a
 }
 
 // roundScore rounds a score to four decimals, so float32 noise does not
@@ -272,6 +340,7 @@ func (ix *Index) release(s *scratch) {
 		s.slot[c.vocab] = -1
 	}
 	s.cands = s.cands[:0]
+	s.split3 = s.split3[:0]
 	for _, n := range s.touched {
 		s.acc[n].w = 0
 		s.acc[n].q = 0

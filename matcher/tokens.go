@@ -52,6 +52,9 @@ type token struct {
 	canonID int32
 	// abjad is the word's Arabic or Hebrew letters (rawWord.abjad).
 	abjad string
+	// acronym is set for a word joined from a run of single letters
+	// (rawWord.acronym).
+	acronym bool
 }
 
 // analyser holds the scratch space of one name's analysis.
@@ -91,6 +94,10 @@ type analyser struct {
 	// query (queries only: used when known is set).
 	dm   delMemo
 	memo *analyserMemo // Build only
+	// letters is set by analyse when a letter of a run (acronymRuns)
+	// was read as a word of its own, not as part of a legal form ("S.A."
+	// at the end of a name): the name reads otherwise as an acronym.
+	letters bool
 }
 
 // sunLetterArticles are the forms "al-" takes before a "sun letter"
@@ -106,6 +113,7 @@ var sunLetterArticles = map[string]string{
 func (a *analyser) analyse(name string) []token {
 	words := a.sp.split(name)
 	a.toks = a.toks[:0]
+	a.letters = false
 	a.dm.reset()
 	if len(words) == 0 {
 		return a.toks
@@ -122,6 +130,12 @@ func (a *analyser) analyse(name string) []token {
 	if a.split != nil {
 		a.cut = a.cut[:0]
 		for _, w := range words {
+			if w.acronym {
+				// Letters are not cut into other words.
+				a.cut = append(a.cut, w)
+				a.wfacts = append(a.wfacts, nil)
+				continue
+			}
 			if a.facts != nil {
 				if f := a.factsOf(w.text); f != nil {
 					// Build found that the word is not cut.
@@ -202,7 +216,10 @@ func (a *analyser) analyse(name string) []token {
 			i += n
 			continue
 		}
-		if f := a.wfacts[i]; f != nil && f.plain && !sunArticle(words, i) {
+		if words[i].run {
+			a.letters = true
+		}
+		if f := a.wfacts[i]; f != nil && f.plain && !sunArticle(words, i) && !words[i].acronym {
 			a.pushFacts(words[i], f)
 			i++
 			continue
@@ -266,6 +283,12 @@ func (a *analyser) addWord(w rawWord, words []rawWord, i int) {
 	}
 	if sunArticle(words, i) {
 		a.push(w, t, "al", HowTransliteration)
+		return
+	}
+	if w.acronym {
+		// An acronym stands for several words ("N.I.I." expanded
+		// above), never for one ("C.T.R." is not "ctr", a centre).
+		a.push(w, t, t, "")
 		return
 	}
 	c, how := canonicalWord(t)
@@ -364,7 +387,7 @@ func (a *analyser) pushFacts(w rawWord, f *wordFacts) {
 }
 
 func (a *analyser) push(w rawWord, text, canon, how string) {
-	tok := token{text: text, canon: canon, how: how, paren: w.paren, lookalike: w.lookalike, split: w.split, abjad: w.abjad}
+	tok := token{text: text, canon: canon, how: how, paren: w.paren, lookalike: w.lookalike, split: w.split, abjad: w.abjad, acronym: w.acronym}
 	if w.alt != "" {
 		tok.alt, _ = canonicalWord(w.alt)
 	}

@@ -7,9 +7,10 @@ import "strings"
 // in the McCune-Reischauer style without its marks that the DPRK itself
 // uses (Kim Jong Un, Choe Ryong Hae, Pak Pong Nam, Ri Hong Il): initial
 // ㄱ k, ㄷ t, ㅂ p, ㅈ j, ㄹ r, ㅓ o, ㅡ u. Two syllables written as one
-// listed word (Ryonbong, Kwangson) are met by joinCands. Spellings of the
-// South's Revised Romanization (g, d, b, eo, eu) are not folded: a name
-// they miss is not cleared by them either, since the letters are read.
+// listed word (Ryonbong, Kwangson) are met by joinCands. Names listed in
+// the South's Revised Romanization (g, d, b, eo, eu) or its own spellings
+// (Lee, Park, Choi) are met by korean.go, which reads both systems'
+// syllables alike.
 
 var (
 	hangulInitials = [19]string{"k", "kk", "n", "t", "tt", "r", "m", "p", "pp", "s", "ss", "", "j", "jj", "ch", "kh", "th", "ph", "h"}
