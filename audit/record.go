@@ -55,6 +55,10 @@ type Record struct {
 	Warnings        []string  `json:"warnings,omitempty"`
 	MatchCount      int       `json:"match_count"`
 	TopMatches      []Match   `json:"top_matches,omitempty"`
+	// Suppressed are the matches an analyst's false positive decision
+	// took out of the answer (each with the decision's id): they did not
+	// count in Status, so the record says why a name with them was clear.
+	Suppressed []Match `json:"suppressed,omitempty"`
 	Batch           *BatchJob `json:"batch,omitempty"`
 	BatchRow        *BatchRow `json:"batch_row,omitempty"`
 	Event           *Event    `json:"event,omitempty"`
@@ -78,6 +82,9 @@ type Match struct {
 	List  string  `json:"list"`
 	Name  string  `json:"name"`
 	Score float64 `json:"score"`
+	// SuppressedBy is the decision that suppressed the match (in
+	// Record.Suppressed only).
+	SuppressedBy string `json:"suppressed_by,omitempty"`
 }
 
 // TopMatchesKept is how many matches a record should keep.

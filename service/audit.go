@@ -77,9 +77,14 @@ func (s *Server) auditScreening(c *gin.Context, resp *ScreenResponse) error {
 	q := resp.Query
 	rec := audit.Record{
 		ID: resp.ID, ClientRequestID: requestID(c), Time: resp.ScreenedAt, KeyID: keyID(c), Channel: audit.ChannelAPI,
-		Query:       &audit.Query{Name: q.Name, Country: q.Country, Type: q.Type, Limit: q.Limit, MinScore: q.MinScore},
+		Query: &audit.Query{Name: q.Name, Country: q.Country, Type: q.Type, Limit: q.Limit, MinScore: q.MinScore,
+			DateOfBirth: q.DateOfBirth, Nationality: q.Nationality, Identifier: q.Identifier},
 		ListVersion: resp.ListVersion, Status: string(resp.Status), Warnings: warningCodes(resp.Warnings),
 		MatchCount: len(resp.Matches), TopMatches: topAuditMatches(resp.Matches),
+	}
+	for i := 0; i < len(resp.Suppressed) && i < audit.TopMatchesKept; i++ {
+		m := &resp.Suppressed[i]
+		rec.Suppressed = append(rec.Suppressed, audit.Match{ID: m.ID, List: m.List, Name: m.Name, Score: m.Score, SuppressedBy: m.SuppressedBy})
 	}
 	timeout := time.Second
 	if s.audit.Durable {
@@ -330,7 +335,7 @@ func exportJSONL(w *bufio.Writer) func(*audit.Record) error {
 
 // exportColumns are the CSV export's columns.
 var exportColumns = []string{"id", "time", "key_id", "channel", "client_request_id", "name", "country", "type", "status", "warnings",
-	"list_version", "match_count", "best_match_id", "best_match_list", "best_match_name", "best_match_score", "batch_job", "batch_row", "reference", "event", "detail"}
+	"list_version", "match_count", "best_match_id", "best_match_list", "best_match_name", "best_match_score", "batch_job", "batch_row", "reference", "event", "detail", "suppressed_by"}
 
 func exportCSV(w *bufio.Writer) func(*audit.Record) error {
 	cw := csv.NewWriter(w)
@@ -358,6 +363,13 @@ func exportCSV(w *bufio.Writer) func(*audit.Record) error {
 		}
 		if r.Event != nil {
 			rec[19], rec[20] = r.Event.Action, spreadsheetSafe(r.Event.Detail)
+		}
+		if len(r.Suppressed) > 0 {
+			ids := make([]string, len(r.Suppressed))
+			for i, m := range r.Suppressed {
+				ids[i] = spreadsheetSafe(m.SuppressedBy)
+			}
+			rec[21] = strings.Join(ids, ";") // as batch CSV results write it
 		}
 		if err := cw.Write(rec); err != nil {
 			return err

@@ -441,7 +441,9 @@ func (o *batchObserver) Record(j *batch.Job, res []batch.Result) error {
 	var failed atomic.Int64
 	for i := range res {
 		r := &res[i]
-		if r.Status == batch.StatusError || (!o.audit.Record && r.Status != batch.StatusMatch) {
+		// A capped log keeps the rows with a match, and those a false
+		// positive decision cleared (why they were clear is the point).
+		if r.Status == batch.StatusError || (!o.audit.Record && r.Status != batch.StatusMatch && len(r.Suppressed) == 0) {
 			continue
 		}
 		rec := audit.Record{
@@ -455,6 +457,9 @@ func (o *batchObserver) Record(j *batch.Job, res []batch.Result) error {
 		}
 		for _, m := range r.Matches {
 			rec.TopMatches = append(rec.TopMatches, audit.Match{ID: m.ID, List: m.List, Name: m.Name, Score: m.Score})
+		}
+		for _, m := range r.Suppressed {
+			rec.Suppressed = append(rec.Suppressed, audit.Match{ID: m.ID, List: m.List, Name: m.Name, Score: m.Score, SuppressedBy: m.SuppressedBy})
 		}
 		wg.Add(1)
 		go func() {

@@ -59,6 +59,13 @@ func TestMatchDecisions(t *testing.T) {
 	if again := screen("k-analyst", "AO Kaspersky Lab"); len(again.Suppressed) != 0 {
 		t.Errorf("another key's screening is suppressed: %+v", again.Suppressed)
 	}
+	// The screening's audit record keeps what was suppressed and by which
+	// decision: the record of a clear answer says why it was clear.
+	if rec, err := r.ring.Get(context.Background(), after.ID); err != nil {
+		t.Errorf("the suppressed screening's audit record: %v", err)
+	} else if len(rec.Suppressed) == 0 || rec.Suppressed[0].ID != idAOKaspersky || rec.Suppressed[0].SuppressedBy != d.ID {
+		t.Errorf("the audit record's suppressed matches: %+v", rec.Suppressed)
+	}
 
 	// A counterparty the app monitors under the decision's reference, with
 	// another spelling, raises its alert on the entry closed, suppressed.
@@ -149,7 +156,8 @@ func TestBatchRowsSuppressed(t *testing.T) {
 	cat.Load(testList())
 	eng := monitor.New(monitor.Options{Store: monitor.NewMemoryStore(), Catalog: cat, Logger: quietLog})
 	metrics := NewMetrics(BuildInfo{Version: "test"})
-	_, routes := newTestBatches(t, cat, metrics, batchTestOptions{WaitMaxRows: 100, Suppressor: eng.Suppressor})
+	ring := audit.NewRing(100, 0)
+	_, routes := newTestBatches(t, cat, metrics, batchTestOptions{WaitMaxRows: 100, Suppressor: eng.Suppressor, Audit: Audit{Log: ring, Backend: "memory"}})
 	keys, err := ParseKeys(strings.NewReader("app:"+hashKey("k-app")+", other:"+hashKey("k-other")+", analyst:"+hashKey("k-analyst")+":decide"), "API_KEYS")
 	if err != nil {
 		t.Fatal(err)
@@ -207,6 +215,25 @@ func TestBatchRowsSuppressed(t *testing.T) {
 		if l.Status != "match" && l.Status != "clear" {
 			t.Errorf("line %d: status %s", l.Line, l.Status)
 		}
+	}
+
+	// The rows' audit records keep what was suppressed, by which decision
+	// (a capped log keeps such rows even when they ended clear).
+	var page audit.Page
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		page, err = ring.Query(context.Background(), audit.Filter{Channel: audit.ChannelBatchRow, Limit: 100})
+		if err != nil || len(page.Records) >= 4 || time.Now().After(deadline) {
+			break // two jobs' rows r-1 and r-3
+		}
+	}
+	sup := map[string]string{}
+	for _, rec := range page.Records {
+		for _, m := range rec.Suppressed {
+			sup[rec.BatchRow.Reference] = m.ID + "=" + m.SuppressedBy
+		}
+	}
+	if want := idAOKaspersky + "=" + d.ID; sup["r-1"] != want || sup["r-3"] != want || sup["r-2"] != "" {
+		t.Errorf("the rows' audit records, suppressed by reference: %v (records: %d, %v)", sup, len(page.Records), err)
 	}
 
 	// Another key's job: nothing suppressed.
