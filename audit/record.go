@@ -58,10 +58,10 @@ type Record struct {
 	// Suppressed are the matches an analyst's false positive decision
 	// took out of the answer (each with the decision's id): they did not
 	// count in Status, so the record says why a name with them was clear.
-	Suppressed []Match `json:"suppressed,omitempty"`
-	Batch           *BatchJob `json:"batch,omitempty"`
-	BatchRow        *BatchRow `json:"batch_row,omitempty"`
-	Event           *Event    `json:"event,omitempty"`
+	Suppressed []Match   `json:"suppressed,omitempty"`
+	Batch      *BatchJob `json:"batch,omitempty"`
+	BatchRow   *BatchRow `json:"batch_row,omitempty"`
+	Event      *Event    `json:"event,omitempty"`
 }
 
 // Query is the screening query as the service understood it.
