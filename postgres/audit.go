@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -203,7 +204,9 @@ func toRow(r audit.Record) (row, error) {
 	}
 	// PostgreSQL text and jsonb cannot hold U+0000; a NUL in a name is
 	// kept as U+FFFD rather than failing the whole batch for ever.
-	b = []byte(strings.ReplaceAll(string(b), `\u0000`, `\ufffd`))
+	if bytes.Contains(b, jsonNUL) { // rare: copy only then
+		b = bytes.ReplaceAll(b, jsonNUL, []byte(`\ufffd`))
+	}
 	var batchJob any
 	if j := r.BatchJobID(); j != "" {
 		batchJob = noNUL(j)
@@ -213,6 +216,8 @@ func toRow(r audit.Record) (row, error) {
 		noNUL(r.ListVersion), r.Status, batchJob, b,
 	}}, nil
 }
+
+var jsonNUL = []byte(`\u0000`)
 
 func noNUL(s string) string { return strings.ReplaceAll(s, "\x00", "\uFFFD") }
 
