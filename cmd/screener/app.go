@@ -299,10 +299,10 @@ func auditQueueConfig(cfg Config, backend string) audit.QueueConfig {
 		q.Writers = 1
 		if backend == "postgres" {
 			// One batch is sent while another waits for its commit's
-			// flush: measured to double the records a second. Three of
-			// the pool's connections (at least four by default), so a
-			// read of the trail still finds one.
-			q.Writers = 3
+			// flush, and PostgreSQL flushes concurrent commits together.
+			// Two of the pool's connections (at least four by default),
+			// so a read of the trail still finds one.
+			q.Writers = 2
 		}
 	}
 	switch {
@@ -310,11 +310,16 @@ func auditQueueConfig(cfg Config, backend string) audit.QueueConfig {
 		q.Linger = -1 // the queue's "no wait"
 	case cfg.AuditLinger > 0:
 		q.Linger = cfg.AuditLinger
+	case cfg.AuditDurability == audit.QueueAck:
+		// An answer waits for its record's commit: an idle writer commits
+		// what is queued at once, and what arrives meanwhile makes the
+		// next batch, so batches still grow with the load. Measured
+		// against a 2ms linger with three writers (docs/BENCHMARKS.md):
+		// 1,875 → 6,598 req/s at 16 connections, the same at 512.
+		q.Linger = -1
 	}
-	// Otherwise the queue's default (2ms): fuller batches cost PostgreSQL
-	// and this process less CPU a record (BenchmarkAckQueue: about 90 µs
-	// a record in commits of 16, 130-190 in commits of 4-8), which is what
-	// bounds the throughput of a busy replica.
+	// Otherwise (async) the queue's default, 2ms: nobody waits, and
+	// fuller batches cost PostgreSQL and this process less CPU a record.
 	return q
 }
 

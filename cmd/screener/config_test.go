@@ -136,8 +136,8 @@ func TestAuditQueueConfig(t *testing.T) {
 		writers int
 		linger  time.Duration // as audit.QueueConfig takes it: -1 no wait, 0 the queue's default
 	}{
-		{"postgres, ack by default", map[string]string{"DATABASE_URL": "postgres://db/x"}, "postgres", 3, 0},
-		{"postgres, async", map[string]string{"DATABASE_URL": "postgres://db/x", "AUDIT_DURABILITY": "async"}, "postgres", 3, 0},
+		{"postgres, ack by default", map[string]string{"DATABASE_URL": "postgres://db/x"}, "postgres", 2, -1},
+		{"postgres, async", map[string]string{"DATABASE_URL": "postgres://db/x", "AUDIT_DURABILITY": "async"}, "postgres", 2, 0},
 		{"memory", map[string]string{"AUDIT_ENABLED": "true"}, "memory", 1, 0},
 		{"set by hand", map[string]string{"DATABASE_URL": "postgres://db/x", "AUDIT_WRITERS": "4", "AUDIT_LINGER": "3ms"}, "postgres", 4, 3 * time.Millisecond},
 		{"no wait by hand", map[string]string{"AUDIT_ENABLED": "true", "AUDIT_LINGER": "0"}, "memory", 1, -1},
