@@ -227,4 +227,17 @@ func TestDecideAndDecisions(t *testing.T) {
 	if code != exitError || !strings.Contains(stderr, "HTTP 400") || !strings.Contains(stderr, "check --key") {
 		t.Errorf("another key's without the scope: exit %d %q", code, stderr)
 	}
+
+	// A match of a batch row: where it was shown is recorded as given.
+	code, stdout, stderr = cli("k-analyst", "decide", "--entry", idOOOKaspersky, "--name", "Kaspersky Labs Limited", "--reference", "R9",
+		"--batch-job", "0123456789abcdef01234567", "--batch-row", "3", "--outcome", "true_match", "--reason", "same owners", "--json")
+	var row client.Decision
+	if err := json.Unmarshal([]byte(stdout), &row); code != exitOK || err != nil || row.BatchJob != "0123456789abcdef01234567" || row.BatchRow != 3 ||
+		row.Reference != "R9" || row.KeyID != "analyst" || row.ScreeningID != "" {
+		t.Errorf("decide a batch row's match: exit %d %v %+v\n%s", code, err, row, stderr)
+	}
+	code, stdout, _ = cli("k-analyst", "decisions", "--key", "analyst")
+	if code != exitOK || !strings.Contains(stdout, "batch 0123456789abcdef01234567 line 3") || !strings.Contains(stdout, "1 decision(s)") {
+		t.Errorf("the batch row's decision: exit %d\n%s", code, stdout)
+	}
 }
