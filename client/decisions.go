@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"iter"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -92,4 +94,62 @@ func (c *Client) Decision(ctx context.Context, id string) (*Decision, error) {
 	}
 	var out Decision
 	return &out, decode(resp, &out)
+}
+
+// DecisionsFilter selects decisions (GET /v1/decisions). Zero fields
+// select all the key may see.
+type DecisionsFilter struct {
+	// Outcome is TrueMatch, FalsePositive or "" for both.
+	Outcome string
+	// KeyID selects the decisions covering one key's screenings; only a
+	// key with the decide scope may name another key (and without KeyID
+	// it sees every key's).
+	KeyID string
+	// Cursor continues a listing (the Next of the page before).
+	Cursor string
+	// Limit is the page size, 1 to 1000; 0 takes the server's default.
+	Limit int
+}
+
+func (f *DecisionsFilter) query() url.Values {
+	q := url.Values{}
+	set(q, "outcome", f.Outcome)
+	set(q, "key_id", f.KeyID)
+	set(q, "cursor", f.Cursor)
+	if f.Limit != 0 {
+		q.Set("limit", strconv.Itoa(f.Limit))
+	}
+	return q
+}
+
+// DecisionsPage is one page of decisions, on alerts and on matches,
+// newest first.
+type DecisionsPage struct {
+	Decisions []Decision `json:"decisions"`
+	// Next continues the listing (DecisionsFilter.Cursor); "" at the end.
+	Next string `json:"next"`
+}
+
+// Decisions reads one page of decisions.
+func (c *Client) Decisions(ctx context.Context, f DecisionsFilter) (*DecisionsPage, error) {
+	var out DecisionsPage
+	if err := c.getJSON(ctx, "/v1/decisions", f.query(), &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AllDecisions reads every decision f selects, page after page from
+// f.Cursor (f.Limit is the page size). It stops at the first error.
+//
+//	for d, err := range c.AllDecisions(ctx, client.DecisionsFilter{Outcome: client.FalsePositive}) { … }
+func (c *Client) AllDecisions(ctx context.Context, f DecisionsFilter) iter.Seq2[*Decision, error] {
+	return pages(f.Cursor, func(cursor string) ([]Decision, string, error) {
+		f.Cursor = cursor
+		p, err := c.Decisions(ctx, f)
+		if err != nil {
+			return nil, "", err
+		}
+		return p.Decisions, p.Next, nil
+	})
 }

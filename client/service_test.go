@@ -3,12 +3,15 @@ package client_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -189,3 +192,149 @@ func TestSuppressedRowsAgainstTheService(t *testing.T) {
 		t.Errorf("row %+v", row)
 	}
 }
+
+// TestAlertsAndDecisionsAgainstTheService lists alerts, decides one, and
+// pages through decisions with the client against the real handler, with
+// API keys and scopes: every answer mirrors the client's types with no
+// field left over, and refusals come back as problems naming the field.
+func TestAlertsAndDecisionsAgainstTheService(t *testing.T) {
+	cat := &screening.Catalog{}
+	cat.Load(lists.Embedded())
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	eng := monitor.New(monitor.Options{Store: monitor.NewMemoryStore(), Catalog: cat, Logger: quiet})
+	keys, err := service.ParseKeys(strings.NewReader("app:"+sha("k-app")+"\nanalyst:"+sha("k-analyst")+":decide\n"), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := service.New(service.Options{Catalog: cat, Monitor: eng, Logger: quiet, Keys: keys})
+	hs := httptest.NewServer(srv.Handler())
+	defer hs.Close()
+	ctx := context.Background()
+
+	// The application's key registers counterparties: their alerts.
+	req, _ := http.NewRequest(http.MethodPost, hs.URL+"/v1/monitors", strings.NewReader(
+		`{"counterparties":[{"reference":"c-1","name":"Kaspersky Lab"},{"reference":"c-2","name":"Kaspersky Labs Ltd"}]}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-API-Key", "k-app")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("register: %d", resp.StatusCode)
+	}
+
+	var raw bytes.Buffer
+	hc := &http.Client{Transport: recordBodies{http.DefaultTransport, &raw}}
+	app, _ := client.New(hs.URL, client.WithHTTPClient(hc), client.WithAPIKey("k-app"))
+	analyst, _ := client.New(hs.URL, client.WithHTTPClient(hc), client.WithAPIKey("k-analyst"))
+	strict := func(v any) {
+		t.Helper()
+		dec := json.NewDecoder(bytes.NewReader(raw.Bytes()))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(v); err != nil {
+			t.Errorf("the client's %T does not mirror the service's: %v\n%s", v, err, raw.String())
+		}
+	}
+
+	page, err := app.Alerts(ctx, client.AlertsFilter{Status: client.AlertOpen, Limit: 1})
+	if err != nil || len(page.Alerts) != 1 || page.Next == "" {
+		t.Fatalf("a page of one alert: %+v %v", page, err)
+	}
+	strict(&client.AlertsPage{})
+	var alerts []client.Alert
+	for a, err := range app.AllAlerts(ctx, client.AlertsFilter{Limit: 1}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		alerts = append(alerts, *a)
+	}
+	if len(alerts) < 2 || alerts[0].ID != page.Alerts[0].ID {
+		t.Fatalf("every alert, a page at a time: %+v", alerts)
+	}
+	seen := map[string]bool{}
+	for _, a := range alerts {
+		if seen[a.ID] || a.Status != client.AlertOpen || a.KeyID != "app" || a.EntryHash == "" {
+			t.Errorf("alert %+v (seen before: %v)", a, seen[a.ID])
+		}
+		seen[a.ID] = true
+	}
+	one, err := analyst.Alert(ctx, alerts[0].ID)
+	if err != nil || one.ID != alerts[0].ID {
+		t.Fatalf("one alert: %+v %v", one, err)
+	}
+	strict(&client.Alert{})
+
+	// Deciding needs the decide scope.
+	var p *client.Problem
+	if _, err := app.DecideAlert(ctx, alerts[0].ID, client.FalsePositive, "x"); !errors.As(err, &p) || p.Status != http.StatusForbidden {
+		t.Errorf("the application's key decided: %v", err)
+	}
+	ad, err := analyst.DecideAlert(ctx, alerts[0].ID, client.FalsePositive, "a namesake")
+	if err != nil || ad.Alert.Status != client.AlertClosed || ad.Decision.AlertID != alerts[0].ID || ad.Decision.DecidedBy != "analyst" {
+		t.Fatalf("decide the alert: %+v %v", ad, err)
+	}
+	strict(&client.AlertDecision{})
+	if _, err := analyst.DecideAlert(ctx, alerts[0].ID, client.TrueMatch, "again"); !errors.As(err, &p) || p.Status != http.StatusConflict {
+		t.Errorf("a second decision: %v", err)
+	}
+	if _, err := analyst.DecideAlert(ctx, "al_nope", client.TrueMatch, "x"); !errors.As(err, &p) || p.Status != http.StatusNotFound {
+		t.Errorf("an unknown alert: %v", err)
+	}
+	if _, err := analyst.DecideAlert(ctx, alerts[1].ID, "maybe", "x"); !errors.As(err, &p) || p.Status != 400 || len(p.Errors) != 1 || p.Errors[0].Field != "outcome" {
+		t.Errorf("a bad outcome: %#v", err)
+	}
+	m, err := analyst.Decide(ctx, client.MatchDecision{KeyID: "app", Name: "Kaspersky Lab", EntryID: alerts[1].EntryID, Outcome: client.TrueMatch, Reason: "it is them"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Both decisions cover the application's screenings: it sees them,
+	// newest first; the analyst sees them with key_id, and by outcome.
+	for _, tt := range []struct {
+		name string
+		c    *client.Client
+		f    client.DecisionsFilter
+		want []string
+	}{
+		{"the owner's", app, client.DecisionsFilter{}, []string{m.ID, ad.Decision.ID}},
+		{"a page at a time", app, client.DecisionsFilter{Limit: 1}, []string{m.ID, ad.Decision.ID}},
+		{"every key's", analyst, client.DecisionsFilter{Limit: 1}, []string{m.ID, ad.Decision.ID}},
+		{"one key's", analyst, client.DecisionsFilter{KeyID: "app"}, []string{m.ID, ad.Decision.ID}},
+		{"false positives", analyst, client.DecisionsFilter{Outcome: client.FalsePositive}, []string{ad.Decision.ID}},
+		{"another key's", analyst, client.DecisionsFilter{KeyID: "analyst"}, nil},
+	} {
+		var got []string
+		for d, err := range tt.c.AllDecisions(ctx, tt.f) {
+			if err != nil {
+				t.Fatalf("%s: %v", tt.name, err)
+			}
+			got = append(got, d.ID)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	dp, err := app.Decisions(ctx, client.DecisionsFilter{Limit: 1})
+	if err != nil || len(dp.Decisions) != 1 || dp.Next == "" {
+		t.Fatalf("a page of one decision: %+v %v", dp, err)
+	}
+	strict(&client.DecisionsPage{})
+	for _, tt := range []struct {
+		c     *client.Client
+		f     client.DecisionsFilter
+		field string
+	}{
+		{app, client.DecisionsFilter{Outcome: "maybe"}, "outcome"},
+		{app, client.DecisionsFilter{Limit: 5000}, "limit"},
+		{app, client.DecisionsFilter{KeyID: "analyst"}, "key_id"},
+	} {
+		_, err := tt.c.Decisions(ctx, tt.f)
+		if !errors.As(err, &p) || p.Status != 400 || len(p.Errors) != 1 || p.Errors[0].Field != tt.field {
+			t.Errorf("%+v: %#v, want a problem naming %s", tt.f, err, tt.field)
+		}
+	}
+}
+
+func sha(s string) string { h := sha256.Sum256([]byte(s)); return hex.EncodeToString(h[:]) }

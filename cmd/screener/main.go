@@ -4,13 +4,17 @@
 //	screener                 serve HTTP (configured by environment variables; see README.md)
 //	screener screen NAME     screen one name against a running server
 //	screener batch FILE      screen a CSV or JSON-lines file (on a server, or --local)
+//	screener decide …        decide a match or an alert: a true match or a false positive
+//	screener decisions       list decisions, newest first
+//	screener alerts          list the monitoring's alerts, newest first
 //	screener --version       print the version
 //
 // The client subcommands talk to the server through package client, which
 // retries answers 429 and 503 as their Retry-After says. Their exit codes:
 // 0 done; 1 screen --require-match found no match, or the batch job failed
 // or was cancelled; 2 usage; 3 any other error; 4 screen could not screen
-// the name (status "unscreenable": neither cleared nor matched).
+// the name (status "unscreenable": neither cleared nor matched). decide and
+// decisions (and alerts) exit 0 done, 2 usage, 3 any other error (including a refusal).
 package main
 
 import (
@@ -68,6 +72,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return screenCmd(args, stdout, stderr)
 	case "batch":
 		return batchCmd(args, stdin, stdout, stderr)
+	case "decide":
+		return decideCmd(args, stdout, stderr)
+	case "decisions":
+		return decisionsCmd(args, stdout, stderr)
+	case "alerts":
+		return alertsCmd(args, stdout, stderr)
 	case "version", "--version", "-version", "-v":
 		b := buildInfo()
 		fmt.Fprintf(stdout, "screener %s (commit %s, %s)\n", b.Version, b.Commit, runtime.Version())
@@ -85,13 +95,18 @@ const usage = `Usage:
   screener                       serve HTTP; configured by environment variables (see README.md)
   screener screen [flags] NAME   screen one name against a running server
   screener batch [flags] FILE    screen a CSV or JSON-lines file on a server, or in-process with --local
+  screener decide [flags]        decide a match (--entry, --name) or an alert (--alert):
+                                 --outcome false_positive|true_match --reason TEXT
+  screener decisions [flags]     list decisions, newest first (--outcome, --key, --limit, --all, --json)
+  screener alerts [flags]        list the monitoring's alerts, newest first (--status, --reference, --list, --key, …)
   screener --version             print the version and exit
 
-Run 'screener screen -h' or 'screener batch -h' for their flags.
+Run 'screener COMMAND -h' for a command's flags.
 
-Exit codes of screen and batch: 0 done; 1 screen --require-match found no
-match, or the batch job failed or was cancelled; 2 usage; 3 error; 4 screen
-could not screen the name (unscreenable: neither cleared nor matched).
+Exit codes: 0 done; 1 screen --require-match found no match, or the batch
+job failed or was cancelled; 2 usage; 3 error (for decide, also a refusal);
+4 screen could not screen the name (unscreenable: neither cleared nor
+matched).
 `
 
 // redisLogger sends go-redis's own messages (reconnect attempts) to the JSON
