@@ -46,7 +46,7 @@ func TestMonthOfRecordsQueries(t *testing.T) {
 		t.Fatalf("RECORD_MONTH_ROWS=%d needs about %d GiB free in %s; %d GiB are",
 			n, need>>30, os.TempDir(), fs.Bavail*uint64(fs.Bsize)>>30)
 	}
-	monthOfRecords(t, n, 50)
+	monthOfRecords(t, n, 50, true)
 }
 
 // TestBulkLoadedMonth is TestMonthOfRecordsQueries on 20,000 records, so
@@ -56,13 +56,14 @@ func TestBulkLoadedMonth(t *testing.T) {
 	if testing.Short() {
 		t.Skip("bulk-loads 20,000 records; not with -short")
 	}
-	monthOfRecords(t, 20_000, 5)
+	monthOfRecords(t, 20_000, 5, false)
 }
 
 // monthOfRecords bulk-loads n records into November 2026, checks the
 // partition and its indexes are attached and used, then runs each filter
-// reps times for a first page and a second one, checking every record.
-func monthOfRecords(t *testing.T, n, reps int) {
+// reps times for a first page and a second one, checking every record,
+// and, if explain, logs the first page's plan as run (EXPLAIN ANALYZE).
+func monthOfRecords(t *testing.T, n, reps int, explain bool) {
 	_, pool, _ := testDB(t)
 	ctx := context.Background()
 	month := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
@@ -158,6 +159,25 @@ func monthOfRecords(t *testing.T, n, reps int) {
 			line += fmt.Sprintf("; page 2 p50 %v, p99 %v", ms(took2[len(took2)/2]), ms(took2[len(took2)*99/100]))
 		}
 		t.Log(line)
+		if explain {
+			sql, args := buildQuery(c.f, nil, c.f.Limit+1)
+			rows, err := pool.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+sql, args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var plan []string
+			for rows.Next() {
+				var l string
+				if err := rows.Scan(&l); err != nil {
+					t.Fatal(err)
+				}
+				plan = append(plan, "\t"+l)
+			}
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%s, first page:\n%s", c.name, strings.Join(plan, "\n"))
+		}
 	}
 
 	// The attached month takes writes as one made by EnsurePartitions does,
