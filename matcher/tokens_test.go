@@ -86,6 +86,8 @@ func TestLegalFormLetters(t *testing.T) {
 		{"M.A.T.S.A. S.A.", "m _a t _s _a #jsc"},
 		{"C.I. S.A.S.", "c _i #jsc"},
 		{"Consorcio Rirfus S.A. de C.ff.", "consorcio rirfus #jsc"}, // a garbled letter
+		{"E.C.A. S.A.", "_e c _a #jsc"},
+		{"Banco Venezolano S.C.A.", "bank venezolano #jsc"}, // S.p.A. with a letter garbled, and a legal form (en comandita por acciones)
 	} {
 		if got := canons(c.in); got != c.want {
 			t.Errorf("%q: got %q, want %q", c.in, got, c.want)
@@ -110,6 +112,8 @@ func TestLegalFormLettersScreen(t *testing.T) {
 		{q: "Fincantieri SpA", want: "fincantieri"},
 		{q: "Fincantieri S.A.", want: "fincantieri"},
 		{q: "Petroleos de Venezuela", want: "pdvsa"},
+		{q: "A.C.A.", not: "asp"},
+		{q: "A C.A.", not: "asp"},
 	} {
 		ids := screenIDs(ix, Query{Name: c.q})
 		if c.want != "" && !slices.Contains(ids, c.want) {
