@@ -237,13 +237,24 @@ func koreanLoneName(t *token) bool {
 }
 
 // koreanCuts calls fn, when not nil, with each cut of w into two Korean
-// syllables of two letters or more, and reports whether there is one.
+// syllables of two letters or more, and reports whether there is one. A
+// syllable before the cut does not end in g (but ng), d, b or r: both
+// systems write a final consonant k, t, p or l, and those letters start
+// the next syllable ("Pablo" is no "Pab-lo").
 func koreanCuts(w string, fn func(x, y string)) bool {
 	if len(w) < 4 || len(w) > maxKoreanJoined {
 		return false
 	}
 	found := false
 	for k := 2; k+2 <= len(w); k++ {
+		switch w[k-1] {
+		case 'd', 'b', 'r':
+			continue
+		case 'g':
+			if w[k-2] != 'n' {
+				continue
+			}
+		}
 		if _, _, _, _, ok := parseKorean(w[:k]); !ok {
 			continue
 		}

@@ -80,6 +80,7 @@ func TestKoreanQuery(t *testing.T) {
 		{"Kimberley", false}, // "berley" no two syllables
 		{"Union", false},     // too short for a whole name
 		{"Kim Kaspersky", false},
+		{"Pablo Lee", false}, // "Pab-lo" is no Korean spelling
 	} {
 		s := ix.pool.Get().(*scratch)
 		ix.prepareQuery(s, c.q)
@@ -104,8 +105,11 @@ func TestKoreanCuts(t *testing.T) {
 		{"yongwon", "yon gwon, yong won"},
 		{"bongnam", "bong nam"},
 		{"kaspersky", ""},
-		{"jong", ""}, // one syllable
-		{"ono", ""},  // parts of two letters or more
+		{"jong", ""},  // one syllable
+		{"ono", ""},   // parts of two letters or more
+		{"pablo", ""}, // no final b: "Pab-lo"
+		{"hakbong", "hak bong"},
+		{"sigmun", ""},
 	} {
 		var got []string
 		koreanCuts(c.w, func(x, y string) { got = append(got, x+" "+y) })
