@@ -21,9 +21,11 @@ import "strings"
 // Many short English words parse as a Korean syllable ("son", "man"), so
 // the keys are used only for a query that reads as a Korean name (two
 // ordinary words or more, every one a syllable, one of them a Korean
-// family name; not Li or Ma, more often Chinese) and only against the
-// names of individuals: ships and companies named with Korean words
-// differ by them ("Po Thong Gang", "Tae Dong Gang").
+// family name, not Li or Ma, more often Chinese; one word may be two
+// syllables written together, and a lone word a family name and two
+// syllables: koreanQuery) and only against the names of individuals:
+// ships and companies named with Korean words differ by them ("Po Thong
+// Gang", "Tae Dong Gang").
 
 // simKorean is the similarity of two spellings of one Korean syllable by
 // the rules each system follows.
@@ -166,8 +168,28 @@ func koreanKeys(keys []koreanKey, w string) []koreanKey {
 	return keys
 }
 
-// koreanQuery reports whether the query in s reads as a Korean name.
+// A given name is often written as one word ("Jongun", "Yeongcheol",
+// "Myongchol"), and a whole name sometimes too ("Kimjongun"). Such a word
+// is cut into syllables wherever it parses as them (an "ng" may end one
+// syllable or an "n" end it and a "g" start the next: "Jong-un" or
+// "Jon-gun"), and each cut offers the adjacent listed words that spell
+// its syllables in any romanisation (koreanJoinedCands).
+
+// maxKoreanJoined is the longest word read as two Korean syllables.
+const maxKoreanJoined = 12
+
+// maxKoreanCombos bounds the pairs and triples of listed words one query
+// word joined from Korean syllables is offered as.
+const maxKoreanCombos = 64
+
+// koreanQuery reports whether the query in s reads as a Korean name: two
+// words or more, every one a syllable but one at most, which is two
+// syllables written together, and one a family name; or a single word
+// that is a family name and two syllables written together.
 func (s *scratch) koreanQuery() bool {
+	if len(s.qt) == 1 {
+		return koreanLoneName(&s.qt[0].tok)
+	}
 	if len(s.qt) < 2 {
 		return false
 	}
@@ -176,7 +198,7 @@ func (s *scratch) koreanQuery() bool {
 	family := false
 	for i := range s.qt {
 		t := &s.qt[i].tok
-		if t.kind == kindLegal || t.kind == kindTitle || len(t.text) > 7 {
+		if t.kind == kindLegal || t.kind == kindTitle || len(t.text) > maxKoreanJoined {
 			return false
 		}
 		family = family || koreanFamilies[t.text]
@@ -184,20 +206,77 @@ func (s *scratch) koreanQuery() bool {
 	if !family {
 		return false
 	}
+	joined := false
 	for i := range s.qt {
-		if _, _, _, _, ok := parseKorean(s.qt[i].tok.text); !ok {
+		w := s.qt[i].tok.text
+		if _, _, _, _, ok := parseKorean(w); ok {
+			continue
+		}
+		if joined || !koreanCuts(w, nil) {
 			return false
 		}
+		joined = true
 	}
 	return true
 }
 
+// koreanLoneName reports whether t, a query's only word, is a Korean
+// family name of two letters or more and two syllables written together
+// ("Kimjongun", "Gimjeongeun").
+func koreanLoneName(t *token) bool {
+	w := t.text
+	if t.kind != kindWord || len(w) < 6 || len(w) > maxKoreanJoined+4 {
+		return false
+	}
+	for k := 2; k <= 5 && k+4 <= len(w); k++ {
+		if koreanFamilies[w[:k]] && koreanCuts(w[k:], nil) {
+			return true
+		}
+	}
+	return false
+}
+
+// koreanCuts calls fn, when not nil, with each cut of w into two Korean
+// syllables of two letters or more, and reports whether there is one. A
+// syllable before the cut does not end in g (but ng), d, b or r: both
+// systems write a final consonant k, t, p or l, and those letters start
+// the next syllable ("Pablo" is no "Pab-lo").
+func koreanCuts(w string, fn func(x, y string)) bool {
+	if len(w) < 4 || len(w) > maxKoreanJoined {
+		return false
+	}
+	found := false
+	for k := 2; k+2 <= len(w); k++ {
+		switch w[k-1] {
+		case 'd', 'b', 'r':
+			continue
+		case 'g':
+			if w[k-2] != 'n' {
+				continue
+			}
+		}
+		if _, _, _, _, ok := parseKorean(w[:k]); !ok {
+			continue
+		}
+		if _, _, _, _, ok := parseKorean(w[k:]); !ok {
+			continue
+		}
+		if fn == nil {
+			return true
+		}
+		found = true
+		fn(w[:k], w[k:])
+	}
+	return found
+}
+
 // koreanCands adds the vocabulary words that spell query word i's Korean
-// syllable another way.
-func (ix *Index) koreanCands(s *scratch, i int) {
+// syllable another way, and reports whether the word is one syllable.
+func (ix *Index) koreanCands(s *scratch, i int) bool {
 	qt := &s.qt[i]
 	var buf [4]koreanKey
-	for _, k := range koreanKeys(buf[:0], qt.tok.text) {
+	keys := koreanKeys(buf[:0], qt.tok.text)
+	for _, k := range keys {
 		for _, m := range ix.korean[k.k] {
 			if qt.exact && m.id == qt.id {
 				continue
@@ -207,6 +286,149 @@ func (ix *Index) koreanCands(s *scratch, i int) {
 				sim = simKoreanWeak
 			}
 			s.addCand(i, unitSingle, m.id, sim, howKoreanCode, 0)
+		}
+	}
+	return len(keys) > 0
+}
+
+// koreanMates puts in dst the vocabulary words that spell the syllable w
+// in any romanisation, each with its similarity: 1 for w itself.
+func (ix *Index) koreanMates(dst []koreanSim, w string) []koreanSim {
+	dst = dst[:0]
+	var buf [4]koreanKey
+	for _, k := range koreanKeys(buf[:0], w) {
+		for _, m := range ix.korean[k.k] {
+			sim := float32(simKorean)
+			switch {
+			case ix.vocab[m.id].canon == w:
+				sim = 1
+			case k.weak || m.weak:
+				sim = simKoreanWeak
+			}
+			seen := false
+			for e := range dst {
+				if dst[e].id == m.id {
+					dst[e].sim = max(dst[e].sim, sim)
+					seen = true
+					break
+				}
+			}
+			if !seen {
+				dst = append(dst, koreanSim{m.id, sim})
+			}
+		}
+	}
+	return dst
+}
+
+// koreanSim is a listed spelling of a syllable and its similarity.
+type koreanSim struct {
+	id  uint32
+	sim float32
+}
+
+// koreanLevels are the similarities of koreanMates, best first: combos are
+// offered in this order until maxKoreanCombos.
+var koreanLevels = [...]float32{1, simKorean, simKoreanWeak}
+
+// koreanJoinedCands offers query word i, written as Korean syllables, as
+// the adjacent listed words that spell them: two (unitSplitFirst) for a
+// given name written as one word, three (unitSplit3) for a whole name
+// (koreanLoneName). A pair's similarity is simJoin times its weaker
+// syllable's.
+func (ix *Index) koreanJoinedCands(s *scratch, i int) {
+	w := s.qt[i].tok.text
+	budget := maxKoreanCombos
+	if len(s.qt) > 1 {
+		koreanCuts(w, func(x, y string) {
+			s.kmA = ix.koreanMates(s.kmA, x)
+			s.kmB = ix.koreanMates(s.kmB, y)
+			ix.koreanPairs(s, i, unitSplitFirst, &budget)
+		})
+		return
+	}
+	for k := 2; k <= 5 && k+4 <= len(w); k++ {
+		if !koreanFamilies[w[:k]] {
+			continue
+		}
+		s.kmF = ix.koreanMates(s.kmF, w[:k])
+		koreanCuts(w[k:], func(x, y string) {
+			s.kmA = ix.koreanMates(s.kmA, x)
+			s.kmB = ix.koreanMates(s.kmB, y)
+			ix.koreanTriples(s, i, &budget)
+		})
+	}
+}
+
+// koreanResplitCands offers two adjacent query words that the analysis
+// cut from one word (split 1 and 2) cut elsewhere into Korean syllables
+// ("Jon Gun" for "Jong Un"), as two adjacent listed words (unitResplit).
+func (ix *Index) koreanResplitCands(s *scratch) {
+	budget := maxKoreanCombos
+	for i := 0; i+1 < len(s.qt); i++ {
+		a, b := &s.qt[i].tok, &s.qt[i+1].tok
+		if a.split != 1 || b.split != 2 || len(a.text)+len(b.text) > maxKoreanJoined {
+			continue
+		}
+		s.cb = append(append(s.cb[:0], a.text...), b.text...)
+		koreanCuts(string(s.cb), func(x, y string) {
+			if len(x) == len(a.text) {
+				return // the analysis's own cut: its words have their candidates
+			}
+			s.kmA = ix.koreanMates(s.kmA, x)
+			s.kmB = ix.koreanMates(s.kmB, y)
+			ix.koreanPairs(s, i, unitResplit, &budget)
+		})
+	}
+}
+
+// koreanPairs adds the pairs of s.kmA and s.kmB as candidates of query
+// unit (i, unit), best first, while budget lasts.
+func (ix *Index) koreanPairs(s *scratch, i int, unit uint8, budget *int) {
+	p := &ix.params
+	for _, lv := range koreanLevels {
+		for _, a := range s.kmA {
+			for _, b := range s.kmB {
+				if min(a.sim, b.sim) != lv {
+					continue
+				}
+				if *budget <= 0 {
+					return
+				}
+				*budget--
+				how := howKoreanCode
+				if lv == 1 {
+					how = howJoinedCode
+				}
+				s.addCand(i, unit, a.id, p.simJoin*lv, how, b.id)
+			}
+		}
+	}
+}
+
+// koreanTriples adds the triples of s.kmF, s.kmA and s.kmB as unitSplit3
+// candidates of query word i, best first, while budget lasts.
+func (ix *Index) koreanTriples(s *scratch, i int, budget *int) {
+	p := &ix.params
+	for _, lv := range koreanLevels {
+		for _, f := range s.kmF {
+			for _, a := range s.kmA {
+				for _, b := range s.kmB {
+					if min(f.sim, a.sim, b.sim) != lv {
+						continue
+					}
+					if *budget <= 0 {
+						return
+					}
+					*budget--
+					how := howKoreanCode
+					if lv == 1 {
+						how = howJoinedCode
+					}
+					s.split3 = append(s.split3, [2]uint32{a.id, b.id})
+					s.addCand(i, unitSplit3, f.id, p.simJoin*lv, how, uint32(len(s.split3)-1))
+				}
+			}
 		}
 	}
 }

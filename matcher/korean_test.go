@@ -1,6 +1,9 @@
 package matcher
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestKoreanKeys checks that the spellings of one Korean syllable in the
 // North's and the South's romanisations, and the South's own spellings of
@@ -68,6 +71,16 @@ func TestKoreanQuery(t *testing.T) {
 		{"Song Trading Co", false}, // not every word a syllable
 		{"Kim Jong Un LLC", false}, // a legal form
 		{"Jong Un", true},          // "Jong" is a family name too
+		{"Kim Jongun", true},       // a given name written as one word
+		{"Jeongeun Kim", true},
+		{"Kim Bongnam Seongeun", false}, // two such words
+		{"Kimjongun", true},             // a whole name as one word
+		{"Gimjeongeun", true},
+		{"Kimono", false},    // a family name, but "ono" is no two syllables of two letters
+		{"Kimberley", false}, // "berley" no two syllables
+		{"Union", false},     // too short for a whole name
+		{"Kim Kaspersky", false},
+		{"Pablo Lee", false}, // "Pab-lo" is no Korean spelling
 	} {
 		s := ix.pool.Get().(*scratch)
 		ix.prepareQuery(s, c.q)
@@ -75,6 +88,33 @@ func TestKoreanQuery(t *testing.T) {
 		ix.release(s)
 		if got != c.want {
 			t.Errorf("%q: Korean %v, want %v", c.q, got, c.want)
+		}
+	}
+}
+
+// TestKoreanCuts checks the cuts of a word into two Korean syllables: both
+// where "ng" may end one syllable or start the next's "g".
+func TestKoreanCuts(t *testing.T) {
+	for _, c := range []struct {
+		w    string
+		cuts string
+	}{
+		{"jongun", "jon gun, jong un"},
+		{"myongchol", "myong chol"},
+		{"jeongeun", "jeon geun, jeong eun"},
+		{"yongwon", "yon gwon, yong won"},
+		{"bongnam", "bong nam"},
+		{"kaspersky", ""},
+		{"jong", ""},  // one syllable
+		{"ono", ""},   // parts of two letters or more
+		{"pablo", ""}, // no final b: "Pab-lo"
+		{"hakbong", "hak bong"},
+		{"sigmun", ""},
+	} {
+		var got []string
+		koreanCuts(c.w, func(x, y string) { got = append(got, x+" "+y) })
+		if g := strings.Join(got, ", "); g != c.cuts {
+			t.Errorf("%q: cuts %q, want %q", c.w, g, c.cuts)
 		}
 	}
 }

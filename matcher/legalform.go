@@ -277,8 +277,11 @@ func legalWordEqual(text, key, ptext, pkey string, row []int) bool {
 // class and the number of words, or "" and 0. last is the position of the
 // name's last word outside parentheses, for the edge and tail rules. known,
 // when not nil, marks words the list has as ordinary words: they are not
-// read as misspelt legal forms.
-func matchLegal(texts, keys []string, known []bool, i, last int, row []int, dm *delMemo) (string, int) {
+// read as misspelt legal forms. glued, when not nil, marks the letters
+// written together with the letter before them (gluedLetters): a form
+// written in letters ("S.p.A.", "C.A.") must be all of its group, not the
+// end or the middle of a longer acronym ("A.S.P.", "U.S.A.").
+func matchLegal(texts, keys []string, known, glued []bool, i, last int, row []int, dm *delMemo) (string, int) {
 	k := keys[i]
 	best, bestLen := "", 0
 	try := func(ps []*legalPhrase) {
@@ -289,16 +292,22 @@ func matchLegal(texts, keys []string, known []bool, i, last int, row []int, dm *
 			// Every word must agree, except that in a phrase of three
 			// words or more one word after the first may be garbled
 			// ("S.A. de C.ff.", "Limited Liability Kompanie").
+			// A garbled letter is a letter or two ("C.ff." for "C.V."),
+			// not a word: "A.S.P. BUILDERS" holds no S.p.A.
 			misses := 0
 			for j := 0; j < len(p.keys) && misses <= 1; j++ {
 				if !legalWordEqual(texts[i+j], keys[i+j], p.words[j], p.keys[j], row) {
 					misses++
-					if j == 0 || len(p.keys) < 3 {
+					if j == 0 || len(p.keys) < 3 || len(p.words[j]) == 1 && len(texts[i+j]) > 2 {
 						misses = 2
 					}
 				}
 			}
 			if misses > 1 {
+				continue
+			}
+			if glued != nil && (len(p.words[0]) == 1 && glued[i] ||
+				len(p.words[len(p.words)-1]) == 1 && i+len(p.words) < len(glued) && glued[i+len(p.words)]) {
 				continue
 			}
 			end := i+len(p.keys)-1 >= last

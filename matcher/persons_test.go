@@ -151,6 +151,16 @@ func TestRealWorldNames(t *testing.T) {
 		{pattern: "korean", query: "정은주", want: "jeongeunju"},
 		{pattern: "korean", query: "Kim Jong Il", not: "kimjongun"},
 		{pattern: "korean", query: "Kim Sung Un", want: "kimsongun", not: "kimjongun"},
+		// A given name, or a whole name, written as one word.
+		{pattern: "korean one word", query: "Bak Bongnam", want: "pakpongnam"},
+		{pattern: "korean one word", query: "Kim Seongeun", want: "kimsongun", not: "kimjongun"},
+		{pattern: "korean one word", query: "Gim Jeongeun", want: "kimjongun", not: "kimjongil"},
+		{pattern: "korean one word", query: "Jeongeun Kim", want: "kimjongun", not: "kimjongil"},
+		{pattern: "korean one word", query: "Kim Jeongil", want: "kimjongil", not: "kimjongun"},
+		{pattern: "korean one word", query: "Choi Ryonghae", want: "choeryonghae"},
+		{pattern: "korean one word", query: "Gimjeongeun", want: "kimjongun", not: "kimjongil"},
+		{pattern: "korean one word", query: "Kimjongun", want: "kimjongun", not: "kimjongil"},
+		{pattern: "korean one word", query: "Gimjeongil", not: "kimjongun"},
 		// Untyped entries that are plainly persons are scored as persons.
 		{pattern: "untyped person", query: "Gim Yeong-su", want: "el-kimyongsu"},
 		{pattern: "untyped person", query: "Omar Mirzaei", want: "el-mirzaei"},

@@ -44,6 +44,9 @@ func (ix *Index) retrieve(s *scratch) {
 	ix.join3Cands(s)
 	ix.splitCands(s)
 	ix.resplitCands(s)
+	if s.korean {
+		ix.koreanResplitCands(s)
+	}
 }
 
 // wordCands maps query word i to the vocabulary entries it may stand for,
@@ -64,8 +67,8 @@ func (ix *Index) wordCands(s *scratch, i int) {
 		ix.abjadCands(s, i)
 	}
 	ix.nicknameCands(s, i)
-	if s.korean {
-		ix.koreanCands(s, i)
+	if s.korean && !ix.koreanCands(s, i) {
+		ix.koreanJoinedCands(s, i)
 	}
 	// Weighed on the candidates so far: a legal form the word may also
 	// be does not lend it its weight.

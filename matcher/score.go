@@ -235,15 +235,15 @@ func (ix *Index) candEdges(s *scratch, toks []uint32, nr *nameWeight) {
 		v := t & tokIDMask
 		for e := s.slot[v]; e >= 0; e = s.cands[e].next {
 			c := &s.cands[e]
+			if c.how == howKoreanCode && !nr.person {
+				// Korean syllables are read alike in people's names
+				// only: ships and companies are named with them too,
+				// and differ by them.
+				continue
+			}
 			var ed edge
 			switch c.unit {
 			case unitSingle:
-				if c.how == howKoreanCode && !nr.person {
-					// Korean syllables are read alike in people's
-					// names only: ships and companies are named
-					// with them too, and differ by them.
-					continue
-				}
 				if t&tokAcronym != 0 && s.qt[c.q].tok.split != 0 {
 					// An acronym is written as one: half of a query
 					// word cut in two is no acronym ("APVA" is not

@@ -104,11 +104,14 @@ type scratch struct {
 	typoMemoHits []uint32
 	results      []recBest
 	split3       [][2]uint32 // the second and third listed words of unitSplit3 candidates
-	pens         []float32
-	idx          []int
-	spellSeen    []uint32 // per spelling: the spellEpoch it was last collected in
-	spellEpoch   uint32
-	person       bool // the query says it names an individual
+	// kmF, kmA and kmB are the listed spellings of the syllables of a
+	// query word written as Korean syllables (koreanJoinedCands).
+	kmF, kmA, kmB []koreanSim
+	pens          []float32
+	idx           []int
+	spellSeen     []uint32 // per spelling: the spellEpoch it was last collected in
+	spellEpoch    uint32
+	person        bool // the query says it names an individual
 	// twoReadings is set when the query's acronym reading is screened
 	// too (Screen).
 	twoReadings bool

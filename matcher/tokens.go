@@ -92,8 +92,9 @@ type analyser struct {
 	factBuf []wordFacts  // what wfacts points to
 	// dm remembers deletion hashes for the legal-form look-ups of one
 	// query (queries only: used when known is set).
-	dm   delMemo
-	memo *analyserMemo // Build only
+	dm    delMemo
+	memo  *analyserMemo // Build only
+	glued []bool        // gluedLetters
 	// letters is set by analyse when a letter of a run (acronymRuns)
 	// was read as a word of its own, not as part of a legal form ("S.A."
 	// at the end of a name): the name reads otherwise as an acronym.
@@ -202,8 +203,12 @@ func (a *analyser) analyse(name string) []token {
 	for last > 0 && words[last].paren {
 		last--
 	}
+	var glued []bool
+	if a.sp.hasRun {
+		glued = a.gluedLetters(name, words)
+	}
 	for i := 0; i < len(words); {
-		if class, n := matchLegal(a.texts, a.keys, a.isKnown, i, last, a.row, a.delMemo()); n > 0 {
+		if class, n := matchLegal(a.texts, a.keys, a.isKnown, glued, i, last, a.row, a.delMemo()); n > 0 {
 			text := words[i].text
 			if n > 1 {
 				parts := make([]string, n)
@@ -231,6 +236,24 @@ func (a *analyser) analyse(name string) []token {
 	}
 	a.markTitles()
 	return a.toks
+}
+
+// gluedLetters returns, for each word, whether it is a letter of a run
+// (acronymRuns) joined to the letter before it by a dot alone, with no
+// space: "A.S.P." is one group of letters, "G.L.G. S.A." two. A legal form
+// written in letters is the whole of its group (matchLegal): the "S.P." of
+// "A.S.P. BUILDERS" and the "S.A." of "U.S.A." are no S.p.A. or S.A.
+func (a *analyser) gluedLetters(name string, words []rawWord) []bool {
+	a.glued = a.glued[:0]
+	for k := range words {
+		g := false
+		if k > 0 {
+			p, w := &words[k-1], &words[k]
+			g = p.run && w.run && p.end > 0 && w.start == p.end+1 && int(p.end) < len(name) && name[p.end] == '.'
+		}
+		a.glued = append(a.glued, g)
+	}
+	return a.glued
 }
 
 // readLookalikes settles how a query word that mixes digits and letters

@@ -2,6 +2,7 @@ package matcher
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -61,6 +62,65 @@ func TestLegalFormEquivalents(t *testing.T) {
 	} {
 		if got := canons(in); got != want {
 			t.Errorf("%q: got %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestLegalFormLetters checks that a legal form written in letters
+// ("S.p.A.", "S.A.", "C.A.") is read as one only where it stands as one:
+// the whole of its group of letters, at the end of the name, not letters
+// inside or at the end of a longer acronym, nor a word read as a garbled
+// letter.
+func TestLegalFormLetters(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"A.S.P. BUILDERS", "_a _s p builder"}, // no S.p.A., "builders" is no garbled "A."
+		{"A S P BUILDERS", "_a _s p builder"},
+		{"BUILDERS A.S.P.A.", "builder _a _s p _a"}, // the end of a longer acronym
+		{"Bank of the U.S.A.", "bank _of _the _u _s _a"},
+		{"D.U.A.S.A.", "d _u _a _s _a"},
+		{"Fincantieri S.p.A.", "fincantieri #jsc"},
+		{"Fincantieri S.P.A.", "fincantieri #jsc"},
+		{"Fincantieri SpA", "fincantieri #jsc"},
+		{"Fincantieri S. p. A.", "fincantieri #jsc"},
+		{"G.L.G. S.A.", "g l g #jsc"}, // a group of its own after an acronym
+		{"M.A.T.S.A. S.A.", "m _a t _s _a #jsc"},
+		{"C.I. S.A.S.", "c _i #jsc"},
+		{"Consorcio Rirfus S.A. de C.ff.", "consorcio rirfus #jsc"}, // a garbled letter
+		{"E.C.A. S.A.", "_e c _a #jsc"},
+		{"Banco Venezolano S.C.A.", "bank venezolano #jsc"}, // S.p.A. with a letter garbled, and a legal form (en comandita por acciones)
+	} {
+		if got := canons(c.in); got != c.want {
+			t.Errorf("%q: got %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+// TestLegalFormLettersScreen checks the same on screening: letters of an
+// acronym read as a legal form made "A.S.P. BUILDERS" the letter "a" and
+// a joint-stock company, which any other "a" with such a company matched.
+func TestLegalFormLettersScreen(t *testing.T) {
+	ix := Build([]Record{
+		{ID: "asp", Names: []string{"A.S.P. BUILDERS"}},
+		{ID: "fincantieri", Names: []string{"Fincantieri S.p.A."}},
+		{ID: "pdvsa", Names: []string{"Petroleos de Venezuela S.A."}},
+	})
+	for _, c := range []struct{ q, want, not string }{
+		{q: "A.S.A.", not: "asp"},
+		{q: "A S.A.", not: "asp"},
+		{q: "A.S.P. Builders", want: "asp"},
+		{q: "ASP Builders", want: "asp"},
+		{q: "Fincantieri SpA", want: "fincantieri"},
+		{q: "Fincantieri S.A.", want: "fincantieri"},
+		{q: "Petroleos de Venezuela", want: "pdvsa"},
+		{q: "A.C.A.", not: "asp"},
+		{q: "A C.A.", not: "asp"},
+	} {
+		ids := screenIDs(ix, Query{Name: c.q})
+		if c.want != "" && !slices.Contains(ids, c.want) {
+			t.Errorf("%q: want %s among %v", c.q, c.want, ids)
+		}
+		if c.not != "" && slices.Contains(ids, c.not) {
+			t.Errorf("%q: %s should not match", c.q, c.not)
 		}
 	}
 }
