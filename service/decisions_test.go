@@ -66,6 +66,20 @@ func TestMatchDecisions(t *testing.T) {
 	} else if len(rec.Suppressed) == 0 || rec.Suppressed[0].ID != idAOKaspersky || rec.Suppressed[0].SuppressedBy != d.ID {
 		t.Errorf("the audit record's suppressed matches: %+v", rec.Suppressed)
 	}
+	from, to := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339), time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	export, err := csv.NewReader(bytes.NewReader(r.do("k-app", "GET", "/v1/audit/export?format=csv&from="+from+"&to="+to, "", 200))).ReadAll()
+	if err != nil || len(export) < 2 || export[0][len(export[0])-1] != "suppressed_by" {
+		t.Fatalf("the export: %v, %v", export, err)
+	}
+	var exported string
+	for _, row := range export[1:] {
+		if row[0] == after.ID {
+			exported = row[len(row)-1]
+		}
+	}
+	if exported != d.ID {
+		t.Errorf("the export's suppressed_by of screening %s: %q, want %q", after.ID, exported, d.ID)
+	}
 
 	// A counterparty the app monitors under the decision's reference, with
 	// another spelling, raises its alert on the entry closed, suppressed.
