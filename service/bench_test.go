@@ -2,12 +2,16 @@ package service
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 
+	"github.com/cslscreen/screener/audit"
 	"github.com/cslscreen/screener/internal/fixtures"
 	"github.com/cslscreen/screener/lists"
 	"github.com/cslscreen/screener/screening"
@@ -77,5 +81,57 @@ func BenchmarkHealthzHandler(b *testing.B) {
 		req := httptest.NewRequest("GET", "/healthz", nil)
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, req)
+	}
+}
+
+// encodingLog is an audit backend that only encodes each record as JSON
+// (what the PostgreSQL writer does before COPY) and keeps nothing: the
+// service's own share of an audited screening, without a database.
+type encodingLog struct{ audit.Ring }
+
+func (l *encodingLog) WriteBatch(_ context.Context, rs []audit.Record) error {
+	for i := range rs {
+		if _, err := json.Marshal(&rs[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// BenchmarkScreenHandlerAudited is BenchmarkScreenHandler with the audit
+// trail of a system of record (AUDIT_DURABILITY=ack: the answer waits for
+// its record's commit) over a backend that commits at once, from 64
+// goroutines, against the same without an audit trail: the CPU an audited
+// screening costs the service itself (docs/BENCHMARKS.md, "Throughput with
+// the audit trail on and off").
+func BenchmarkScreenHandlerAudited(b *testing.B) {
+	bodies := tuningBodies(b)
+	cat := fullCatalog(b)
+	for _, audited := range []bool{false, true} {
+		b.Run(fmt.Sprintf("audit=%v", audited), func(b *testing.B) {
+			opt := Options{Catalog: cat, Logger: quietLog}
+			if audited {
+				q := audit.NewQueue(&encodingLog{}, audit.QueueConfig{Mode: audit.QueueAck, Writers: 2, Linger: -1})
+				defer q.Close(context.Background())
+				opt.Audit = Audit{Log: q, Durable: true, Record: true, Backend: "test"}
+			}
+			h := New(opt).Handler()
+			var next atomic.Int64
+			b.ReportAllocs()
+			b.SetParallelism(32) // 64 goroutines on two cores, as a loaded replica has requests
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					i := int(next.Add(1))
+					req := httptest.NewRequest("POST", "/v1/screen", strings.NewReader(bodies[i%len(bodies)]))
+					req.Header.Set("Content-Type", "application/json")
+					w := httptest.NewRecorder()
+					h.ServeHTTP(w, req)
+					if w.Code != 200 && w.Code != 400 {
+						b.Errorf("status %d: %s", w.Code, w.Body)
+						return
+					}
+				}
+			})
+		})
 	}
 }
