@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"os/signal"
 	"strings"
@@ -71,35 +72,61 @@ func alertsCmd(args []string, stdout, stderr io.Writer) int {
 	f := client.AlertsFilter{Status: *status, Reference: *reference, List: *list, KeyID: *key, Cursor: *cursor, Limit: *limit}
 	flagOf := map[string]string{"status": "--status", "reference": "--reference", "list": "--list", "key_id": "--key", "limit": "--limit", "cursor": "--cursor"}
 
-	var as []client.Alert
-	next := ""
-	if *all {
-		for a, err := range c.AllAlerts(ctx, f) {
+	return listing[client.Alert]{
+		cmd: "alerts", flagOf: flagOf, print: printAlerts,
+		page: func(ctx context.Context) ([]client.Alert, string, error) {
+			p, err := c.Alerts(ctx, f)
 			if err != nil {
-				return listFailed(stderr, "alerts", flagOf, err)
+				return nil, "", err
 			}
-			as = append(as, *a)
+			return p.Alerts, p.Next, nil
+		},
+		every:    func(ctx context.Context) iter.Seq2[*client.Alert, error] { return c.AllAlerts(ctx, f) },
+		nextArgs: []string{"--status", *status, "--reference", *reference, "--list", *list, "--key", *key, "--limit", limitFlag(*limit)},
+	}.run(ctx, stdout, stderr, *all, *asJSON)
+}
+
+// listing is what the alerts and decisions commands share once their
+// flags are read: one page or every page, a table or JSON lines, and the
+// command that reads the next page.
+type listing[T any] struct {
+	cmd      string
+	flagOf   map[string]string // a problem's field → the flag that set it
+	page     func(context.Context) ([]T, string, error)
+	every    func(context.Context) iter.Seq2[*T, error]
+	print    func(io.Writer, []T)
+	nextArgs []string // flag and value pairs repeated in the next page's command
+}
+
+func (l listing[T]) run(ctx context.Context, stdout, stderr io.Writer, all, asJSON bool) int {
+	var items []T
+	next := ""
+	if all {
+		for it, err := range l.every(ctx) {
+			if err != nil {
+				return listFailed(stderr, l.cmd, l.flagOf, err)
+			}
+			items = append(items, *it)
 		}
 	} else {
-		p, err := c.Alerts(ctx, f)
-		if err != nil {
-			return listFailed(stderr, "alerts", flagOf, err)
+		var err error
+		if items, next, err = l.page(ctx); err != nil {
+			return listFailed(stderr, l.cmd, l.flagOf, err)
 		}
-		as, next = p.Alerts, p.Next
 	}
-	if *asJSON {
+	if asJSON {
 		enc := json.NewEncoder(stdout)
-		for i := range as {
-			if err := enc.Encode(&as[i]); err != nil {
-				fmt.Fprintf(stderr, "screener alerts: %v\n", err)
+		for i := range items {
+			if err := enc.Encode(&items[i]); err != nil {
+				fmt.Fprintf(stderr, "screener %s: %v\n", l.cmd, err)
 				return exitError
 			}
 		}
 	} else {
-		printAlerts(stdout, as)
+		l.print(stdout, items)
 	}
 	if next != "" {
-		printNextPage(stderr, "alerts", next, "--status", *status, "--reference", *reference, "--list", *list, "--key", *key, "--limit", limitFlag(*limit))
+		printNextPage(stderr, l.cmd, next, l.nextArgs...)
 	}
 	return exitOK
 }

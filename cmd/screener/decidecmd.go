@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"os/signal"
 	"regexp"
@@ -281,37 +282,18 @@ func decisionsCmd(args []string, stdout, stderr io.Writer) int {
 	f := client.DecisionsFilter{Outcome: *outcome, KeyID: *key, Cursor: *cursor, Limit: *limit}
 	flagOf := map[string]string{"outcome": "--outcome", "key_id": "--key", "limit": "--limit", "cursor": "--cursor"}
 
-	var ds []client.Decision
-	next := ""
-	if *all {
-		for d, err := range c.AllDecisions(ctx, f) {
+	return listing[client.Decision]{
+		cmd: "decisions", flagOf: flagOf, print: printDecisions,
+		page: func(ctx context.Context) ([]client.Decision, string, error) {
+			p, err := c.Decisions(ctx, f)
 			if err != nil {
-				return listFailed(stderr, "decisions", flagOf, err)
+				return nil, "", err
 			}
-			ds = append(ds, *d)
-		}
-	} else {
-		p, err := c.Decisions(ctx, f)
-		if err != nil {
-			return listFailed(stderr, "decisions", flagOf, err)
-		}
-		ds, next = p.Decisions, p.Next
-	}
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		for i := range ds {
-			if err := enc.Encode(&ds[i]); err != nil {
-				fmt.Fprintf(stderr, "screener decisions: %v\n", err)
-				return exitError
-			}
-		}
-	} else {
-		printDecisions(stdout, ds)
-	}
-	if next != "" {
-		printNextPage(stderr, "decisions", next, "--outcome", *outcome, "--key", *key, "--limit", limitFlag(*limit))
-	}
-	return exitOK
+			return p.Decisions, p.Next, nil
+		},
+		every:    func(ctx context.Context) iter.Seq2[*client.Decision, error] { return c.AllDecisions(ctx, f) },
+		nextArgs: []string{"--outcome", *outcome, "--key", *key, "--limit", limitFlag(*limit)},
+	}.run(ctx, stdout, stderr, *all, *asJSON)
 }
 
 // listCode reads the list code a source names, "Entity List (EL) - …" →
