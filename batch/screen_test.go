@@ -112,14 +112,12 @@ func TestQueuedJobSuppressed(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for deadline := time.Now().Add(30 * time.Second); !j.Status.Finished(); time.Sleep(5 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatalf("job %+v did not finish", j)
-			}
+		eventually(t, "job "+j.ID+" finished", func() bool {
 			if j, err = m.Get(context.Background(), j.ID, key); err != nil {
 				t.Fatal(err)
 			}
-		}
+			return j.Status.Finished()
+		})
 		return j
 	}
 	j := submit("k")
