@@ -193,13 +193,7 @@ func (jw *jsonlWriter) Write(r *Result) error {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, `{"id":`...)
-		b = jsontext.AppendString(b, m.ID)
-		b = appendKey(b, "list", m.List)
-		b = appendKey(b, "name", m.Name)
-		b = appendKey(b, "matched_name", m.MatchedName)
-		b = append(b, `,"score":`...)
-		b = append(b, formatScore(m.Score)...)
+		b = appendBrief(b, m)
 		b = append(b, '}')
 	}
 	b = append(b, ']')
@@ -209,13 +203,7 @@ func (jw *jsonlWriter) Write(r *Result) error {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = append(b, `{"id":`...)
-			b = jsontext.AppendString(b, m.ID)
-			b = appendKey(b, "list", m.List)
-			b = appendKey(b, "name", m.Name)
-			b = appendKey(b, "matched_name", m.MatchedName)
-			b = append(b, `,"score":`...)
-			b = append(b, formatScore(m.Score)...)
+			b = appendBrief(b, m.Brief)
 			b = appendKey(b, "suppressed_by", m.SuppressedBy)
 			b = append(b, '}')
 		}
@@ -294,4 +282,16 @@ func appendKey(b []byte, k, v string) []byte {
 	b = append(b, k...)
 	b = append(b, '"', ':')
 	return jsontext.AppendString(b, v)
+}
+
+// appendBrief appends a match of a result row as a JSON object without its
+// closing brace, so a suppressed match can add its decision.
+func appendBrief(b []byte, m TopMatch) []byte {
+	b = append(b, `{"id":`...)
+	b = jsontext.AppendString(b, m.ID)
+	b = appendKey(b, "list", m.List)
+	b = appendKey(b, "name", m.Name)
+	b = appendKey(b, "matched_name", m.MatchedName)
+	b = append(b, `,"score":`...)
+	return append(b, formatScore(m.Score)...)
 }
