@@ -46,11 +46,7 @@ func alertsCmd(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
-	usageErr := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "screener alerts: "+format+"\n", a...)
-		fmt.Fprintln(stderr, "Run 'screener alerts -h' for the flags.")
-		return exitUsage
-	}
+	usageErr := usageError(stderr, "alerts")
 	if fs.NArg() > 0 {
 		return usageErr("unexpected argument %q", fs.Arg(0))
 	}
@@ -129,6 +125,16 @@ func (l listing[T]) run(ctx context.Context, stdout, stderr io.Writer, all, asJS
 		printNextPage(stderr, l.cmd, next, l.nextArgs...)
 	}
 	return exitOK
+}
+
+// usageError returns what prints a usage error of command cmd, with the
+// hint to its flags, and gives the usage exit code.
+func usageError(stderr io.Writer, cmd string) func(format string, a ...any) int {
+	return func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "screener %s: %s\n", cmd, fmt.Sprintf(format, a...))
+		fmt.Fprintf(stderr, "Run 'screener %s -h' for the flags.\n", cmd)
+		return exitUsage
+	}
 }
 
 // listFailed prints why a listing failed: the server's problem, its

@@ -69,11 +69,7 @@ func decideCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	usageErr := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "screener decide: "+format+"\n", a...)
-		fmt.Fprintln(stderr, "Run 'screener decide -h' for the flags.")
-		return exitUsage
-	}
+	usageErr := usageError(stderr, "decide")
 	if fs.NArg() > 0 {
 		return usageErr("unexpected argument %q: every value is given by a flag (quote a --name or --reason with spaces)", fs.Arg(0))
 	}
@@ -256,11 +252,7 @@ func decisionsCmd(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
-	usageErr := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "screener decisions: "+format+"\n", a...)
-		fmt.Fprintln(stderr, "Run 'screener decisions -h' for the flags.")
-		return exitUsage
-	}
+	usageErr := usageError(stderr, "decisions")
 	if fs.NArg() > 0 {
 		return usageErr("unexpected argument %q", fs.Arg(0))
 	}
