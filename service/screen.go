@@ -91,17 +91,22 @@ func (s *Server) handleScreen(c *gin.Context) {
 	now := time.Now().UTC()
 	resp := newScreenResponse(audit.NewID(now), &res, now)
 	resp.Suppressed = suppressed
+	// The answer is rendered before its record is written: a durable
+	// audit log makes the request wait for a commit, after which the
+	// screening's data would no longer be in the CPU's caches.
+	buf := responseBuffers.Get().(*[]byte)
+	*buf = appendScreenResponse((*buf)[:0], &resp)
+	defer func() {
+		if cap(*buf) <= 1<<20 { // do not keep a rare huge buffer alive
+			responseBuffers.Put(buf)
+		}
+	}()
 	if err := s.observeScreening(c, &resp); err != nil {
 		c.Header("Retry-After", "1")
 		problem(c, http.StatusServiceUnavailable, kindUnavailable, err.Error()+"; no answer is given for a screening that is not on record, try again")
 		return
 	}
-	buf := responseBuffers.Get().(*[]byte)
-	*buf = appendScreenResponse((*buf)[:0], &resp)
 	c.Data(http.StatusOK, "application/json; charset=utf-8", *buf)
-	if cap(*buf) <= 1<<20 { // do not keep a rare huge buffer alive
-		responseBuffers.Put(buf)
-	}
 }
 
 // responseBuffers recycles the byte slices responses are rendered into.
