@@ -54,6 +54,25 @@ type BatchWriter interface {
 	WriteBatch(ctx context.Context, rs []Record) error
 }
 
+// Encoded is a record already in a backend's own wire form (EncodedWriter).
+type Encoded struct {
+	ID   string
+	Time time.Time
+	Data []byte
+}
+
+// EncodedWriter is implemented by a backend that can put a record into its
+// wire form ahead of the write. Queue then encodes each record in Write,
+// on the caller's goroutine while the record is still in its caches, and
+// keeps only the bytes until they are written; its writers do no more than
+// send them. WriteEncoded has the guarantees of BatchWriter.WriteBatch.
+type EncodedWriter interface {
+	BatchWriter
+	// Encode validates r and returns it in the form WriteEncoded takes.
+	Encode(r *Record) (Encoded, error)
+	WriteEncoded(ctx context.Context, rs []Encoded) error
+}
+
 // Limits of Filter.Limit.
 const (
 	DefaultLimit = 100

@@ -73,6 +73,11 @@ type QueueConfig struct {
 	// RetryMin and RetryMax bound the wait between attempts to write a
 	// batch that failed (defaults 50ms and 5s, doubling).
 	RetryMin, RetryMax time.Duration
+	// AckTimeout bounds how long a QueueAck Write waits for its commit
+	// (default 5s), whatever its context: the queue itself answers the
+	// writes it could not commit in time, so a caller need not make a
+	// context with a deadline, and a timer, for every record.
+	AckTimeout time.Duration
 }
 
 func (c *QueueConfig) defaults() {
@@ -96,6 +101,9 @@ func (c *QueueConfig) defaults() {
 	}
 	if c.RetryMax < c.RetryMin {
 		c.RetryMax = max(5*time.Second, c.RetryMin)
+	}
+	if c.AckTimeout <= 0 {
+		c.AckTimeout = 5 * time.Second
 	}
 }
 
@@ -128,11 +136,14 @@ type QueueStats struct {
 type Queue struct {
 	backend Log
 	bw      BatchWriter
+	ew      EncodedWriter // when the backend has it: records are queued encoded
 	cfg     QueueConfig
 
 	mu       sync.Mutex
 	pending  []queued
 	inflight int
+	flights  map[*flight]struct{} // batches being written
+	spare    []queued             // an empty array for pending, from a written batch
 	closed   bool
 	stats    QueueStats
 
@@ -143,19 +154,38 @@ type Queue struct {
 }
 
 type queued struct {
-	r    Record
-	done chan error // QueueAck only
+	r   *Record // without an EncodedWriter
+	enc Encoded // with one
+	// done (QueueAck only) gets the record's outcome, exactly once: from
+	// the writer that commits or drops it, or from the reaper once
+	// deadline has passed, which then sets it to nil (under Queue.mu).
+	done     chan error
+	deadline time.Time
+}
+
+// flight is a batch being written; the reaper reads its items.
+type flight struct{ items []queued }
+
+func (it *queued) id() string {
+	if it.enc.ID != "" {
+		return it.enc.ID
+	}
+	if it.r != nil {
+		return it.r.ID
+	}
+	return ""
 }
 
 // NewQueue starts the background writer of a queue in front of backend.
 func NewQueue(backend Log, cfg QueueConfig) *Queue {
 	cfg.defaults()
 	q := &Queue{
-		backend: backend, cfg: cfg,
+		backend: backend, cfg: cfg, flights: map[*flight]struct{}{},
 		wake: make(chan struct{}, 1), full: make(chan struct{}, 1),
 		abort: make(chan struct{}), done: make(chan struct{}),
 	}
 	q.bw, _ = backend.(BatchWriter)
+	q.ew, _ = backend.(EncodedWriter)
 	q.stats.Mode, q.stats.Capacity = cfg.Mode.String(), cfg.Capacity
 	var wg sync.WaitGroup
 	for range cfg.Writers {
@@ -163,7 +193,45 @@ func NewQueue(backend Log, cfg QueueConfig) *Queue {
 		go func() { defer wg.Done(); q.run() }()
 	}
 	go func() { wg.Wait(); close(q.done) }()
+	if cfg.Mode == QueueAck {
+		go q.reap()
+	}
 	return q
+}
+
+// reap answers the QueueAck writes whose AckTimeout has passed, queued or
+// being written, until every writer has exited.
+func (q *Queue) reap() {
+	t := time.NewTicker(min(max(q.cfg.AckTimeout/50, 5*time.Millisecond), 100*time.Millisecond))
+	defer t.Stop()
+	var late []queued
+	take := func(now time.Time, items []queued) {
+		for i := range items {
+			if it := &items[i]; it.done != nil && now.After(it.deadline) {
+				late = append(late, *it)
+				it.done = nil
+			}
+		}
+	}
+	for {
+		select {
+		case <-q.done:
+			return
+		case now := <-t.C:
+			q.mu.Lock()
+			take(now, q.pending)
+			for f := range q.flights {
+				take(now, f.items)
+			}
+			q.mu.Unlock()
+			for _, it := range late {
+				it.done <- fmt.Errorf("audit record %s not committed within %s (it stays queued and may still be written): %w",
+					it.id(), q.cfg.AckTimeout, context.DeadlineExceeded)
+			}
+			clear(late)
+			late = late[:0]
+		}
+	}
 }
 
 func signal(c chan struct{}) {
@@ -185,12 +253,22 @@ func (q *Queue) Write(ctx context.Context, r Record) error {
 	if r.ID == "" {
 		r.ID = NewID(r.Time)
 	}
-	if err := r.Validate(); err != nil {
-		return err
+	var it queued
+	if q.ew != nil {
+		enc, err := q.ew.Encode(&r)
+		if err != nil {
+			return err
+		}
+		it.enc = enc
+	} else {
+		if err := r.Validate(); err != nil {
+			return err
+		}
+		it.r = &r
 	}
-	it := queued{r: r}
 	if q.cfg.Mode == QueueAck {
 		it.done = make(chan error, 1)
+		it.deadline = time.Now().Add(q.cfg.AckTimeout)
 	}
 	q.mu.Lock()
 	if q.closed {
@@ -211,6 +289,9 @@ func (q *Queue) Write(ctx context.Context, r Record) error {
 	}
 	if it.done == nil {
 		return nil
+	}
+	if ctx.Done() == nil { // the usual case: AckTimeout bounds the wait
+		return <-it.done
 	}
 	select {
 	case err := <-it.done:
@@ -274,27 +355,41 @@ func (q *Queue) writeNext() bool {
 		q.mu.Unlock()
 		return true
 	}
-	batch := make([]queued, n)
-	copy(batch, q.pending)
-	clear(q.pending[:n]) // let the records be collected
-	q.pending = q.pending[n:]
-	if len(q.pending) == 0 {
-		q.pending = q.pending[:0:0] // drop the backing array, which only grew
+	var batch []queued
+	if n == len(q.pending) { // the usual case: take the array itself
+		batch, q.pending, q.spare = q.pending, q.spare, nil
 	} else {
+		batch = make([]queued, n)
+		copy(batch, q.pending)
+		clear(q.pending[:n]) // let the records be collected
+		q.pending = q.pending[n:]
 		signal(q.wake) // another writer may take the rest meanwhile
 	}
 	q.inflight += n
+	f := &flight{items: batch}
+	q.flights[f] = struct{}{}
 	q.mu.Unlock()
 
-	recs := make([]Record, n)
-	for i := range batch {
-		recs[i] = batch[i].r
+	var (
+		recs []Record
+		encs []Encoded
+	)
+	if q.ew != nil {
+		encs = make([]Encoded, n)
+		for i := range batch {
+			encs[i] = batch[i].enc
+		}
+	} else {
+		recs = make([]Record, n)
+		for i := range batch {
+			recs[i] = *batch[i].r
+		}
 	}
 	wait := q.cfg.RetryMin
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), q.cfg.WriteTimeout)
 		start := time.Now()
-		done, err := q.writeBatch(ctx, recs)
+		done, err := q.writeBatch(ctx, recs, encs)
 		took := time.Since(start)
 		cancel()
 		q.mu.Lock()
@@ -308,16 +403,24 @@ func (q *Queue) writeNext() bool {
 			q.stats.Failures++
 			q.stats.LastError, q.stats.LastErrorAt = err.Error(), time.Now()
 		}
+		// a backend without BatchWriter may have kept a prefix: retry
+		// only the rest, so nothing is written twice
+		kept := f.items[:done]
+		f.items = f.items[done:]
+		if err == nil {
+			delete(q.flights, f)
+		}
 		q.mu.Unlock()
-		for _, it := range batch[:done] {
+		for _, it := range kept { // out of the reaper's reach now
 			if it.done != nil {
 				it.done <- nil
 			}
 		}
-		// a backend without BatchWriter may have kept a prefix: retry
-		// only the rest, so nothing is written twice
-		batch, recs = batch[done:], recs[done:]
+		if recs != nil {
+			recs = recs[done:]
+		}
 		if err == nil {
+			q.recycle(batch)
 			return true
 		}
 		t := time.NewTimer(wait)
@@ -327,17 +430,40 @@ func (q *Queue) writeNext() bool {
 		case <-q.abort:
 			t.Stop()
 			q.mu.Lock()
-			q.inflight -= len(batch)
-			q.stats.Dropped += uint64(len(batch))
+			left := f.items
+			q.inflight -= len(left)
+			q.stats.Dropped += uint64(len(left))
+			delete(q.flights, f)
 			q.mu.Unlock()
-			fail(batch)
+			fail(left)
 			return false
 		}
 	}
 }
 
-// writeBatch writes recs and returns how many of them are kept.
-func (q *Queue) writeBatch(ctx context.Context, recs []Record) (int, error) {
+// recycle keeps the array of a written batch for pending to fill next,
+// so that a busy queue does not grow a new one from nothing each time.
+func (q *Queue) recycle(batch []queued) {
+	if cap(batch) > 4*q.cfg.BatchSize {
+		return // a rare burst: let it go
+	}
+	clear(batch[:cap(batch)])
+	q.mu.Lock()
+	if q.spare == nil {
+		q.spare = batch[:0]
+	}
+	q.mu.Unlock()
+}
+
+// writeBatch writes encs (with an EncodedWriter) or recs and returns how
+// many of them are kept.
+func (q *Queue) writeBatch(ctx context.Context, recs []Record, encs []Encoded) (int, error) {
+	if q.ew != nil {
+		if err := q.ew.WriteEncoded(ctx, encs); err != nil {
+			return 0, err
+		}
+		return len(encs), nil
+	}
 	if q.bw != nil {
 		if err := q.bw.WriteBatch(ctx, recs); err != nil {
 			return 0, err
@@ -355,7 +481,7 @@ func (q *Queue) writeBatch(ctx context.Context, recs []Record) (int, error) {
 func fail(items []queued) {
 	for _, it := range items {
 		if it.done != nil {
-			it.done <- fmt.Errorf("audit record %s dropped: %w before it could be written", it.r.ID, ErrQueueClosed)
+			it.done <- fmt.Errorf("audit record %s dropped: %w before it could be written", it.id(), ErrQueueClosed)
 		}
 	}
 }

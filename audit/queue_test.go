@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -139,6 +140,46 @@ func TestQueueAckReturnsOnceCommitted(t *testing.T) {
 	waitFor(t, "the queued record", func() bool { _, err := b.Get(ctx, r.ID); return err == nil })
 }
 
+// TestQueueAckTimeout: with a context that has no deadline, a QueueAck
+// Write whose record is neither committed nor dropped returns once
+// AckTimeout has passed, whether its record is in a write that hangs or
+// queued behind it; the records are still written once the backend is
+// back, and each Write is answered once.
+func TestQueueAckTimeout(t *testing.T) {
+	ctx := context.Background()
+	b := &flaky{Ring: audit.NewRing(1000, 0), gate: make(chan struct{}), entered: make(chan struct{}, 10)}
+	q := audit.NewQueue(b, audit.QueueConfig{Mode: audit.QueueAck, Linger: -1, AckTimeout: 50 * time.Millisecond})
+	first, second := audittest.Rec(0), audittest.Rec(1)
+	errs := make(chan error, 2)
+	go func() { errs <- q.Write(ctx, first) }()
+	<-b.entered // the first record's write hangs at the gate
+	go func() { errs <- q.Write(ctx, second) }()
+	for range 2 {
+		if err := <-errs; !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "not committed within 50ms") {
+			t.Fatalf("Write with a hung backend: %v, want the AckTimeout's DeadlineExceeded", err)
+		}
+	}
+	if d := q.Stats().Depth; d != 2 {
+		t.Fatalf("depth %d after the timeouts, want 2: the records stay queued", d)
+	}
+	close(b.gate)
+	waitFor(t, "both records written", func() bool { return count(t, b) == 2 })
+	if err := q.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// a record committed in time is answered nil, not also by the reaper
+	b2 := &flaky{Ring: audit.NewRing(1000, 0)}
+	q2 := audit.NewQueue(b2, audit.QueueConfig{Mode: audit.QueueAck, AckTimeout: 20 * time.Millisecond})
+	for i := range 20 {
+		if err := q2.Write(ctx, audittest.Rec(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := q2.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestQueueGroupCommit: records that arrive while a write is in progress
 // are committed together in the next one.
 func TestQueueGroupCommit(t *testing.T) {
@@ -230,26 +271,37 @@ func TestQueueFillsInIDAndTime(t *testing.T) {
 	}
 }
 
+// BenchmarkQueueAck: records through a QueueAck queue in front of a ring,
+// from 1 or 64 goroutines, each Write with a context that has no deadline
+// or one with its own timeout, as the service's screenings have.
 func BenchmarkQueueAck(b *testing.B) {
 	for _, writers := range []int{1, 64} {
-		b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
-			ctx := context.Background()
-			q := audit.NewQueue(audit.NewRing(100_000, 0), audit.QueueConfig{Mode: audit.QueueAck})
-			defer q.Close(ctx)
-			r := audittest.Rec(0)
-			b.SetParallelism(writers)
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					r := r
-					r.ID = ""
-					if err := q.Write(ctx, r); err != nil {
-						b.Error(err)
+		for _, timeout := range []bool{false, true} {
+			b.Run(fmt.Sprintf("writers=%d/timeout=%v", writers, timeout), func(b *testing.B) {
+				ctx := context.Background()
+				q := audit.NewQueue(audit.NewRing(100_000, 0), audit.QueueConfig{Mode: audit.QueueAck, Linger: -1, Writers: 2})
+				defer q.Close(ctx)
+				r := audittest.Rec(0)
+				b.SetParallelism(writers)
+				b.ReportAllocs()
+				b.ResetTimer()
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						r := r
+						r.ID = ""
+						wctx, cancel := ctx, context.CancelFunc(func() {})
+						if timeout {
+							wctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+						}
+						if err := q.Write(wctx, r); err != nil {
+							b.Error(err)
+						}
+						cancel()
 					}
-				}
+				})
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
 			})
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
-		})
+		}
 	}
 }
 

@@ -135,23 +135,30 @@ func (r *Record) Name() string {
 
 // Validate reports what makes a record unfit to keep.
 func (r *Record) Validate() error {
-	if _, err := ParseID(r.ID); err != nil {
-		return fmt.Errorf("audit record: %w", err)
+	_, err := r.ValidID()
+	return err
+}
+
+// ValidID validates r, as Validate does, and returns its id's 16 bytes.
+func (r *Record) ValidID() ([16]byte, error) {
+	id, err := ParseID(r.ID)
+	if err != nil {
+		return id, fmt.Errorf("audit record: %w", err)
 	}
 	if r.Time.IsZero() {
-		return fmt.Errorf("audit record %s: time is not set", r.ID)
+		return id, fmt.Errorf("audit record %s: time is not set", r.ID)
 	}
 	switch r.Channel {
 	case ChannelAPI, ChannelBatch, ChannelBatchRow, ChannelAdmin:
 	default:
-		return fmt.Errorf("audit record %s: channel %q is not one of api, batch, batch_row, admin", r.ID, r.Channel)
+		return id, fmt.Errorf("audit record %s: channel %q is not one of api, batch, batch_row, admin", r.ID, r.Channel)
 	}
 	switch r.Status {
 	case "", StatusMatch, StatusClear, StatusUnscreenable:
 	default:
-		return fmt.Errorf("audit record %s: status %q is not one of match, clear, unscreenable", r.ID, r.Status)
+		return id, fmt.Errorf("audit record %s: status %q is not one of match, clear, unscreenable", r.ID, r.Status)
 	}
-	return nil
+	return id, nil
 }
 
 // DerivedID returns the id of a record that may be written more than once

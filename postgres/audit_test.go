@@ -72,6 +72,28 @@ func TestAuditLogKeepsNULAndMicroseconds(t *testing.T) {
 	if got.Query.Name != "bad\uFFFDname" || !got.Time.Equal(r.Time.Truncate(time.Microsecond)) {
 		t.Fatalf("read back name %q time %v", got.Query.Name, got.Time)
 	}
+	// the six characters \u0000 are text, not a NUL; bytes that are not
+	// UTF-8 are kept as U+FFFD in the JSON and in the text columns alike
+	r2 := audittest.Rec(1, func(r *audit.Record) {
+		r.Query.Name = `lit\u0000eral \\u0000` + " bad\xffbyte"
+		r.KeyID = "k\xfe"
+	})
+	if err := l.Write(ctx, r2); err != nil {
+		t.Fatal(err)
+	}
+	if got, err = l.Get(ctx, r2.ID); err != nil {
+		t.Fatal(err)
+	}
+	if want := `lit\u0000eral \\u0000` + " bad\uFFFDbyte"; got.Query.Name != want || got.KeyID != "k\uFFFD" {
+		t.Fatalf("read back name %q key %q, want %q and %q", got.Query.Name, got.KeyID, want, "k\uFFFD")
+	}
+	var name, key string
+	if err := pool.QueryRow(ctx, "SELECT name, key_id FROM audit_records WHERE id = $1", mustID(r2.ID)).Scan(&name, &key); err != nil {
+		t.Fatal(err)
+	}
+	if name != got.Query.Name || key != got.KeyID {
+		t.Fatalf("columns name %q key_id %q differ from the record's %q %q", name, key, got.Query.Name, got.KeyID)
+	}
 	if _, err := l.Get(ctx, "not-a-uuid"); err == nil || !strings.Contains(err.Error(), "not a UUID") {
 		t.Fatalf("Get of a bad id: %v", err)
 	}
@@ -255,6 +277,17 @@ func TestTwoWritersNoDuplicates(t *testing.T) {
 	if n := countRows(t, pool, "SELECT count(*) FROM audit_records WHERE id = ANY($1)", [][16]byte{mustID(batch[0].ID), mustID(batch[1].ID)}); n != 2 {
 		t.Fatalf("a batch written twice is kept as %d rows, want 2", n)
 	}
+	// a retried batch that also holds new records keeps those
+	batch = append(batch, audittest.Rec(3*each))
+	if err := l.WriteBatch(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	if n := countRows(t, pool, "SELECT count(*) FROM audit_records"); n != 2*each+3 {
+		t.Fatalf("%d rows after a batch of two kept records and a new one, want %d", n, 2*each+3)
+	}
+	if _, err := l.Get(ctx, batch[2].ID); err != nil {
+		t.Fatalf("the new record of a retried batch: %v", err)
+	}
 }
 
 func mustID(s string) [16]byte {
@@ -421,4 +454,25 @@ type node struct {
 	Relation string `json:"Relation Name"`
 	Index    string `json:"Index Name"`
 	Plans    []node `json:"Plans"`
+}
+
+func TestDecodeTupleRefusesBadBytes(t *testing.T) {
+	l := &AuditLog{}
+	r := audittest.Rec(0)
+	enc, err := l.Encode(&r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vals, err := decodeTuple(enc.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vals[0] != mustID(r.ID) || !vals[1].(time.Time).Equal(r.Time.Truncate(time.Microsecond)) || vals[8] != nil {
+		t.Fatalf("decoded %v", vals[:9])
+	}
+	for n := range len(enc.Data) { // every cut is refused, none panics
+		if _, err := decodeTuple(enc.Data[:n]); err == nil {
+			t.Fatalf("a tuple cut to %d of %d bytes was read", n, len(enc.Data))
+		}
+	}
 }

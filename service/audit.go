@@ -86,12 +86,19 @@ func (s *Server) auditScreening(c *gin.Context, resp *ScreenResponse) error {
 		m := &resp.Suppressed[i]
 		rec.Suppressed = append(rec.Suppressed, audit.Match{ID: m.ID, List: m.List, Name: m.Name, Score: m.Score, SuppressedBy: m.SuppressedBy})
 	}
-	timeout := time.Second
-	if s.audit.Durable {
-		timeout = 5 * time.Second
+	// An audit.Queue bounds its own waits (AckTimeout, 5 s by default) and
+	// an async one does not wait; any other log gets a deadline here. A
+	// context and timer per screening are a measurable share of its cost.
+	ctx := context.WithoutCancel(c.Request.Context())
+	if _, bounded := s.audit.Log.(*audit.Queue); !bounded {
+		timeout := time.Second
+		if s.audit.Durable {
+			timeout = 5 * time.Second
+		}
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), timeout)
-	defer cancel()
 	if err := s.audit.Log.Write(ctx, rec); err != nil {
 		s.metrics.AuditErrors.Inc()
 		s.log.Error("audit write failed", "request_id", requestID(c), "screening_id", resp.ID, "durable", s.audit.Durable, "error", err)
