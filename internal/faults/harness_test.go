@@ -139,6 +139,16 @@ func startReplicaOn(t *testing.T, name string, env map[string]string, cpus strin
 
 func startReplicaWith(t *testing.T, name string, env map[string]string, capKB int64, cpus string) *replica {
 	t.Helper()
+	return startReplicaFull(t, name, env, capKB, cpus, false)
+}
+
+// startReplicaFull is startReplicaWith, and with ownSession the replica
+// starts a session of its own. Linux's scheduler (with autogroup, on by
+// default) then shares a CPU fairly between sessions rather than between
+// threads, so two replicas on one CPU each get half of it however many
+// threads each runs.
+func startReplicaFull(t *testing.T, name string, env map[string]string, capKB int64, cpus string, ownSession bool) *replica {
+	t.Helper()
 	addr := freeAddr(t)
 	full := map[string]string{
 		"LISTEN_ADDR": addr, "LIST_URL": "off", "LOG_LEVEL": "warn",
@@ -162,6 +172,9 @@ func startReplicaWith(t *testing.T, name string, env map[string]string, capKB in
 		r.cmd.Env = append(r.cmd.Env, k+"="+v)
 	}
 	r.cmd.Stdout, r.cmd.Stderr = logf, logf
+	if ownSession {
+		r.cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	}
 	if err := r.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

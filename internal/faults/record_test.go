@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -299,7 +300,8 @@ func TestRecordThroughput(t *testing.T) {
 	pg := pgtest.StartWith(t, pgtest.Options{Durable: true, CPUs: otherCPUs})
 	db := pg.CreateDatabase(t)
 	env, list := listEnv(t)
-	off := startReplicaOn(t, "off", env, serviceCPUs)
+	together := os.Getenv("RECORD_TOGETHER") == "1"
+	off := startReplicaFull(t, "off", env, 0, serviceCPUs, together)
 	onEnv := map[string]string{"DATABASE_URL": db}
 	for k, v := range env {
 		onEnv[k] = v
@@ -307,7 +309,7 @@ func TestRecordThroughput(t *testing.T) {
 	for k, v := range recordTuning() {
 		onEnv[k] = v
 	}
-	on := startReplicaOn(t, "on", onEnv, serviceCPUs)
+	on := startReplicaFull(t, "on", onEnv, 0, serviceCPUs, together)
 	wrk, _ := exec.LookPath("wrk")
 	conns := recordConnections(t)
 	if wrk == "" {
@@ -318,6 +320,27 @@ func TestRecordThroughput(t *testing.T) {
 		placement = "replicas on CPU 0; PostgreSQL and the load on CPU 1"
 	}
 	t.Logf("list: %s; %v per run; %s", list, d, placement)
+	// Warm both replicas up first, unmeasured: a replica's first seconds
+	// under load grow its heap and, with the audit on, fill its pool of
+	// connections and PostgreSQL's caches; counted, they would fall on
+	// whichever replica runs first.
+	for _, rep := range []*replica{on, off} {
+		if wrk != "" {
+			if _, errs := runWrk(t, wrk, rep.base, 3*time.Second, conns[len(conns)-1], otherCPUs); errs != "" {
+				t.Errorf("warm-up of %s: %s", rep.name, errs)
+			}
+		} else if _, errs := runIDLoad(rep.base, 3*time.Second); errs != "" {
+			t.Errorf("warm-up of %s: %s", rep.name, errs)
+		}
+	}
+
+	if together {
+		if wrk == "" {
+			t.Fatal("RECORD_TOGETHER=1 needs wrk")
+		}
+		throughputTogether(t, wrk, on, off, pg, conns, d, otherCPUs)
+		return
+	}
 
 	type result struct {
 		conns         int
@@ -404,6 +427,68 @@ func TestRecordThroughput(t *testing.T) {
 	t.Logf("/readyz audit of the on replica: %v", st.Audit)
 }
 
+// throughputTogether loads both replicas at once, each with its own wrk,
+// three times for each number of connections: the rates of one run are
+// measured on the same machine at the same moment, so the ratio holds when
+// the machine's speed drifts between runs (it does here, by a third within
+// minutes). Each replica has a session of its own, so the scheduler shares
+// the CPUs between the two replicas evenly rather than between their
+// threads: with RECORD_PIN=1 each gets half of CPU 0 while both are busy,
+// on/off is then what the record costs a saturated replica, and a replica
+// that cannot keep its half busy (waiting for commits) loses the rest to
+// the other.
+func throughputTogether(t *testing.T, wrk string, on, off *replica, pg *pgtest.Server, conns []int, d time.Duration, cpus string) {
+	t.Log("both replicas loaded at once, each by its own wrk")
+	var all []float64
+	for _, c := range conns {
+		var ratios []float64
+		for round := range 3 {
+			cmds := []*exec.Cmd{wrkCmd(t, wrk, on.base, d, c, cpus), wrkCmd(t, wrk, off.base, d, c, cpus)}
+			outs := make([][]byte, 2)
+			errs := make([]error, 2)
+			svcOn0, svcOff0, pg0 := replicaCPU(t, on), replicaCPU(t, off), pgCPU(t, pg)
+			var wg sync.WaitGroup
+			for i, cmd := range cmds {
+				wg.Go(func() { outs[i], errs[i] = cmd.CombinedOutput() })
+			}
+			wg.Wait()
+			var rates [2]float64
+			for i := range cmds {
+				if errs[i] != nil {
+					t.Fatalf("wrk: %v\n%s", errs[i], outs[i])
+				}
+				rps, bad, err := parseWrk(outs[i])
+				if err != nil {
+					t.Fatal(err)
+				}
+				if bad != "" {
+					t.Errorf("wrk -c%d, round %d, audit %s: %s", c, round+1, []string{"on", "off"}[i], bad)
+				}
+				rates[i] = rps
+			}
+			perReq := func(cpu time.Duration, rps float64) float64 { return float64(cpu.Microseconds()) / (rps * d.Seconds()) }
+			son := perReq(replicaCPU(t, on)-svcOn0, rates[0])
+			soff := perReq(replicaCPU(t, off)-svcOff0, rates[1])
+			spg := perReq(pgCPU(t, pg)-pg0, rates[0])
+			ratios = append(ratios, rates[0]/rates[1])
+			t.Logf("wrk -t2 -c%d on each, round %d: audit on %.0f req/s, off %.0f req/s, on/off = %.2f; CPU a request: on %.0f µs (+ PostgreSQL %.0f µs), off %.0f µs",
+				c, round+1, rates[0], rates[1], rates[0]/rates[1], son, spg, soff)
+		}
+		all = append(all, ratios...)
+		t.Logf("%d connections each: on/off %.2f (median of %.2f)", c, median(ratios), ratios)
+	}
+	t.Logf("all runs: on/off median %.2f, lowest %.2f", median(all), slices.Min(all))
+}
+
+func median(xs []float64) float64 {
+	s := slices.Sorted(slices.Values(xs))
+	if n := len(s); n%2 == 1 {
+		return s[n/2]
+	} else {
+		return (s[n/2-1] + s[n/2]) / 2
+	}
+}
+
 // replicaCPU is the CPU time a replica has used (all its threads).
 func replicaCPU(t *testing.T, r *replica) time.Duration {
 	t.Helper()
@@ -446,6 +531,20 @@ var (
 // any request failed, what wrk said about it.
 func runWrk(t *testing.T, wrk, base string, d time.Duration, conns int, cpus string) (float64, string) {
 	t.Helper()
+	out, err := wrkCmd(t, wrk, base, d, conns, cpus).CombinedOutput()
+	if err != nil {
+		t.Fatalf("wrk: %v\n%s", err, out)
+	}
+	rps, errs, err := parseWrk(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rps, errs
+}
+
+// wrkCmd is wrk posting the load's names to base for d, on cpus if set.
+func wrkCmd(t *testing.T, wrk, base string, d time.Duration, conns int, cpus string) *exec.Cmd {
+	t.Helper()
 	script := filepath.Join(t.TempDir(), "post.lua")
 	var quoted []string
 	for _, n := range names {
@@ -464,17 +563,17 @@ end
 		t.Fatal(err)
 	}
 	args := []string{"-t2", "-c" + strconv.Itoa(conns), fmt.Sprintf("-d%ds", int(d.Seconds())), "-s", script, base + "/v1/screen"}
-	cmd := exec.Command(wrk, args...)
 	if cpus != "" {
-		cmd = exec.Command("taskset", append([]string{"-c", cpus, wrk}, args...)...)
+		return exec.Command("taskset", append([]string{"-c", cpus, wrk}, args...)...)
 	}
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("wrk: %v\n%s", err, out)
-	}
+	return exec.Command(wrk, args...)
+}
+
+// parseWrk reads wrk's rate and its errors, if any, from its output.
+func parseWrk(out []byte) (float64, string, error) {
 	m := wrkRate.FindSubmatch(out)
 	if m == nil {
-		t.Fatalf("wrk printed no Requests/sec:\n%s", out)
+		return 0, "", fmt.Errorf("wrk printed no Requests/sec:\n%s", out)
 	}
 	rps, _ := strconv.ParseFloat(string(m[1]), 64)
 	var errs []string
@@ -484,7 +583,7 @@ end
 	if m := wrkErrors.Find(out); m != nil {
 		errs = append(errs, string(m))
 	}
-	return rps, strings.Join(errs, "; ")
+	return rps, strings.Join(errs, "; "), nil
 }
 
 // runIDLoad loads base with idLoad for d and returns the rate of 200s.
