@@ -130,13 +130,9 @@ func startReplicaCapped(t *testing.T, name string, env map[string]string, capKB 
 	return startReplicaWith(t, name, env, capKB, "")
 }
 
-// startReplicaOn is startReplica pinned to cpus (taskset's list form, such
-// as "0"); "" leaves it free. Go sizes GOMAXPROCS to the CPUs it may use.
-func startReplicaOn(t *testing.T, name string, env map[string]string, cpus string) *replica {
-	t.Helper()
-	return startReplicaWith(t, name, env, 0, cpus)
-}
-
+// startReplicaWith is startReplicaCapped pinned to cpus (taskset's list
+// form, such as "0"); "" leaves it free. Go sizes GOMAXPROCS to the CPUs
+// it may use.
 func startReplicaWith(t *testing.T, name string, env map[string]string, capKB int64, cpus string) *replica {
 	t.Helper()
 	return startReplicaFull(t, name, env, capKB, cpus, false)
