@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -14,7 +13,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -51,73 +49,10 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
-// fakeAlerts stands in for GET /v1/alerts and POST /v1/alerts/{id}/decision
-// with the shapes the monitoring API answers, so the page's alerts part is
-// tested whether or not this build has that API. Until enabled it answers
-// 404, as a server without alerts does.
-type fakeAlerts struct {
-	mu        sync.Mutex
-	enabled   bool
-	status    string
-	decisions []map[string]string
-	keys      []string
-}
-
-func (f *fakeAlerts) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if !f.enabled {
-		http.NotFound(w, r)
-		return
-	}
-	f.keys = append(f.keys, r.Header.Get("X-API-Key"))
-	if r.Header.Get("X-API-Key") != testKey { // as the /v1 routes answer without a key
-		w.Header().Set("Content-Type", service.ProblemContentType)
-		w.WriteHeader(http.StatusUnauthorized)
-		io.WriteString(w, `{"type":"about:blank","title":"Missing or invalid API key","status":401}`)
-		return
-	}
-	switch {
-	case r.Method == "GET" && r.URL.Path == "/v1/alerts":
-		w.Header().Set("Content-Type", "application/json")
-		if r.URL.Query().Get("status") == "open" && f.status != "open" {
-			io.WriteString(w, `{"alerts":[],"next":""}`)
-			return
-		}
-		decision := ""
-		if len(f.decisions) > 0 {
-			d, _ := json.Marshal(map[string]string{"id": "dc-1", "alert_id": "al-1", "decided_by": "web", "outcome": f.decisions[0]["outcome"], "reason": f.decisions[0]["reason"]})
-			decision = `,"closed_reason":"decided","decision":` + string(d)
-		}
-		fmt.Fprintf(w, `{"alerts":[{"id":"al-1","reference":"C1","entry_id":"88a5a8ac","source":"Entity List (EL) - Bureau of Industry and Security","list":"EL",`+
-			`"list_version":"v1","name":"AO Kaspersky Lab","matched_name":"Kaspersky Lab","counterparty_name":"Kaspersky Lab","score":0.9185,`+
-			`"cause":"entry_added","status":%q%s,"created_at":"2026-12-05T09:00:00Z"}],"next":""}`, f.status, decision)
-	case r.Method == "POST" && r.URL.Path == "/v1/alerts/al-1/decision":
-		var d map[string]string
-		if err := json.NewDecoder(r.Body).Decode(&d); err != nil || r.Header.Get("Content-Type") != "application/json" {
-			http.Error(w, "bad decision", http.StatusBadRequest)
-			return
-		}
-		f.decisions = append(f.decisions, d)
-		f.status = "closed"
-		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, `{"alert":{},"decision":{}}`)
-	default:
-		http.NotFound(w, r)
-	}
-}
-
-func (f *fakeAlerts) enable() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.enabled, f.status = true, "open"
-}
-
 // startServer runs the real service (screening, batches with workers, API
-// keys, monitoring with decisions on matches) on the embedded list loaded
-// as a full, non-built-in list, behind a mux that sends /v1/alerts to
-// alerts.
-func startServer(t *testing.T, alerts http.Handler) string {
+// keys, decisions on matches, and with monitoring its counterparties and
+// alerts) on the embedded list loaded as a full, non-built-in list.
+func startServer(t *testing.T, monitoring bool) string {
 	t.Helper()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	cat := &screening.Catalog{}
@@ -139,15 +74,39 @@ func startServer(t *testing.T, alerts http.Handler) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng := monitor.New(monitor.Options{Store: monitor.NewMemoryStore(), Catalog: cat, Logger: quiet})
-	srv := service.New(service.Options{Catalog: cat, Logger: quiet, Keys: keys, Batches: service.NewBatches(bm, 1<<20, quiet), Monitor: eng})
-	mux := http.NewServeMux()
-	mux.Handle("/v1/alerts", alerts)
-	mux.Handle("/v1/alerts/", alerts)
-	mux.Handle("/", srv.Handler())
-	ts := httptest.NewServer(mux)
+	opt := service.Options{Catalog: cat, Logger: quiet, Keys: keys, Batches: service.NewBatches(bm, 1<<20, quiet)}
+	if monitoring {
+		opt.Monitor = monitor.New(monitor.Options{Store: monitor.NewMemoryStore(), Catalog: cat, Logger: quiet})
+	}
+	ts := httptest.NewServer(service.New(opt).Handler())
 	t.Cleanup(ts.Close)
 	return ts.URL
+}
+
+// apiCall makes one call of the service's API with the test's key and
+// decodes a 200's JSON body into out.
+func apiCall(t *testing.T, method, url, body string, out any) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-API-Key", testKey)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("%s %s: %d %s", method, url, resp.StatusCode, b)
+	}
+	if err := json.Unmarshal(b, out); err != nil {
+		t.Fatalf("%s %s: %v in %s", method, url, err, b)
+	}
 }
 
 // TestPageInBrowser drives the page in headless Chromium against the real
@@ -165,8 +124,8 @@ func TestPageInBrowser(t *testing.T) {
 	} else if err := os.MkdirAll(shots, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	alerts := &fakeAlerts{}
-	base := startServer(t, alerts)
+	base := startServer(t, true)
+	bare := startServer(t, false) // no monitoring: no alerts
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(exe),
@@ -247,9 +206,12 @@ func TestPageInBrowser(t *testing.T) {
 		}
 	}
 
-	// The page loads without a key; a server without alerts says so.
-	run("open", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.ID("name")))
+	// A server without monitoring says it has no alerts; the page loads
+	// without a key and asks for one to show alerts.
+	run("open a server without alerts", chromedp.Navigate(bare+"/"), chromedp.WaitVisible(chromedp.ID("name")))
 	waitFor("alerts absent", `document.getElementById("alerts-status").textContent.includes("Alerts are not available")`)
+	run("open", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.ID("name")))
+	waitFor("alerts need a key", `document.getElementById("alerts-status").textContent.includes("Enter your API key above to see alerts")`)
 	shot("01-start")
 
 	// Keyboard focus is visible: Tab to the skip link, then to the key field.
@@ -429,32 +391,37 @@ func TestPageInBrowser(t *testing.T) {
 	}
 	waitFor("download noted", `document.getElementById("batch-download-status").textContent.includes("Results downloaded")`)
 
-	// Alerts: listed, then decided with the keyboard.
-	alerts.enable()
+	// Alerts: a counterparty registered through the API raises a real one,
+	// which the page lists and an analyst decides with the keyboard.
+	var reg struct {
+		Counterparties []monitor.Registered `json:"counterparties"`
+	}
+	apiCall(t, "POST", base+"/v1/monitors", `{"counterparties":[{"reference":"CP-7","name":"Kaspersky Labs Limited"}]}`, &reg)
+	if len(reg.Counterparties) != 1 || len(reg.Counterparties[0].Alerts) == 0 {
+		t.Fatalf("registering a listed name raised no alert: %+v", reg)
+	}
+	al := reg.Counterparties[0].Alerts[0].ID
+	row := `#alerts-list tr[data-alert=` + al + `]`
 	run("alerts", chromedp.Click(chromedp.ID("alerts-load")))
-	waitFor("alerts listed", `document.querySelector("#alerts-list tr[data-alert=al-1] form")`)
+	waitFor("alerts listed", `document.querySelector("`+row+` form")`)
 	shot("06-alerts")
 	run("decide",
-		chromedp.Click(chromedp.ID("alert-al-1-fp")),
-		chromedp.SendKeys(chromedp.ID("alert-al-1-reason"), "different company, same words"+kb.Enter))
+		chromedp.Click(chromedp.ID("alert-"+al+"-fp")),
+		chromedp.SendKeys(chromedp.ID("alert-"+al+"-reason"), "different company, same words"+kb.Enter))
 	waitFor("decided", `document.getElementById("alerts-status").textContent.includes("decided: false positive")`)
-	waitFor("decided row gone from the open alerts", `!document.querySelector("#alerts-list tr[data-alert=al-1]")`)
+	waitFor("decided row gone from the open alerts", `!document.querySelector("`+row+`")`)
 	run("all alerts", chromedp.Click(chromedp.ID("alerts-open")))
-	waitFor("decided row", `(document.querySelector("#alerts-list tr[data-alert=al-1] td.state") || {}).textContent === "closed: false positive (by web) — different company, same words"`)
-	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#alerts-list tr[data-alert=al-1] form").length`)); n != 0 {
+	waitFor("decided row", `(document.querySelector("`+row+` td.state") || {}).textContent === "closed: false positive (by web) — different company, same words"`)
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("`+row+` form").length`)); n != 0 {
 		t.Error("a closed alert can still be decided")
 	}
 	shot("07-decided")
-	alerts.mu.Lock()
-	if len(alerts.decisions) != 1 || alerts.decisions[0]["outcome"] != "false_positive" || alerts.decisions[0]["reason"] != "different company, same words" {
-		t.Errorf("decisions %v", alerts.decisions)
+	var kept monitor.Alert
+	apiCall(t, "GET", base+"/v1/alerts/"+al, "", &kept)
+	if kept.Status != "closed" || kept.Decision == nil || kept.Decision.Outcome != "false_positive" ||
+		kept.Decision.Reason != "different company, same words" || kept.Decision.DecidedBy != "web" {
+		t.Errorf("the alert as the API keeps it: status %q, decision %+v", kept.Status, kept.Decision)
 	}
-	for _, k := range alerts.keys {
-		if k != testKey {
-			t.Errorf("an alerts call carried key %q", k)
-		}
-	}
-	alerts.mu.Unlock()
 
 	checkConsole()
 	t.Logf("screenshots in %s", shots)
