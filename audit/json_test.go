@@ -6,19 +6,9 @@ import (
 	"reflect"
 	"testing"
 	"time"
-)
 
-// stdJSON is what encoding/json writes for v with HTML escaping off.
-func stdJSON(t *testing.T, v any) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		t.Fatal(err)
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
-}
+	"github.com/cslscreen/screener/internal/jsontext/jsontexttest"
+)
 
 // fillValue sets every field reachable from v (a pointer) to a value made from
 // seed, so a field added to Record and forgotten by AppendJSON makes
@@ -84,7 +74,7 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 		cases["seed "+string(rune('A'+seed))] = r
 	}
 	for name, r := range cases {
-		want := stdJSON(t, r)
+		want := jsontexttest.Std(t, r)
 		got := r.AppendJSON([]byte("prefix"))
 		if !bytes.HasPrefix(got, []byte("prefix")) {
 			t.Fatalf("%s: the prefix is lost: %s", name, got)

@@ -8,22 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cslscreen/screener/internal/jsontext/jsontexttest"
+
 	"github.com/cslscreen/screener/internal/fixtures"
 	"github.com/cslscreen/screener/lists"
 	"github.com/cslscreen/screener/screening"
 )
-
-// stdJSON encodes v as encoding/json does, without HTML escaping.
-func stdJSON(t *testing.T, v any) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		t.Fatal(err)
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
-}
 
 // TestRenderMatchesEncodingJSON screens every tuning-set name (or, without
 // the shared data, a few names against the embedded list) and checks the
@@ -71,7 +61,7 @@ func TestRenderMatchesEncodingJSON(t *testing.T) {
 			resp.Matches = resp.Matches[1:]
 			suppressed++
 		}
-		got, want := appendScreenResponse(nil, &resp), stdJSON(t, &resp)
+		got, want := appendScreenResponse(nil, &resp), jsontexttest.Std(t, &resp)
 		if !bytes.Equal(got, want) {
 			var a, b any
 			json.Unmarshal(got, &a)
