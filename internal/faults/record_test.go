@@ -272,21 +272,17 @@ func TestRecordSIGKILL(t *testing.T) {
 
 // TestRecordThroughput compares the throughput of POST /v1/screen with the
 // audit trail on (PostgreSQL with fsync, AUDIT_DURABILITY=ack) and off, in
-// the same run: two replicas serve the same list, and the load goes to one
-// at a time, alternating, three times each, for each number of connections
-// in RECORD_CONNECTIONS (default 16; a list such as 16,128,512 sweeps: with
-// ack an answer waits for a group commit, so a closed-loop load needs more
-// connections than without to keep the cores busy, and the throughput the
-// service can sustain is the rate once more connections stop adding any).
-// With wrk on PATH the load is wrk -t2; otherwise the harness's own load
-// (16 connections).
+// the same run: two replicas serve the same list, for each number of
+// connections in RECORD_CONNECTIONS (default 16,512: with ack an answer
+// waits for a group commit, so a closed-loop load needs many more
+// connections than without to keep a replica busy; 16 shows the latency
+// bound, 512 what a saturated replica sustains).
 //
-// RECORD_PIN=1 gives PostgreSQL a core of its own, as it has a machine of
-// its own in production (docs/DEPLOY.md): both replicas run on CPU 0,
-// PostgreSQL and wrk on CPU 1. Without it everything shares both cores.
+// With wrk on PATH both replicas are loaded at once, each by its own wrk,
+// three times (throughputTogether); RECORD_TOGETHER=0 loads one at a time
+// instead, alternating, three times each. Without wrk the harness's own
+// load (16 connections) goes to one at a time.
 //
-// It reports; it asserts only that every answer was a 200, since a ratio of
-// throughputs on a shared machine is a measurement, not a test.
 func TestRecordThroughput(t *testing.T) {
 	d := recordDuration(t)
 	pin := os.Getenv("RECORD_PIN") == "1"
@@ -300,7 +296,8 @@ func TestRecordThroughput(t *testing.T) {
 	pg := pgtest.StartWith(t, pgtest.Options{Durable: true, CPUs: otherCPUs})
 	db := pg.CreateDatabase(t)
 	env, list := listEnv(t)
-	together := os.Getenv("RECORD_TOGETHER") == "1"
+	wrk, _ := exec.LookPath("wrk")
+	together := wrk != "" && os.Getenv("RECORD_TOGETHER") != "0"
 	off := startReplicaFull(t, "off", env, 0, serviceCPUs, together)
 	onEnv := map[string]string{"DATABASE_URL": db}
 	for k, v := range env {
@@ -310,7 +307,6 @@ func TestRecordThroughput(t *testing.T) {
 		onEnv[k] = v
 	}
 	on := startReplicaFull(t, "on", onEnv, 0, serviceCPUs, together)
-	wrk, _ := exec.LookPath("wrk")
 	conns := recordConnections(t)
 	if wrk == "" {
 		conns = []int{connections}
@@ -335,9 +331,6 @@ func TestRecordThroughput(t *testing.T) {
 	}
 
 	if together {
-		if wrk == "" {
-			t.Fatal("RECORD_TOGETHER=1 needs wrk")
-		}
 		throughputTogether(t, wrk, on, off, pg, conns, d, otherCPUs)
 		return
 	}
@@ -601,11 +594,11 @@ func runIDLoad(base string, d time.Duration) (float64, string) {
 }
 
 // recordConnections is RECORD_CONNECTIONS, the connections of each load
-// (default 16): a number or a comma-separated list, swept in order.
+// (default 16,512): a number or a comma-separated list, swept in order.
 func recordConnections(t *testing.T) []int {
 	v := os.Getenv("RECORD_CONNECTIONS")
 	if v == "" {
-		return []int{connections}
+		return []int{connections, 512}
 	}
 	var out []int
 	for _, f := range strings.Split(v, ",") {
