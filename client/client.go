@@ -1,7 +1,8 @@
 // Package client is a Go client of the screener HTTP API (openapi.yaml):
 // screen one name, upload a file of names as a batch job, follow the job
-// and download its results; read the monitoring's alerts, decide alerts
-// and matches (true match or false positive) and list the decisions.
+// and download its results; register counterparties to monitor, read the
+// monitoring's alerts, decide alerts and matches (true match or false
+// positive) and list the decisions.
 //
 // Errors the server answers come back as *Problem. Answers 429 (rate
 // limited) and 503 (unavailable) are retried, waiting as long as the
