@@ -1,7 +1,8 @@
 // Package client is a Go client of the screener HTTP API (openapi.yaml):
 // screen one name, upload a file of names as a batch job, follow the job
-// and download its results; read the monitoring's alerts, decide alerts
-// and matches (true match or false positive) and list the decisions.
+// and download its results; register counterparties to monitor, read the
+// monitoring's alerts, decide alerts and matches (true match or false
+// positive) and list the decisions.
 //
 // Errors the server answers come back as *Problem. Answers 429 (rate
 // limited) and 503 (unavailable) are retried, waiting as long as the
@@ -114,6 +115,7 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 
 // call is one API call, possibly sent several times.
 type call struct {
+	// path is escaped: its variable parts went through url.PathEscape.
 	method, path string
 	query        url.Values
 	header       http.Header
@@ -130,8 +132,15 @@ var errNoReplay = errors.New("the body cannot be sent again")
 // do sends the call, retrying 429 and 503 answers, and returns the first
 // 2xx response; any other answer is returned as a *Problem.
 func (c *Client) do(ctx context.Context, cl call) (*http.Response, error) {
+	// cl.path is escaped already (a reference or an id may hold any
+	// character): set both forms, so that it is not escaped twice.
 	u := *c.base
-	u.Path = c.base.Path + cl.path
+	u.RawPath = c.base.EscapedPath() + cl.path
+	p, err := url.PathUnescape(u.RawPath)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", cl.method, cl.path, err)
+	}
+	u.Path = p
 	u.RawQuery = cl.query.Encode()
 	var next io.Reader // the body of the next attempt, asked for before the wait
 	for attempt := 0; ; attempt++ {

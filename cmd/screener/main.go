@@ -7,6 +7,7 @@
 //	screener decide …        decide a match or an alert: a true match or a false positive
 //	screener decisions       list decisions, newest first
 //	screener alerts          list the monitoring's alerts, newest first
+//	screener monitors …      add, list, show or remove monitored counterparties
 //	screener --version       print the version
 //
 // The client subcommands talk to the server through package client, which
@@ -14,7 +15,8 @@
 // 0 done; 1 screen --require-match found no match, or the batch job failed
 // or was cancelled; 2 usage; 3 any other error; 4 screen could not screen
 // the name (status "unscreenable": neither cleared nor matched). decide and
-// decisions (and alerts) exit 0 done, 2 usage, 3 any other error (including a refusal).
+// decisions (and alerts, monitors) exit 0 done, 2 usage, 3 any other error
+// (including a refusal).
 package main
 
 import (
@@ -78,6 +80,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return decisionsCmd(args, stdout, stderr)
 	case "alerts":
 		return alertsCmd(args, stdout, stderr)
+	case "monitors":
+		return monitorsCmd(args, stdin, stdout, stderr)
 	case "version", "--version", "-version", "-v":
 		b := buildInfo()
 		fmt.Fprintf(stdout, "screener %s (commit %s, %s)\n", b.Version, b.Commit, runtime.Version())
@@ -99,14 +103,17 @@ const usage = `Usage:
                                  --outcome false_positive|true_match --reason TEXT
   screener decisions [flags]     list decisions, newest first (--outcome, --key, --limit, --all, --json)
   screener alerts [flags]        list the monitoring's alerts, newest first (--status, --reference, --list, --key, …)
+  screener monitors add|list|show|remove
+                                 monitor counterparties: add --reference R --name NAME (or -f FILE),
+                                 list (--limit, --all, --json), show REFERENCE, remove REFERENCE
   screener --version             print the version and exit
 
 Run 'screener COMMAND -h' for a command's flags.
 
 Exit codes: 0 done; 1 screen --require-match found no match, or the batch
-job failed or was cancelled; 2 usage; 3 error (for decide, also a refusal);
-4 screen could not screen the name (unscreenable: neither cleared nor
-matched).
+job failed or was cancelled; 2 usage; 3 error (for decide and monitors,
+also a refusal); 4 screen could not screen the name (unscreenable: neither
+cleared nor matched).
 `
 
 // redisLogger sends go-redis's own messages (reconnect attempts) to the JSON
