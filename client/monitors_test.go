@@ -261,6 +261,16 @@ func TestMonitorsAgainstTheService(t *testing.T) {
 	if m, err := c.Monitor(ctx, "c 2"); err != nil || m.Counterparty.Name != "Blue Harbour Bakery" || len(m.Alerts) != 0 {
 		t.Errorf("show a reference with a space: %+v %v", m, err)
 	}
+	// a reference holding "/" is one path segment, escaped
+	if _, err := c.Register(ctx, []client.CounterpartyInput{{Reference: "ACME/7", Name: "Blue Harbour Bakery"}}); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := c.Monitor(ctx, "ACME/7"); err != nil || m.Counterparty.Reference != "ACME/7" {
+		t.Errorf("show a reference with a slash: %+v %v", m, err)
+	}
+	if err := c.Unmonitor(ctx, "ACME/7"); err != nil {
+		t.Errorf("remove a reference with a slash: %v", err)
+	}
 
 	if err := c.Unmonitor(ctx, "c-uk"); err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -82,6 +83,24 @@ func unmarshal[T any](t *testing.T, b []byte) T {
 		t.Fatalf("decode %T: %v\n%s", v, err, b)
 	}
 	return v
+}
+
+// TestMonitorReferenceWithSlash: a customer's reference may hold "/" and
+// other characters a path escapes; it is shown and removed by its escaped
+// form.
+func TestMonitorReferenceWithSlash(t *testing.T) {
+	r := newMonitorRig(t)
+	for _, ref := range []string{"ACME/123", "a b%c?d", "x/y/z"} {
+		body, _ := json.Marshal(map[string]any{"counterparties": []map[string]string{{"reference": ref, "name": "Acme Clean Widgets"}}})
+		r.do("k-app", "POST", "/v1/monitors", string(body), 200)
+		path := "/v1/monitors/" + url.PathEscape(ref)
+		got := unmarshal[MonitorResponse](t, r.do("k-app", "GET", path, "", 200))
+		if got.Counterparty.Reference != ref {
+			t.Errorf("GET %s: reference %q, want %q", path, got.Counterparty.Reference, ref)
+		}
+		r.do("k-app", "DELETE", path, "", 204)
+		r.do("k-app", "GET", path, "", 404)
+	}
 }
 
 func TestMonitoringRoutes(t *testing.T) {

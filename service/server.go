@@ -180,6 +180,10 @@ func New(o Options) *Server {
 		e.SetTrustedProxies(nil)
 	}
 	e.HandleMethodNotAllowed = true
+	// Path parameters are read from the path as sent, then unescaped, so
+	// an id or a counterparty's reference may hold an escaped "/"
+	// (GET /v1/monitors/ACME%2F123 is the reference "ACME/123").
+	e.UseRawPath = true
 	e.ContextWithFallback = true // c.Request.Context() cancellation reaches handlers
 	e.Use(withRequestID(), withAccessLog(s.log, o.AccessLog), s.metrics.instrument(), withRecovery(s.log), withUnreadBodyClose())
 	e.NoRoute(func(c *gin.Context) {
