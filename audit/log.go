@@ -54,6 +54,26 @@ type BatchWriter interface {
 	WriteBatch(ctx context.Context, rs []Record) error
 }
 
+// ErrRejected is wrapped by the error a Queue gives the writer of a record
+// its backend refused for good (RejectedError).
+var ErrRejected = errors.New("the audit backend refused the record")
+
+// RejectedError is returned by WriteBatch or WriteEncoded when the batch
+// was kept except the records listed, which the backend will never accept
+// (a data error: writing them again would fail again). The Queue then
+// answers their writers with ErrRejected, counts them as dropped, and does
+// not retry them, so that one such record cannot hold up every other.
+type RejectedError struct {
+	IDs []string
+	Err error // the backend's reason, for the first of them
+}
+
+func (e *RejectedError) Error() string {
+	return fmt.Sprintf("%d audit record(s) refused by the backend (%s first): %v", len(e.IDs), e.IDs[0], e.Err)
+}
+
+func (e *RejectedError) Unwrap() error { return e.Err }
+
 // Encoded is a record already in a backend's own wire form (EncodedWriter).
 type Encoded struct {
 	ID   string

@@ -392,9 +392,33 @@ func (q *Queue) writeNext() bool {
 		done, err := q.writeBatch(ctx, recs, encs)
 		took := time.Since(start)
 		cancel()
+		// Records the backend refused for good are answered and not
+		// retried; the rest of their batch is kept.
+		var (
+			rejected map[string]bool
+			nrej     int
+			rej      *RejectedError
+		)
+		if errors.As(err, &rej) && len(rej.IDs) > 0 {
+			rejected = make(map[string]bool, len(rej.IDs))
+			for _, id := range rej.IDs {
+				rejected[id] = true
+			}
+			err = nil // the batch is kept but for them
+		}
 		q.mu.Lock()
+		if rejected != nil {
+			done = len(f.items)
+			for i := range f.items {
+				if rejected[f.items[i].id()] {
+					nrej++
+				}
+			}
+			q.stats.Dropped += uint64(nrej)
+			q.stats.LastError, q.stats.LastErrorAt = rej.Error(), time.Now()
+		}
 		q.inflight -= done
-		q.stats.Written += uint64(done)
+		q.stats.Written += uint64(done - nrej)
 		if err == nil {
 			q.stats.Batches++
 			q.stats.LastCommit = took
@@ -412,7 +436,12 @@ func (q *Queue) writeNext() bool {
 		}
 		q.mu.Unlock()
 		for _, it := range kept { // out of the reaper's reach now
-			if it.done != nil {
+			if it.done == nil {
+				continue
+			}
+			if id := it.id(); rejected[id] {
+				it.done <- fmt.Errorf("audit record %s: %w: %v", id, ErrRejected, rej.Err)
+			} else {
 				it.done <- nil
 			}
 		}

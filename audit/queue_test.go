@@ -339,3 +339,76 @@ func TestQueueRetriesOnlyWhatFailed(t *testing.T) {
 		t.Fatalf("stats %+v", s)
 	}
 }
+
+// refusing is a ring that keeps every record of a batch but those named
+// "poison", which it refuses for good (audit.RejectedError).
+type refusing struct {
+	*audit.Ring
+	calls atomic.Int64
+}
+
+func (r *refusing) WriteBatch(ctx context.Context, rs []audit.Record) error {
+	r.calls.Add(1)
+	var keep []audit.Record
+	var bad []string
+	for _, rec := range rs {
+		if rec.Name() == "poison" {
+			bad = append(bad, rec.ID)
+		} else {
+			keep = append(keep, rec)
+		}
+	}
+	if err := r.Ring.WriteBatch(ctx, keep); err != nil {
+		return err
+	}
+	if bad != nil {
+		return &audit.RejectedError{IDs: bad, Err: errors.New("invalid input syntax")}
+	}
+	return nil
+}
+
+// TestQueueRejectedRecords: a record the backend refuses for good is
+// answered ErrRejected and counted as dropped, once; the records of its
+// batch are kept and answered nil, and the queue goes on.
+func TestQueueRejectedRecords(t *testing.T) {
+	ctx := context.Background()
+	b := &refusing{Ring: audit.NewRing(1000, 0)}
+	q := audit.NewQueue(b, audit.QueueConfig{Mode: audit.QueueAck, Linger: 20 * time.Millisecond, RetryMin: time.Millisecond})
+	defer q.Close(ctx)
+	var wg sync.WaitGroup
+	errs := make([]error, 6)
+	for i := range errs {
+		wg.Go(func() {
+			errs[i] = q.Write(ctx, audittest.Rec(i, func(r *audit.Record) {
+				if i == 2 {
+					r.Query.Name = "poison"
+				}
+			}))
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if i == 2 {
+			if !errors.Is(err, audit.ErrRejected) || !strings.Contains(err.Error(), "invalid input syntax") {
+				t.Errorf("the refused record's Write: %v, want ErrRejected with the backend's reason", err)
+			}
+		} else if err != nil {
+			t.Errorf("record %d: %v", i, err)
+		}
+	}
+	if n := count(t, b); n != 5 {
+		t.Errorf("backend holds %d records, want the 5 it accepted", n)
+	}
+	s := q.Stats()
+	if s.Written != 5 || s.Dropped != 1 || s.Depth != 0 || !strings.Contains(s.LastError, "refused") {
+		t.Errorf("stats %+v", s)
+	}
+	// the queue goes on, and did not retry the refused record
+	calls := b.calls.Load()
+	if err := q.Write(ctx, audittest.Rec(10)); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.calls.Load(); got != calls+1 {
+		t.Errorf("%d backend writes for one more record, want 1", got-calls)
+	}
+}

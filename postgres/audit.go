@@ -328,7 +328,11 @@ func (a *AuditLog) WriteEncoded(ctx context.Context, rs []audit.Encoded) error {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == "23505" { // unique_violation
 		err = insertIgnoringDuplicates(ctx, conn, rs)
-	} else if errors.As(err, &pe) && pe.Code == "23514" { // no partition: dropped under us
+	}
+	if refused(err) {
+		return a.isolate(ctx, conn, rs, err)
+	}
+	if errors.As(err, &pe) && pe.Code == "23514" { // no partition: dropped under us
 		a.mu.Lock()
 		clear(a.months)
 		a.mu.Unlock()
@@ -338,6 +342,48 @@ func (a *AuditLog) WriteEncoded(ctx context.Context, rs []audit.Encoded) error {
 		return fmt.Errorf("writing %d audit records: %w", len(rs), err)
 	}
 	return nil
+}
+
+// refused says whether err is PostgreSQL refusing the data itself (a
+// data exception, a value too large, a NULL where none may be): writing
+// the same records again would fail again.
+func refused(err error) bool {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) {
+		return false
+	}
+	return strings.HasPrefix(pe.Code, "22") || strings.HasPrefix(pe.Code, "54") || pe.Code == "23502"
+}
+
+// isolate writes the records of a batch PostgreSQL refused one at a time,
+// so that the ones it accepts are kept, and returns an audit.RejectedError
+// naming the ones it refuses. Any other error is returned as it is: the
+// batch is then written again, and the records kept meanwhile are skipped
+// as duplicates.
+func (a *AuditLog) isolate(ctx context.Context, conn *pgxpool.Conn, rs []audit.Encoded, cause error) error {
+	rej := &audit.RejectedError{}
+	for i := range rs {
+		one := rs[i : i+1]
+		_, err := conn.Conn().PgConn().CopyFrom(ctx, newTuples(one), copySQL)
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && pe.Code == "23505" {
+			err = insertIgnoringDuplicates(ctx, conn, one)
+		}
+		switch {
+		case err == nil:
+		case refused(err):
+			if rej.Err == nil {
+				rej.Err = err
+			}
+			rej.IDs = append(rej.IDs, rs[i].ID)
+		default:
+			return fmt.Errorf("writing %d audit records one by one after %v: %w", len(rs), cause, err)
+		}
+	}
+	if len(rej.IDs) == 0 { // refused together, accepted apart
+		return nil
+	}
+	return rej
 }
 
 // insertIgnoringDuplicates writes rs in one transaction, skipping the

@@ -1,8 +1,10 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -474,5 +476,45 @@ func TestDecodeTupleRefusesBadBytes(t *testing.T) {
 		if _, err := decodeTuple(enc.Data[:n]); err == nil {
 			t.Fatalf("a tuple cut to %d of %d bytes was read", n, len(enc.Data))
 		}
+	}
+}
+
+// TestWriteEncodedIsolatesRefusedRecords: a record PostgreSQL refuses (here
+// a tuple whose JSON was spoiled) is named in an audit.RejectedError; the
+// other records of its batch are kept.
+func TestWriteEncodedIsolatesRefusedRecords(t *testing.T) {
+	_, pool, _ := testDB(t)
+	ctx := context.Background()
+	l := NewAuditLog(pool, AuditConfig{})
+	var encs []audit.Encoded
+	for i := range 3 {
+		r := audittest.Rec(i)
+		e, err := l.Encode(&r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		encs = append(encs, e)
+	}
+	bad := &encs[1]
+	bad.Data = bytes.Clone(bad.Data)
+	bad.Data[len(bad.Data)-1] = 'x' // the JSON's closing brace
+	err := l.WriteEncoded(ctx, encs)
+	var rej *audit.RejectedError
+	if !errors.As(err, &rej) || len(rej.IDs) != 1 || rej.IDs[0] != bad.ID || !strings.Contains(err.Error(), "json") {
+		t.Fatalf("WriteEncoded with a spoiled record: %v, want a RejectedError naming %s", err, bad.ID)
+	}
+	for i, e := range encs {
+		_, err := l.Get(ctx, e.ID)
+		if kept := err == nil; kept != (i != 1) {
+			t.Errorf("record %d: kept %v (%v)", i, kept, err)
+		}
+	}
+	// written again (a retry): the kept ones are skipped, the spoiled one
+	// refused again
+	if err := l.WriteEncoded(ctx, encs); !errors.As(err, &rej) || len(rej.IDs) != 1 {
+		t.Fatalf("written again: %v", err)
+	}
+	if n := countRows(t, pool, "SELECT count(*) FROM audit_records"); n != 2 {
+		t.Fatalf("%d rows, want 2", n)
 	}
 }
