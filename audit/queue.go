@@ -127,10 +127,13 @@ type QueueStats struct {
 }
 
 // Queue is a bounded in-memory queue in front of a Log: Write hands the
-// record to the background writers (QueueConfig.Writers), which write in batches (with
-// BatchWriter when the backend has it), and keeps failed batches, retrying
-// with backoff, until the backend is back. Reads (Query, Get, Export) go
-// straight to the backend, so a record still queued is not yet visible.
+// record to the background writers (QueueConfig.Writers), which write in
+// batches (with EncodedWriter or BatchWriter when the backend has it), and
+// keeps failed batches, retrying with backoff, until the backend is back;
+// records the backend refuses for good (RejectedError) are answered and
+// dropped. With an EncodedWriter, Write encodes the record on the caller's
+// goroutine and the queue keeps only the bytes. Reads (Query, Get, Export)
+// go straight to the backend, so a record still queued is not yet visible.
 //
 // A Queue is a Log and is safe for concurrent use. Close it to flush.
 type Queue struct {
@@ -243,9 +246,10 @@ func signal(c chan struct{}) {
 
 // Write queues r. It fills in r.Time (now) and r.ID (NewID) when they are
 // empty. In QueueAsync mode it returns at once; in QueueAck mode once the
-// record is committed or ctx is done (then the error says so, and the
-// record stays queued: it may still be written). It returns an error
-// wrapping ErrQueueFull, without blocking, when the queue is full.
+// record is committed, or refused (ErrRejected), or ctx is done or
+// AckTimeout has passed (then the error says so, and the record stays
+// queued: it may still be written). It returns an error wrapping
+// ErrQueueFull, without blocking, when the queue is full.
 func (q *Queue) Write(ctx context.Context, r Record) error {
 	if r.Time.IsZero() {
 		r.Time = time.Now()
