@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cslscreen/screener/internal/jsontext"
@@ -93,8 +94,18 @@ func withRecovery(log *slog.Logger) gin.HandlerFunc {
 // and the connection freed: otherwise net/http drains up to 256 KiB of the
 // body before the answer and again after it, waiting up to ReadTimeout
 // (minutes) for a client that sends headers and no body.
-func withUnreadBodyClose() gin.HandlerFunc {
+//
+// While the server is stopping (the drain before it shuts down) every
+// answer says Connection: close, so each keep-alive connection ends after
+// an answer. Idle connections are left open until the drain ends rather
+// than closed at once: net/http's closing of an "idle" connection races
+// with a request arriving on it, whose handler then runs and whose answer
+// is lost.
+func withUnreadBodyClose(stopping *atomic.Bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		if stopping.Load() {
+			c.Header("Connection", "close")
+		}
 		r := c.Request
 		if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
 			c.Next()
@@ -102,7 +113,7 @@ func withUnreadBodyClose() gin.HandlerFunc {
 		}
 		h := c.Writer.Header()
 		h.Set("Connection", "close") // until the body is read to its end
-		bw := &bodyWatch{ReadCloser: r.Body, header: h}
+		bw := &bodyWatch{ReadCloser: r.Body, header: h, stopping: stopping}
 		r.Body = bw
 		c.Next()
 		if !bw.done {
@@ -131,15 +142,18 @@ const (
 // read to its end (before the answer is sent, the header still counts).
 type bodyWatch struct {
 	io.ReadCloser
-	header http.Header
-	done   bool
+	header   http.Header
+	stopping *atomic.Bool // then the header stays
+	done     bool
 }
 
 func (b *bodyWatch) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	if err == io.EOF && !b.done {
 		b.done = true
-		b.header.Del("Connection")
+		if !b.stopping.Load() {
+			b.header.Del("Connection")
+		}
 	}
 	return n, err
 }

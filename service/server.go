@@ -185,7 +185,7 @@ func New(o Options) *Server {
 	// (GET /v1/monitors/ACME%2F123 is the reference "ACME/123").
 	e.UseRawPath = true
 	e.ContextWithFallback = true // c.Request.Context() cancellation reaches handlers
-	e.Use(withRequestID(), withAccessLog(s.log, o.AccessLog), s.metrics.instrument(), withRecovery(s.log), withUnreadBodyClose())
+	e.Use(withRequestID(), withAccessLog(s.log, o.AccessLog), s.metrics.instrument(), withRecovery(s.log), withUnreadBodyClose(&s.stopping))
 	e.NoRoute(func(c *gin.Context) {
 		problem(c, http.StatusNotFound, kindNotFound, "no such endpoint: "+c.Request.Method+" "+c.Request.URL.Path)
 	})
@@ -285,12 +285,15 @@ func (s *Server) Close(ctx context.Context) error {
 			drain = min(drain, time.Until(dl)/2)
 		}
 		if drain > 0 {
-			// Drain first: every response now says Connection: close, so a
-			// busy keep-alive connection ends cleanly after its answer
-			// instead of being closed under a request the client is
-			// already sending (a reset), and load balancers, seeing
-			// /readyz fail, stop sending new connections meanwhile.
-			s.http.SetKeepAlivesEnabled(false)
+			// Drain first: every response now says Connection: close
+			// (withUnreadBodyClose), so a busy keep-alive connection ends
+			// cleanly after its answer instead of being closed under a
+			// request the client is already sending, and load balancers,
+			// seeing /readyz fail, stop sending new connections meanwhile.
+			// Not SetKeepAlivesEnabled(false): it also closes the idle
+			// connections at once, and one whose next request is just
+			// arriving is closed after its handler has run, its answer
+			// lost (the fault harness's SIGTERM scenario caught it).
 			t := time.NewTimer(drain)
 			select {
 			case <-t.C:
