@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"iter"
-	"os"
-	"os/signal"
 	"strings"
 	"text/tabwriter"
 
@@ -58,12 +56,10 @@ func alertsCmd(args []string, stdout, stderr io.Writer) int {
 	if *limit < 0 || *limit > 1000 {
 		return usageErr("--limit %d: want 1 to 1000", *limit)
 	}
-	c, err := cf.client()
-	if err != nil {
-		fmt.Fprintf(stderr, "screener alerts: --server: %v\n", err)
+	c, ctx, stop, ok := cf.connect(stderr, "alerts")
+	if !ok {
 		return exitUsage
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	f := client.AlertsFilter{Status: *status, Reference: *reference, List: *list, KeyID: *key, Cursor: *cursor, Limit: *limit}
 	flagOf := map[string]string{"status": "--status", "reference": "--reference", "list": "--list", "key_id": "--key", "limit": "--limit", "cursor": "--cursor"}

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"iter"
-	"os"
-	"os/signal"
 	"regexp"
 	"strings"
 	"text/tabwriter"
@@ -107,12 +105,10 @@ func decideCmd(args []string, stdout, stderr io.Writer) int {
 			return usageErr("--batch-row needs --batch-job")
 		}
 	}
-	c, err := cf.client()
-	if err != nil {
-		fmt.Fprintf(stderr, "screener decide: --server: %v\n", err)
+	c, ctx, stop, ok := cf.connect(stderr, "decide")
+	if !ok {
 		return exitUsage
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 
 	var out any
@@ -264,12 +260,10 @@ func decisionsCmd(args []string, stdout, stderr io.Writer) int {
 	if *limit < 0 || *limit > 1000 {
 		return usageErr("--limit %d: want 1 to 1000", *limit)
 	}
-	c, err := cf.client()
-	if err != nil {
-		fmt.Fprintf(stderr, "screener decisions: --server: %v\n", err)
+	c, ctx, stop, ok := cf.connect(stderr, "decisions")
+	if !ok {
 		return exitUsage
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	f := client.DecisionsFilter{Outcome: *outcome, KeyID: *key, Cursor: *cursor, Limit: *limit}
 	flagOf := map[string]string{"outcome": "--outcome", "key_id": "--key", "limit": "--limit", "cursor": "--cursor"}

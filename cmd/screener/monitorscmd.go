@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"iter"
-	"os"
-	"os/signal"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -142,12 +140,10 @@ func monitorsAdd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return usageErr("--name is required: the counterparty's name")
 		}
 	}
-	c, err := cf.client()
-	if err != nil {
-		fmt.Fprintf(stderr, "screener monitors add: --server: %v\n", err)
+	c, ctx, stop, ok := cf.connect(stderr, "monitors add")
+	if !ok {
 		return exitUsage
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 
 	var regs []client.Registered
@@ -167,6 +163,7 @@ func monitorsAdd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return refused(stderr, "monitors add", "registering "+what, nil, err)
 		}
 	} else {
+		var err error
 		regs, err = c.Register(ctx, []client.CounterpartyInput{{Reference: *reference, Name: *name, Country: *country, Type: *typ}})
 		if err != nil {
 			return refused(stderr, "monitors add", "registering "+*reference, monitorsAddFlagOf, err)
@@ -197,12 +194,10 @@ func monitorsList(args []string, stdout, stderr io.Writer) int {
 	if *limit < 0 || *limit > 1000 {
 		return usageErr("--limit %d: want 1 to 1000", *limit)
 	}
-	c, err := cf.client()
-	if err != nil {
-		fmt.Fprintf(stderr, "screener monitors list: --server: %v\n", err)
+	c, ctx, stop, ok := cf.connect(stderr, "monitors list")
+	if !ok {
 		return exitUsage
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	f := client.MonitorsFilter{Cursor: *cursor, Limit: *limit}
 	return listing[client.Counterparty]{
@@ -227,12 +222,10 @@ func monitorsShow(args []string, stdout, stderr io.Writer) int {
 	if code != exitOK {
 		return code
 	}
-	c, err := cf.client()
-	if err != nil {
-		fmt.Fprintf(stderr, "screener monitors show: --server: %v\n", err)
+	c, ctx, stop, ok := cf.connect(stderr, "monitors show")
+	if !ok {
 		return exitUsage
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	m, err := c.Monitor(ctx, ref)
 	if err != nil {
@@ -266,12 +259,10 @@ func monitorsRemove(args []string, stdout, stderr io.Writer) int {
 	if code != exitOK {
 		return code
 	}
-	c, err := cf.client()
-	if err != nil {
-		fmt.Fprintf(stderr, "screener monitors remove: --server: %v\n", err)
+	c, ctx, stop, ok := cf.connect(stderr, "monitors remove")
+	if !ok {
 		return exitUsage
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if err := c.Unmonitor(ctx, ref); err != nil {
 		return refused(stderr, "monitors remove", "removing "+ref, nil, err)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -59,6 +60,19 @@ func (c *clientFlags) client() (*client.Client, error) {
 // (matches or not), 1 with --require-match and no match, 2 usage, 3 error,
 // 4 the name could not be screened (status "unscreenable": neither a match
 // nor clear).
+// connect makes the client of a subcommand that calls the service, and a
+// context that Ctrl-C cancels (stop releases it). On a bad --server it
+// says so on stderr, naming the command, and returns false.
+func (c *clientFlags) connect(stderr io.Writer, cmd string) (*client.Client, context.Context, context.CancelFunc, bool) {
+	cl, err := c.client()
+	if err != nil {
+		fmt.Fprintf(stderr, "screener %s: --server: %v\n", cmd, err)
+		return nil, nil, nil, false
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	return cl, ctx, stop, true
+}
+
 func screenCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("screen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
