@@ -474,14 +474,11 @@ func checkAttached(t *testing.T, pool *pgxpool.Pool, part string) {
 	t.Logf("indexes attached (pg_inherits): %s", strings.Join(pairs, ", "))
 }
 
-// assertPlanUsesOneOf is assertPlan with a choice of indexes: the plan of
-// sql must not read the month whole and must use one of them.
+// assertPlanUsesOneOf checks that the plan of sql does not read the big
+// partition whole (Seq Scan) and uses one of its indexes whose names end
+// in indexes.
 func assertPlanUsesOneOf(t *testing.T, pool *pgxpool.Pool, name string, indexes []string, sql string, args ...any) {
 	t.Helper()
-	if len(indexes) == 1 {
-		assertPlan(t, pool, name, indexes[0], sql, args...)
-		return
-	}
 	var plan []byte
 	if err := pool.QueryRow(context.Background(), "EXPLAIN (FORMAT JSON) "+sql, args...).Scan(&plan); err != nil {
 		t.Fatalf("%s: %v", name, err)
